@@ -1,0 +1,1 @@
+//! EWS wire layer (to be written).
