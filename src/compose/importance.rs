@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// How important the message is (EWS `t:Importance`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[non_exhaustive]
 pub enum Importance {
     /// Low importance.
