@@ -9,3 +9,4 @@ pub mod address;
 pub mod compose;
 pub mod ews;
 pub mod plan;
+pub mod route;

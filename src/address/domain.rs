@@ -107,3 +107,23 @@ fn check_ascii_domain(ascii: &str) -> Result<(), &'static str> {
 }
 
 super::string_impls::impl_address_string!(Domain, "a domain name");
+
+/// Lets maps keyed by `Domain` be searched with a `&str` that is already normalized.
+impl std::borrow::Borrow<str> for Domain {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Domain {
+    /// The domain itself, then each parent with at least two labels:
+    /// `a.emea.contoso.com`, `emea.contoso.com`, `contoso.com`.
+    pub fn self_and_parents(&self) -> impl Iterator<Item = &str> {
+        let name: &str = &self.0;
+        std::iter::once(name).chain(
+            name.match_indices('.')
+                .map(move |(i, _)| &name[i + 1..])
+                .filter(|rest| rest.contains('.')),
+        )
+    }
+}
