@@ -16,9 +16,11 @@
 mod classify;
 mod error;
 mod federation;
+mod load;
 mod organization;
 
 pub use classify::{BlockReason, FederationBasis, Route};
 pub use error::OrganizationError;
 pub use federation::{AllowedDomain, BlockedDomain, Federation};
+pub use load::{LoadOrganizationError, PowerShellOrganization};
 pub use organization::{Organization, OrganizationBuilder};
