@@ -33,7 +33,6 @@ pub struct Organization {
 impl Organization {
     /// Starts an organization with no domains and SfB's default federation
     /// settings (federation off, partner discovery off, empty lists).
-    #[must_use]
     pub fn builder() -> OrganizationBuilder {
         OrganizationBuilder::default()
     }
