@@ -132,3 +132,40 @@ fn contradictions_in_loaded_settings_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn loads_from_a_hand_written_toml_file_and_round_trips() {
+    let toml_text = r#"
+        sip_domains = ["emea.contoso.com"]
+        default_sip_domain = "Contoso.com"
+        allow_federated_users = true
+
+        [[allowed_domains]]
+        domain = "fabrikam.com"
+        comment = "partner"
+
+        [[blocked_domains]]
+        domain = "spam.example"
+    "#;
+    let org: Organization = toml::from_str(toml_text).unwrap();
+    assert_eq!(org.default_domain(), Some(&d("contoso.com")));
+    assert!(org.owns(&d("emea.contoso.com")));
+    assert!(!org.federation().enable_partner_discovery());
+    assert_eq!(
+        org.federation().blocked_domains().next().unwrap().domain,
+        d("spam.example")
+    );
+
+    let json = serde_json::to_string(&org).unwrap();
+    let again: Organization = serde_json::from_str(&json).unwrap();
+    assert_eq!(again, org);
+
+    let err = toml::from_str::<Organization>("sip_domains = []").unwrap_err();
+    assert!(err.to_string().contains("at least one SIP domain"), "{err}");
+    let err = toml::from_str::<Organization>("sip_domains = [\"contoso\"]").unwrap_err();
+    assert!(err.to_string().contains("\"contoso\""), "{err}");
+    let err =
+        toml::from_str::<Organization>("sip_domains = [\"contoso.com\"]\nallow_federated = true")
+            .unwrap_err();
+    assert!(err.to_string().contains("allow_federated"), "{err}");
+}

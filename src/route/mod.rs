@@ -16,11 +16,13 @@
 mod classify;
 mod error;
 mod federation;
+mod file;
 mod load;
 mod organization;
 
 pub use classify::{BlockReason, FederationBasis, Route};
 pub use error::OrganizationError;
 pub use federation::{AllowedDomain, BlockedDomain, Federation};
+pub use file::OrganizationFile;
 pub use load::{LoadOrganizationError, PowerShellOrganization};
 pub use organization::{Organization, OrganizationBuilder};

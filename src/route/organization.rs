@@ -8,8 +8,9 @@ use crate::address::Domain;
 /// A Skype for Business organization as far as routing is concerned: the SIP
 /// domains it owns (`Get-CsSipDomain`) and its [`Federation`] settings.
 ///
-/// Build one with [`Organization::builder`], or load it from the administrator's
-/// PowerShell output or a settings file (see [`crate::settings`]).
+/// Build one with [`Organization::builder`], load it from the administrator's
+/// PowerShell output ([`Organization::from_powershell_json`]) or deserialize it
+/// from a settings file ([`OrganizationFile`](super::OrganizationFile) shows the format).
 ///
 /// ```
 /// use offline_im::route::{AllowedDomain, BlockedDomain, Organization};
