@@ -1,5 +1,6 @@
 //! Turning an offline IM into a subject, an HTML body and a text body.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use time::OffsetDateTime;
@@ -75,12 +76,12 @@ impl TranscriptRenderer {
         self
     }
 
-    fn rows(im: &OfflineIm) -> impl Iterator<Item = (String, &str, &str)> {
+    fn rows(im: &OfflineIm) -> impl Iterator<Item = (String, Cow<'_, str>, &str)> {
         im.lines().iter().map(|line| {
             let name = im
                 .participant(line.author())
                 .map_or(line.author().user(), |p| p.shown_name());
-            (hh_mm(line.at()), name, line.text())
+            (hh_mm(line.at()), one_line(name), line.text())
         })
     }
 }
@@ -88,6 +89,15 @@ impl TranscriptRenderer {
 impl Default for TranscriptRenderer {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// `text` with line breaks and tabs turned into spaces, for names and subjects.
+fn one_line(text: &str) -> Cow<'_, str> {
+    if text.contains(['\r', '\n', '\t']) {
+        Cow::Owned(text.replace("\r\n", " ").replace(['\r', '\n', '\t'], " "))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -104,13 +114,7 @@ impl Renderer for TranscriptRenderer {
                 .subject_template
                 .replace("{sender}", im.sender().shown_name()),
         };
-        subject
-            .split(['\r', '\n', '\t'])
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-            .trim()
-            .to_owned()
+        one_line(&subject).trim().to_owned()
     }
 
     fn html(&self, im: &OfflineIm, out: &mut String) {
@@ -123,7 +127,7 @@ impl Renderer for TranscriptRenderer {
             out.push_str("<tr><td class=\"time\">");
             out.push_str(&time);
             out.push_str("</td><td class=\"author\" dir=\"auto\">");
-            escape_html(name, out);
+            escape_html(&name, out);
             out.push_str("</td><td class=\"text\" dir=\"auto\">");
             escape_html_lines(text, out);
             out.push_str("</td></tr>\n");
