@@ -155,6 +155,20 @@ fn author_must_be_sender_or_recipient() {
 }
 
 #[test]
+fn timestamps_must_be_expressible_in_rfc_3339() {
+    let odd = AT.to_offset(time::UtcOffset::from_hms(5, 30, 15).unwrap());
+    let err = valid()
+        .line(ImLine::new(pat().sip().clone(), odd, "x"))
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err, ComposeError::Timestamp { line: 1, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("RFC 3339"), "{err}");
+}
+
+#[test]
 fn line_text_must_not_be_blank() {
     for blank in ["", "   ", "\n\t"] {
         let err = valid().line(line(&pat(), blank)).build().unwrap_err();

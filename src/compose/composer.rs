@@ -160,3 +160,29 @@ impl RenderedMessage {
         (self.subject, self.html, self.text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_debug() {
+        let c = Composer::default();
+        assert_eq!(c.limit(), 1_048_576);
+        let debug = format!("{c:?}");
+        assert!(
+            debug.contains("max_bytes: 1048576") && debug.contains("Replace"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn size_counts_utf8_bytes_of_all_three_parts() {
+        let m = RenderedMessage {
+            subject: "é".into(),
+            html: "<p/>".into(),
+            text: "🙂".into(),
+        };
+        assert_eq!(m.size(), 2 + 4 + 4);
+    }
+}

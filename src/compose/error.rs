@@ -43,6 +43,17 @@ pub enum ComposeError {
         /// The stranger who wrote it.
         author: SipUri,
     },
+    /// A line's timestamp cannot be written as RFC 3339, so the message could not be
+    /// persisted or sent.
+    #[error("IM line {line} has the timestamp {value}: {rule}")]
+    Timestamp {
+        /// The index of the line (0-based).
+        line: usize,
+        /// The timestamp, as text.
+        value: String,
+        /// The rule it broke.
+        rule: &'static str,
+    },
     /// A line's text is empty or only whitespace.
     #[error("IM line {line} has no text: an IM line must not be empty or only whitespace")]
     EmptyText {

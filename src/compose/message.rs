@@ -1,5 +1,7 @@
 //! The offline IM itself, and the builder that checks it.
 
+use time::format_description::well_known::Rfc3339;
+
 use crate::address::SipUri;
 
 use super::text::apply_policy;
@@ -12,7 +14,9 @@ use super::{ComposeError, DeliveryId, ImLine, Importance, InvalidCharacters, Par
 ///
 /// - a sender and a recipient who are different people (different SIP URIs and
 ///   different mailboxes);
-/// - at least one [`ImLine`], each written by the sender or the recipient, none blank;
+/// - at least one [`ImLine`], each written by the sender or the recipient, none
+///   blank, each with a timestamp RFC 3339 can express (years 0000 to 9999, an
+///   offset of whole minutes), so the message can always be serialized;
 /// - no character XML 1.0 cannot carry in line texts, display names or the subject
 ///   (see [`InvalidCharacters`]).
 ///
@@ -209,7 +213,8 @@ impl OfflineImBuilder {
     /// # Errors
     /// In the order checked: [`ComposeError::Missing`] (sender, then recipient),
     /// [`ComposeError::SameParticipant`], [`ComposeError::NoLines`], then for each
-    /// line in order [`ComposeError::UnknownAuthor`], [`ComposeError::EmptyText`],
+    /// line in order [`ComposeError::UnknownAuthor`], [`ComposeError::Timestamp`],
+    /// [`ComposeError::EmptyText`],
     /// [`ComposeError::InvalidCharacter`] (in [`InvalidCharacters::Reject`] mode),
     /// then invalid characters in display names and the subject.
     pub fn build(self) -> Result<OfflineIm, ComposeError> {
@@ -239,6 +244,14 @@ impl OfflineImBuilder {
                 return Err(ComposeError::UnknownAuthor {
                     line: index,
                     author: line.author().clone(),
+                });
+            }
+            if line.at().format(&Rfc3339).is_err() {
+                return Err(ComposeError::Timestamp {
+                    line: index,
+                    value: line.at().to_string(),
+                    rule: "a timestamp must lie in the years 0000 to 9999 and have a UTC offset \
+                           of whole minutes (RFC 3339)",
                 });
             }
             if line.text().trim().is_empty() {
@@ -273,5 +286,64 @@ impl OfflineImBuilder {
             importance: self.importance,
             lines,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{datetime, offset};
+
+    fn person(user: &str, name: &str) -> Participant {
+        Participant::new(
+            format!("sip:{user}@contoso.com").parse().unwrap(),
+            format!("{user}@contoso.com").parse().unwrap(),
+            name,
+        )
+    }
+
+    fn builder(at: time::OffsetDateTime) -> OfflineImBuilder {
+        let kim = person("kim", "Kim\u{1}");
+        OfflineIm::builder()
+            .sender(kim.clone())
+            .recipient(person("pat", "Pat"))
+            .line(ImLine::new(kim.sip().clone(), at, "hi"))
+    }
+
+    #[test]
+    fn display_names_are_cleaned_and_participants_found() {
+        let im = builder(datetime!(2026-01-01 0:00 UTC)).build().unwrap();
+        assert_eq!(im.sender().display_name(), "Kim\u{FFFD}");
+        let author = im.lines()[0].author();
+        assert_eq!(im.participant(author), Some(im.sender()));
+        let stranger: SipUri = "sip:x@fabrikam.com".parse().unwrap();
+        assert_eq!(im.participant(&stranger), None);
+    }
+
+    #[test]
+    fn timestamps_must_fit_rfc_3339() {
+        let odd_offset = datetime!(2026-01-01 0:00 UTC).to_offset(offset!(+01:00:30));
+        let err = builder(odd_offset).build().unwrap_err();
+        assert!(
+            matches!(err, ComposeError::Timestamp { line: 0, .. }),
+            "{err:?}"
+        );
+        let before_year_0 = datetime!(-0001-01-01 0:00 UTC);
+        assert!(matches!(
+            builder(before_year_0).build(),
+            Err(ComposeError::Timestamp { .. })
+        ));
+    }
+
+    #[test]
+    fn deserializing_runs_the_builder_checks() {
+        let im = builder(datetime!(2026-01-01 0:00 UTC)).build().unwrap();
+        let mut value = serde_json::to_value(&im).unwrap();
+        value["recipient"] = value["sender"].clone();
+        let err = serde_json::from_value::<OfflineIm>(value).unwrap_err();
+        assert!(
+            err.to_string().contains("must be different people"),
+            "{err}"
+        );
     }
 }

@@ -142,3 +142,46 @@ impl Renderer for TranscriptRenderer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn one_line_turns_breaks_and_tabs_into_spaces() {
+        assert_eq!(one_line("a\r\nb\rc\nd\te"), "a b c d e");
+        assert!(matches!(one_line("plain"), Cow::Borrowed("plain")));
+    }
+
+    #[test]
+    fn times_are_shown_at_their_own_offset() {
+        assert_eq!(hh_mm(datetime!(2026-03-02 07:04:59 -05:00)), "07:04");
+        assert_eq!(hh_mm(datetime!(2026-03-02 23:00 +14:00)), "23:00");
+    }
+
+    #[test]
+    fn templates_replace_every_sender_placeholder() {
+        use crate::compose::{ImLine, Participant};
+        let kim = Participant::new(
+            "sip:kim@contoso.com".parse().unwrap(),
+            "kim@contoso.com".parse().unwrap(),
+            "Kim",
+        );
+        let pat = Participant::new(
+            "sip:pat@contoso.com".parse().unwrap(),
+            "pat@contoso.com".parse().unwrap(),
+            "Pat",
+        );
+        let at = datetime!(2026-03-02 07:04 UTC);
+        let im = OfflineIm::builder()
+            .sender(kim.clone())
+            .recipient(pat)
+            .line(ImLine::new(kim.sip().clone(), at, "x"))
+            .build()
+            .unwrap();
+        let r = TranscriptRenderer::new().subject_template(" {sender}/{sender}:{recipient} ");
+        assert_eq!(r.subject(&im), "Kim/Kim:{recipient}");
+        assert_eq!(TranscriptRenderer::default(), TranscriptRenderer::new());
+    }
+}
