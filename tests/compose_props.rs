@@ -111,3 +111,26 @@ proptest! {
         prop_assert!(m.text().contains(&replaced(&text)));
     }
 }
+
+proptest! {
+    #[test]
+    fn escape_html_round_trips_through_an_xml_unescaper(text in any::<String>()) {
+        let safe = offline_im::compose::xml_safe(&text);
+        let mut escaped = String::new();
+        offline_im::compose::escape_html(&safe, &mut escaped);
+        prop_assert!(!escaped.contains(['<', '>', '"', '\'']));
+        let back = quick_xml::escape::unescape(&escaped).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(back.as_ref(), safe.as_ref());
+    }
+
+    #[test]
+    fn xml_safe_only_touches_forbidden_characters(text in any::<String>()) {
+        let safe = offline_im::compose::xml_safe(&text);
+        prop_assert_eq!(safe.chars().count(), text.chars().count());
+        for (a, b) in text.chars().zip(safe.chars()) {
+            let replaced_ok = !is_xml_char(a) && b == char::REPLACEMENT_CHARACTER;
+            prop_assert!(a == b || replaced_ok, "{:?} became {:?}", a, b);
+        }
+        prop_assert_eq!(offline_im::compose::first_invalid_char(&safe), None);
+    }
+}

@@ -72,3 +72,24 @@ impl ImLine {
         std::mem::take(&mut self.text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn serializes_timestamp_as_rfc_3339_with_its_offset() {
+        let line = ImLine::new(
+            "sip:kim@contoso.com".parse().unwrap(),
+            datetime!(2026-03-02 09:15 -03:30),
+            "hi",
+        );
+        let json = serde_json::to_value(&line).unwrap();
+        assert_eq!(json["at"], "2026-03-02T09:15:00-03:30");
+        assert_eq!(json["author"], "sip:kim@contoso.com");
+        let back: ImLine = serde_json::from_value(json).unwrap();
+        assert_eq!(back, line);
+        assert_eq!(back.at().offset(), line.at().offset());
+    }
+}

@@ -78,3 +78,38 @@ impl Participant {
         std::mem::take(&mut self.display_name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kim(name: &str) -> Participant {
+        Participant::new(
+            "sip:kim.akers@contoso.com".parse().unwrap(),
+            "kim@contoso.com".parse().unwrap(),
+            name,
+        )
+    }
+
+    #[test]
+    fn shown_name_trims_and_falls_back_to_the_sip_user() {
+        assert_eq!(kim("  Kim Akers ").shown_name(), "Kim Akers");
+        assert_eq!(kim("  Kim Akers ").display_name(), "  Kim Akers ");
+        assert_eq!(kim("").shown_name(), "kim.akers");
+        assert_eq!(kim("\t\n").shown_name(), "kim.akers");
+    }
+
+    #[test]
+    fn serde_round_trip_validates_addresses() {
+        let p = kim("Kim");
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["smtp"], "kim@contoso.com");
+        assert_eq!(
+            serde_json::from_value::<Participant>(json.clone()).unwrap(),
+            p
+        );
+        let mut bad = json;
+        bad["sip"] = "kim@contoso.com".into();
+        assert!(serde_json::from_value::<Participant>(bad).is_err());
+    }
+}
