@@ -19,7 +19,8 @@ use super::error::shorten;
 /// [`OfflineImBuilder::delivery_id`](super::OfflineImBuilder::delivery_id).
 ///
 /// Shown and serialized in hyphenated lower-case form; parsing accepts any form
-/// [`Uuid`] accepts (hyphenated, simple, braced, `urn:uuid:`).
+/// [`Uuid`] accepts (hyphenated, simple, braced, `urn:uuid:`), ignoring surrounding
+/// whitespace.
 ///
 /// ```
 /// use offline_im::compose::DeliveryId;
