@@ -1,0 +1,139 @@
+//! The XML character rule: which characters a message may carry.
+//!
+//! Exchange stores and sends items as XML 1.0, which cannot carry C0 control
+//! characters other than tab, line feed and carriage return, nor `U+FFFE` and
+//! `U+FFFF` (Rust strings never hold surrogates, the other excluded range).
+//! A stray control character pasted into a chat would make the whole EWS request
+//! invalid, so every caller-supplied text passes through this rule once.
+
+use std::borrow::Cow;
+
+use super::ComposeError;
+use super::error::shorten;
+
+/// What to do with characters XML 1.0 cannot carry (see [`is_xml_char`]).
+///
+/// The default is [`Replace`](Self::Replace): an offline IM is never refused for
+/// one stray control character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum InvalidCharacters {
+    /// Replace each such character with `U+FFFD REPLACEMENT CHARACTER`; nothing else
+    /// is changed (the default).
+    #[default]
+    Replace,
+    /// Refuse the text with [`ComposeError::InvalidCharacter`], naming the field,
+    /// the line and the code point.
+    Reject,
+}
+
+/// Whether XML 1.0 can carry `c` (its `Char` production).
+///
+/// Allowed: tab, line feed, carriage return, `U+0020..=U+D7FF`,
+/// `U+E000..=U+FFFD`, `U+10000..=U+10FFFF`.
+///
+/// ```
+/// use offline_im::compose::is_xml_char;
+///
+/// assert!(is_xml_char('a') && is_xml_char('\n') && is_xml_char('🙂'));
+/// assert!(!is_xml_char('\u{0}') && !is_xml_char('\u{1b}') && !is_xml_char('\u{FFFF}'));
+/// ```
+#[must_use]
+pub const fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `text` with every character XML 1.0 cannot carry replaced by `U+FFFD`.
+///
+/// Borrows when nothing needs replacing, which is the common case.
+///
+/// ```
+/// use offline_im::compose::xml_safe;
+///
+/// assert_eq!(xml_safe("bell\u{7}!"), "bell\u{FFFD}!");
+/// assert_eq!(xml_safe("<b>ok</b> 🙂"), "<b>ok</b> 🙂"); // only the character rule, no escaping
+/// ```
+#[must_use]
+pub fn xml_safe(text: &str) -> Cow<'_, str> {
+    if text.chars().all(is_xml_char) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(
+            text.chars()
+                .map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' })
+                .collect(),
+        )
+    }
+}
+
+/// The first character in `text` XML 1.0 cannot carry, if any.
+#[must_use]
+pub fn first_invalid_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| !is_xml_char(c))
+}
+
+/// Applies `policy` to `text`, the value of `field` (of IM line `line`).
+pub(crate) fn apply_policy(
+    policy: InvalidCharacters,
+    field: &'static str,
+    line: Option<usize>,
+    text: String,
+) -> Result<String, ComposeError> {
+    match first_invalid_char(&text) {
+        None => Ok(text),
+        Some(code_point) => match policy {
+            InvalidCharacters::Replace => Ok(xml_safe(&text).into_owned()),
+            InvalidCharacters::Reject => Err(ComposeError::InvalidCharacter {
+                field,
+                line,
+                code_point,
+                value: shorten(&text),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_matches_the_xml_char_production() {
+        for c in [
+            '\t', '\n', '\r', ' ', '\u{7F}', '\u{85}', '\u{D7FF}', '\u{E000}', '\u{FFFD}',
+        ] {
+            assert!(is_xml_char(c), "{c:?}");
+        }
+        for c in [
+            '\u{0}', '\u{8}', '\u{B}', '\u{C}', '\u{1F}', '\u{FFFE}', '\u{FFFF}',
+        ] {
+            assert!(!is_xml_char(c), "{c:?}");
+        }
+        assert!(is_xml_char('\u{10000}') && is_xml_char('\u{10FFFF}'));
+    }
+
+    #[test]
+    fn xml_safe_borrows_clean_text() {
+        assert!(matches!(xml_safe("plain"), Cow::Borrowed(_)));
+        assert_eq!(xml_safe("a\u{0}b\u{FFFE}"), "a\u{FFFD}b\u{FFFD}");
+    }
+
+    #[test]
+    fn policy_replaces_or_rejects() {
+        let text = "x\u{1b}y".to_owned();
+        assert_eq!(
+            apply_policy(InvalidCharacters::Replace, "text", Some(0), text.clone()).ok(),
+            Some("x\u{FFFD}y".to_owned())
+        );
+        let err = apply_policy(InvalidCharacters::Reject, "text", Some(3), text);
+        assert!(matches!(
+            err,
+            Err(ComposeError::InvalidCharacter {
+                field: "text",
+                line: Some(3),
+                code_point: '\u{1b}',
+                ..
+            })
+        ));
+    }
+}
