@@ -9,4 +9,7 @@ pub mod address;
 pub mod compose;
 pub mod ews;
 pub mod plan;
+pub mod policy;
+pub mod powershell;
 pub mod route;
+pub mod settings;

@@ -1,6 +1,7 @@
 //! Loading an organization from PowerShell `ConvertTo-Json` output.
 
 use offline_im::address::Domain;
+use offline_im::powershell::PowerShellError;
 use offline_im::route::{
     BlockReason, FederationBasis, LoadOrganizationError, Organization, PowerShellOrganization,
     Route,
@@ -76,9 +77,9 @@ fn wrong_types_name_the_cmdlet_and_property() {
         ..Default::default()
     })
     .unwrap_err();
-    let LoadOrganizationError::Property {
+    let LoadOrganizationError::PowerShell(PowerShellError::Property {
         cmdlet, property, ..
-    } = &err
+    }) = &err
     else {
         panic!("expected a property error, got {err:?}");
     };
@@ -108,10 +109,10 @@ fn wrong_types_name_the_cmdlet_and_property() {
     assert!(
         matches!(
             err,
-            LoadOrganizationError::Json {
+            LoadOrganizationError::PowerShell(PowerShellError::Json {
                 cmdlet: "Get-CsSipDomain",
                 ..
-            }
+            })
         ),
         "{err:?}"
     );

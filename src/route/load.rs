@@ -5,10 +5,11 @@
 //! crate does not use are ignored; a property of the wrong type is an error that
 //! names it.
 
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::Deserialize;
 
 use super::{AllowedDomain, BlockedDomain, Organization, OrganizationError};
 use crate::address::Domain;
+use crate::powershell::{PowerShellError, read_list};
 
 /// The outputs of the SfB cmdlets that describe an organization's domains and
 /// federation, as JSON text (`Get-CsSipDomain | ConvertTo-Json`, ...).
@@ -27,32 +28,14 @@ pub struct PowerShellOrganization<'a> {
     pub blocked_domains: Option<&'a str>,
 }
 
-/// Why settings could not be loaded: the text was not the expected JSON, or the
-/// settings it holds break a rule.
+/// Why an organization could not be loaded: a cmdlet's output could not be read,
+/// or the settings it holds break a rule.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadOrganizationError {
-    /// The text of one cmdlet's output is not JSON.
-    #[error("cannot read the output of {cmdlet} as JSON: {source}")]
-    Json {
-        /// The cmdlet whose output was being read, e.g. `Get-CsAllowedDomain`.
-        cmdlet: &'static str,
-        /// What serde_json found wrong, with line and column.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// A property of one object in a cmdlet's output has the wrong type or value.
-    #[error("{cmdlet} output, object {index}: property {property}: {message}")]
-    Property {
-        /// The cmdlet whose output was being read.
-        cmdlet: &'static str,
-        /// The position of the object in the output (0 for a single object).
-        index: usize,
-        /// The property's name as printed by PowerShell, e.g. `AllowFederatedUsers`.
-        property: String,
-        /// What is wrong with it.
-        message: String,
-    },
+    /// One cmdlet's output is not JSON or has a property of the wrong type.
+    #[error(transparent)]
+    PowerShell(#[from] PowerShellError),
     /// The settings were read but contradict each other.
     #[error(transparent)]
     Invalid(#[from] OrganizationError),
@@ -101,35 +84,6 @@ struct BlockedDomainJson {
     comment: Option<String>,
 }
 
-fn read_list<T: DeserializeOwned>(
-    cmdlet: &'static str,
-    json: &str,
-) -> Result<Vec<T>, LoadOrganizationError> {
-    // One object or an array of them: ConvertTo-Json prints a lone result unwrapped.
-    let value: serde_json::Value = serde_json::from_str(json)
-        .map_err(|source| LoadOrganizationError::Json { cmdlet, source })?;
-    let items = match value {
-        serde_json::Value::Array(items) => items,
-        serde_json::Value::Null => Vec::new(),
-        one => vec![one],
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            serde_path_to_error::deserialize(item).map_err(|e| LoadOrganizationError::Property {
-                cmdlet,
-                index,
-                property: match e.path().to_string() {
-                    root if root == "." => "(the object itself)".to_owned(),
-                    path => path,
-                },
-                message: e.into_inner().to_string(),
-            })
-        })
-        .collect()
-}
-
 fn entry_domain(
     cmdlet: &'static str,
     index: usize,
@@ -138,12 +92,13 @@ fn entry_domain(
 ) -> Result<Domain, LoadOrganizationError> {
     domain
         .or(identity)
-        .ok_or_else(|| LoadOrganizationError::Property {
+        .ok_or_else(|| PowerShellError::Property {
             cmdlet,
             index,
             property: "Domain".to_owned(),
             message: "missing: each entry needs Domain or Identity".to_owned(),
         })
+        .map_err(LoadOrganizationError::from)
 }
 
 impl Organization {
@@ -166,9 +121,9 @@ impl Organization {
     /// ```
     ///
     /// # Errors
-    /// [`LoadOrganizationError::Json`] naming the cmdlet when its output is not JSON;
-    /// [`LoadOrganizationError::Property`] naming the cmdlet, object and property
-    /// when a property has the wrong type or an invalid domain;
+    /// [`LoadOrganizationError::PowerShell`] naming the cmdlet when its output is not
+    /// JSON, or the cmdlet, object and property when a property has the wrong type
+    /// or an invalid domain;
     /// [`LoadOrganizationError::Invalid`] when the settings contradict each other.
     pub fn from_powershell_json(
         input: PowerShellOrganization<'_>,
