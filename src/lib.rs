@@ -1,6 +1,61 @@
 //! Deliver Skype for Business style *offline instant messages* into Exchange mailboxes.
 //!
-//! (Crate documentation is written as the modules land.)
+//! When a Skype for Business (SfB) user writes to someone who is offline, the
+//! sender's client puts the conversation into the recipient's Exchange mailbox
+//! through Exchange Web Services (EWS): inside one organization as a *missed
+//! conversation* (item class `IPM.Note.Microsoft.Missed`), to a federated
+//! organization as plain mail. This crate does the same as a library.
+//!
+//! # Quick start: decide
+//!
+//! ```
+//! use offline_im::compose::{ImLine, OfflineIm, Participant};
+//! use offline_im::settings::Settings;
+//! use time::macros::datetime;
+//!
+//! let settings = Settings::from_toml_str(r#"
+//!     [organization]
+//!     sip_domains = ["contoso.com"]
+//!     allow_federated_users = true
+//!     allowed_domains = [{ domain = "fabrikam.com" }]
+//!
+//!     [[policies.external_access_policies]]
+//!     scope = "Global"
+//!     enable_federation_access = true
+//! "#)?;
+//! let planner = settings.planner().build();
+//!
+//! let kim = Participant::new("sip:kim@contoso.com".parse()?, "kim@contoso.com".parse()?, "Kim Akers");
+//! let ann = Participant::new("sip:ann@fabrikam.com".parse()?, "ann@fabrikam.com".parse()?, "Ann Beebe");
+//! let im = OfflineIm::builder()
+//!     .sender(kim.clone())
+//!     .recipient(ann)
+//!     .line(ImLine::new(kim.sip().clone(), datetime!(2026-03-02 09:15 UTC), "The contract is signed."))
+//!     .build()?;
+//!
+//! let decision = planner.decide(&im, &settings.sender(kim.sip()))?;
+//! let plan = decision.plan().expect("fabrikam.com is a federated partner");
+//! assert_eq!(plan.item_class().as_str(), "IPM.Note"); // federated: plain mail
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The journey of one message, module by module
+//!
+//! | module | stage |
+//! |---|---|
+//! | [`address`] | SIP URIs, SMTP addresses and domains, validated and normalized once |
+//! | [`settings`] | the organization, its policies and sender profiles, from TOML/JSON or PowerShell output ([`powershell`]) |
+//! | [`policy`] | may this sender use offline IM at all (`EnableOfflineIM`, `EnableIMAutoArchiving`, client build)? |
+//! | [`route`] | same organization, federated, or blocked, and why |
+//! | [`compose`] | the message: subject, HTML transcript, plain text, size cap, XML-safe text |
+//! | [`plan`] | the decision, and for allowed messages the [`plan::DeliveryPlan`] |
+//! | [`ews`] | the SOAP envelopes Exchange accepts, and what its replies mean |
+//!
+//! Everything above is synchronous and does no I/O.
+//!
+//! # Features
+//!
+//! None yet beyond the default build; see the README for what is in progress.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -13,7 +13,7 @@ use crate::route::{Organization, PowerShellOrganization};
 
 /// An organization, its policies and its senders' profiles.
 ///
-/// See the [module documentation](self) for the file format.
+/// See the [module documentation](crate::settings) for the file format.
 ///
 /// ```
 /// use offline_im::settings::Settings;
@@ -200,7 +200,9 @@ fn read_optional(path: &Path) -> Result<Option<String>, LoadSettingsError> {
 fn decode(bytes: &[u8]) -> Option<String> {
     let utf16 = |bytes: &[u8], from: fn([u8; 2]) -> u16| {
         let units = bytes.chunks_exact(2).map(|pair| from([pair[0], pair[1]]));
-        (bytes.len() % 2 == 0)
+        bytes
+            .len()
+            .is_multiple_of(2)
             .then(|| {
                 char::decode_utf16(units)
                     .collect::<Result<String, _>>()
