@@ -10,3 +10,4 @@ pub mod compose;
 pub mod ews;
 pub mod plan;
 pub mod route;
+pub mod transport;
