@@ -18,6 +18,8 @@
 //!   or Bearer authentication ([`TokenProvider`] for tokens that expire), timeouts,
 //!   a connection pool, never following redirects, never showing a secret in `Debug`,
 //!   errors or logs.
+//!   With the `native-tls` feature it uses the platform's TLS library instead of
+//!   rustls. Without `http`, the traits, the values and `RecordingTransport` remain.
 //! - [`RecordingTransport`]: sends nothing, answers from a script and records every
 //!   request, for testing code that uses a transport.
 //!

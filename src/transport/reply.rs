@@ -1,5 +1,7 @@
 //! What came back from the EWS endpoint.
 
+use std::fmt;
+
 use bytes::Bytes;
 
 use super::RetryAfter;
@@ -21,7 +23,9 @@ use super::RetryAfter;
 /// assert!(!busy.is_success());
 /// assert_eq!(busy.retry_after, Some(RetryAfter::Delay(Duration::from_secs(30))));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the body's size, not its content.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EwsReply {
     /// The HTTP status code (200, 401, 500, 503, ...).
@@ -61,5 +65,15 @@ impl EwsReply {
     #[must_use]
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+}
+
+impl fmt::Debug for EwsReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EwsReply")
+            .field("status", &self.status)
+            .field("retry_after", &self.retry_after)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .finish()
     }
 }

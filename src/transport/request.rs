@@ -1,5 +1,7 @@
 //! One SOAP request on its way to an EWS endpoint.
 
+use std::fmt;
+
 use bytes::Bytes;
 use uuid::Uuid;
 
@@ -30,7 +32,9 @@ use crate::address::SmtpAddress;
 /// assert_eq!(&request.body[..], b"<soap:Envelope/>");
 /// # Ok::<(), offline_im::address::AddressError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the body's size, not its content (it holds the messages).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EwsRequest {
     /// The EWS operation, for logs and errors (for example `"CreateItem"`).
@@ -68,5 +72,32 @@ impl EwsRequest {
     pub fn client_request_id(mut self, id: Uuid) -> Self {
         self.client_request_id = Some(id);
         self
+    }
+}
+
+impl fmt::Debug for EwsRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EwsRequest")
+            .field("operation", &self.operation)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("anchor_mailbox", &self.anchor_mailbox)
+            .field("client_request_id", &self.client_request_id)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_body_size_not_content() {
+        let request = EwsRequest::new("CreateItem", "<t:Body>see you at noon</t:Body>");
+        let shown = format!("{request:?}");
+        assert!(
+            shown.contains("CreateItem") && shown.contains("[32 bytes]"),
+            "{shown}"
+        );
+        assert!(!shown.contains("noon"), "{shown}");
     }
 }

@@ -26,6 +26,9 @@ use crate::transport::{EwsReply, EwsRequest, RetryAfter, Transport, TransportErr
 /// request carries them, `X-AnchorMailbox` and `client-request-id` with
 /// `return-client-request-id: true`.
 ///
+/// It speaks HTTP/1.1, which every Exchange version serves EWS over, with TLS from
+/// rustls, or from the platform's library with the `native-tls` feature.
+///
 /// **Redirects are never followed.** A 3xx reply is returned as it is. EWS
 /// endpoints do not redirect in normal operation; following a redirect would mean
 /// sending the credentials, or the mail, to a host nobody configured. Find the
