@@ -30,6 +30,7 @@ pub const DEFAULT_USER_AGENT: &str = concat!("offline-im/", env!("CARGO_PKG_VERS
 ///
 /// `Debug` shows the settings but never a password or token.
 #[must_use]
+#[derive(Clone)]
 pub struct HttpTransportBuilder {
     endpoint: Url,
     auth: Auth,

@@ -299,3 +299,19 @@ pub(super) fn shown_url(url: &Url) -> String {
     shown.set_fragment(None);
     shown.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_url_drops_credentials_query_and_fragment() {
+        let url: Url = "https://kim:secret@mail.contoso.com:8443/EWS/Exchange.asmx?token=abc#x"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            shown_url(&url),
+            "https://mail.contoso.com:8443/EWS/Exchange.asmx"
+        );
+    }
+}
