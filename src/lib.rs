@@ -10,3 +10,6 @@ pub mod compose;
 pub mod ews;
 pub mod plan;
 pub mod route;
+#[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+pub mod testkit;
