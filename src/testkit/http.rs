@@ -106,14 +106,26 @@ pub(crate) async fn handle(
         None
     };
     let max = shared.config.max_request_bytes;
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = || {
+        plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request is larger than {max} bytes"),
+        )
+    };
+    let early = match early {
+        None if declared.is_some_and(|n| n > max as u64) => Some(too_large()),
+        other => other,
+    };
     let body = match early {
         Some(reply) => Err(reply),
         None => match Limited::new(req.into_body(), max).collect().await {
             Ok(collected) => Ok(collected.to_bytes()),
-            Err(_) => Err(plain(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("the request is larger than {max} bytes"),
-            )),
+            Err(_) => Err(too_large()),
         },
     };
     let body = match body {
