@@ -56,9 +56,12 @@ async fn server_busy_fault_carries_back_off_and_applies_nothing() {
             }
         }]
     );
-    assert_eq!(server.requests()[0].fault(), Some(&Fault::ServerBusyFault {
-        back_off: Duration::from_millis(1500)
-    }));
+    assert_eq!(
+        server.requests()[0].fault(),
+        Some(&Fault::ServerBusyFault {
+            back_off: Duration::from_millis(1500)
+        })
+    );
 }
 
 #[tokio::test]
@@ -67,14 +70,19 @@ async fn service_unavailable_with_retry_after_seconds_or_date() {
     let when = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
     server
         .faults()
-        .next_request(Fault::ServiceUnavailable { retry_after_secs: 7 })
+        .next_request(Fault::ServiceUnavailable {
+            retry_after_secs: 7,
+        })
         .next_request(Fault::ServiceUnavailableUntil(when));
     let first = post_ok(server.addr(), Some(&auth()), &one_im("a")).await;
     assert_eq!(first.status, 503);
     assert_eq!(first.header("retry-after"), Some("7"));
     let second = post_ok(server.addr(), Some(&auth()), &one_im("a")).await;
     assert_eq!(second.status, 503);
-    assert_eq!(second.header("retry-after"), Some("Sun, 06 Nov 1994 08:49:37 GMT"));
+    assert_eq!(
+        second.header("retry-after"),
+        Some("Sun, 06 Nov 1994 08:49:37 GMT")
+    );
     assert_eq!(pat_inbox(&server), 0);
 }
 
@@ -102,7 +110,10 @@ async fn per_item_server_busy_fails_only_that_item() {
     ];
     let reply = post_ok(server.addr(), Some(&auth()), &send_im(&items)).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.response_codes(), ["ErrorServerBusy", "NoError", "NoError"]);
+    assert_eq!(
+        reply.response_codes(),
+        ["ErrorServerBusy", "NoError", "NoError"]
+    );
     assert_eq!(reply.back_offs(), [250]);
     let subjects: Vec<_> = server
         .folder(&addr("pat@contoso.com"), Folder::Inbox)
@@ -112,7 +123,12 @@ async fn per_item_server_busy_fails_only_that_item() {
     assert_eq!(subjects, ["2", "3"]);
     assert!(matches!(
         server.injected_faults()[..],
-        [InjectedFault::Item { request_index: 0, item_index: 0, recipient: None, .. }]
+        [InjectedFault::Item {
+            request_index: 0,
+            item_index: 0,
+            recipient: None,
+            ..
+        }]
     ));
 }
 
@@ -144,7 +160,10 @@ async fn per_recipient_faults_hit_every_item_to_that_recipient() {
         ]
     );
     assert_eq!(pat_inbox(&server), 0);
-    assert_eq!(server.folder(&addr("lee@contoso.com"), Folder::Inbox).len(), 1);
+    assert_eq!(
+        server.folder(&addr("lee@contoso.com"), Folder::Inbox).len(),
+        1
+    );
     let recipients: Vec<_> = server
         .injected_faults()
         .into_iter()
@@ -160,7 +179,11 @@ async fn per_recipient_faults_hit_every_item_to_that_recipient() {
 async fn close_before_commit_loses_the_reply_and_stores_nothing() {
     let server = server().await;
     server.faults().next_request(Fault::CloseBeforeCommit);
-    assert!(post(server.addr(), Some(&auth()), &one_im("a")).await.is_none());
+    assert!(
+        post(server.addr(), Some(&auth()), &one_im("a"))
+            .await
+            .is_none()
+    );
     assert_eq!(pat_inbox(&server), 0);
     assert!(server.mailbox(&addr("kim@contoso.com")).is_none());
     let rec = &server.requests()[0];
@@ -172,7 +195,11 @@ async fn close_before_commit_loses_the_reply_and_stores_nothing() {
 async fn close_after_commit_loses_the_reply_but_the_item_exists() {
     let server = server().await;
     server.faults().next_request(Fault::CloseAfterCommit);
-    assert!(post(server.addr(), Some(&auth()), &one_im("a")).await.is_none());
+    assert!(
+        post(server.addr(), Some(&auth()), &one_im("a"))
+            .await
+            .is_none()
+    );
     assert_eq!(pat_inbox(&server), 1);
     let copies = server.folder(&addr("kim@contoso.com"), Folder::ConversationHistory);
     assert_eq!(copies.len(), 1);
@@ -180,7 +207,11 @@ async fn close_after_commit_loses_the_reply_but_the_item_exists() {
     assert_eq!(server.requests()[0].operation(), Some("CreateItem"));
 
     // The client can find the item it could not confirm.
-    let find = envelope(Some("Exchange2013"), None, &find_by_named("conversationhistory", None, "X-Id", "a"));
+    let find = envelope(
+        Some("Exchange2013"),
+        None,
+        &find_by_named("conversationhistory", None, "X-Id", "a"),
+    );
     let reply = post_ok(server.addr(), Some(&auth()), &find).await;
     assert_eq!(reply.item_ids(), [copies[0].id().to_owned()]);
 }
@@ -188,7 +219,9 @@ async fn close_after_commit_loses_the_reply_but_the_item_exists() {
 #[tokio::test]
 async fn delay_slows_one_reply_and_latency_slows_all() {
     let server = server().await;
-    server.faults().next_request(Fault::Delay(Duration::from_millis(300)));
+    server
+        .faults()
+        .next_request(Fault::Delay(Duration::from_millis(300)));
     let start = Instant::now();
     let reply = post_ok(server.addr(), Some(&auth()), &one_im("a")).await;
     assert!(start.elapsed() >= Duration::from_millis(300));
@@ -226,17 +259,30 @@ async fn malformed_reply_is_not_xml_but_the_request_was_applied() {
         }
     }
     let unclosed = !reply.body.trim_end().ends_with("</s:Envelope>");
-    assert!(!well_formed || unclosed, "the reply must not be a complete document: {}", reply.body);
+    assert!(
+        !well_formed || unclosed,
+        "the reply must not be a complete document: {}",
+        reply.body
+    );
     assert_eq!(pat_inbox(&server), 1);
 }
 
 #[tokio::test]
 async fn next_requests_fails_exactly_n_requests() {
     let server = server().await;
-    server.faults().next_requests(3, Fault::ServiceUnavailable { retry_after_secs: 1 });
+    server.faults().next_requests(
+        3,
+        Fault::ServiceUnavailable {
+            retry_after_secs: 1,
+        },
+    );
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(post_ok(server.addr(), Some(&auth()), &one_im("a")).await.status);
+        statuses.push(
+            post_ok(server.addr(), Some(&auth()), &one_im("a"))
+                .await
+                .status,
+        );
     }
     assert_eq!(statuses, [503, 503, 503, 200, 200]);
 }
@@ -245,14 +291,31 @@ async fn mixed_run(seed: u64, probability: f64) -> (Vec<u16>, Vec<Vec<String>>) 
     let server = TestServer::builder().seed(seed).start().await.unwrap();
     server
         .faults()
-        .request_mix(probability, &[Fault::ServiceUnavailable { retry_after_secs: 1 }, Fault::ServerBusyFault { back_off: Duration::from_millis(10) }])
-        .item_mix(probability, &[ItemFault::QuotaExceeded, ItemFault::InvalidRecipients]);
+        .request_mix(
+            probability,
+            &[
+                Fault::ServiceUnavailable {
+                    retry_after_secs: 1,
+                },
+                Fault::ServerBusyFault {
+                    back_off: Duration::from_millis(10),
+                },
+            ],
+        )
+        .item_mix(
+            probability,
+            &[ItemFault::QuotaExceeded, ItemFault::InvalidRecipients],
+        );
     let mut statuses = Vec::new();
     let mut codes = Vec::new();
     for i in 0..30 {
         let body = send_im(&[
-            Msg::new(&format!("{i}a")).from("kim@contoso.com").to("pat@fabrikam.com"),
-            Msg::new(&format!("{i}b")).from("kim@contoso.com").to("pat@fabrikam.com"),
+            Msg::new(&format!("{i}a"))
+                .from("kim@contoso.com")
+                .to("pat@fabrikam.com"),
+            Msg::new(&format!("{i}b"))
+                .from("kim@contoso.com")
+                .to("pat@fabrikam.com"),
         ]);
         let reply = post_ok(server.addr(), None, &body).await;
         statuses.push(reply.status);
@@ -266,7 +329,11 @@ async fn mixes_repeat_for_a_seed_and_follow_the_probability() {
     let a = mixed_run(42, 0.3).await;
     let b = mixed_run(42, 0.3).await;
     assert_eq!(a, b, "same seed, same faults");
-    assert!(a.0.contains(&200) && a.0.iter().any(|s| *s != 200), "{:?}", a.0);
+    assert!(
+        a.0.contains(&200) && a.0.iter().any(|s| *s != 200),
+        "{:?}",
+        a.0
+    );
     assert!(a.1.iter().flatten().any(|c| c != "NoError"));
     assert_ne!(a, mixed_run(7, 0.3).await, "another seed, other faults");
 

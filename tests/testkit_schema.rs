@@ -39,7 +39,8 @@ fn validator() -> Option<PathBuf> {
 /// Writes each (name, xml) to a fresh directory and validates them all.
 fn validate(documents: &[(String, String)]) {
     let Some(script) = validator() else { return };
-    let dir = std::env::temp_dir().join(format!("offline-im-testkit-schema-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("offline-im-testkit-schema-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let mut files = Vec::new();
@@ -101,7 +102,11 @@ async fn every_reply_shape_is_valid_ews() {
     exchange("create-sent", send_im(&[im("a")]), 200).await;
     let saved = exchange(
         "create-saved",
-        envelope(Some("Exchange2013"), None, &create_item("SaveOnly", None, &[Msg::new("draft")])),
+        envelope(
+            Some("Exchange2013"),
+            None,
+            &create_item("SaveOnly", None, &[Msg::new("draft")]),
+        ),
         200,
     )
     .await;
@@ -109,7 +114,9 @@ async fn every_reply_shape_is_valid_ews() {
 
     server
         .faults()
-        .next_item(ItemFault::ServerBusy { back_off: Duration::from_millis(900) })
+        .next_item(ItemFault::ServerBusy {
+            back_off: Duration::from_millis(900),
+        })
         .next_item(ItemFault::InvalidRecipients)
         .next_item(ItemFault::NonExistentMailbox)
         .next_item(ItemFault::QuotaExceeded);
@@ -117,18 +124,33 @@ async fn every_reply_shape_is_valid_ews() {
     let mixed = exchange("create-item-errors", send_im(&five), 200).await;
     assert_eq!(
         mixed.response_codes(),
-        ["ErrorServerBusy", "ErrorInvalidRecipients", "ErrorNonExistentMailbox", "ErrorQuotaExceeded", "NoError"]
+        [
+            "ErrorServerBusy",
+            "ErrorInvalidRecipients",
+            "ErrorNonExistentMailbox",
+            "ErrorQuotaExceeded",
+            "NoError"
+        ]
     );
 
     let found = exchange(
         "find-by-property",
-        envelope(Some("Exchange2013"), None, &find_by_named("conversationhistory", None, "X-Id", "a")),
+        envelope(
+            Some("Exchange2013"),
+            None,
+            &find_by_named("conversationhistory", None, "X-Id", "a"),
+        ),
         200,
     )
     .await;
     assert_eq!(found.item_ids().len(), 1);
     let all_props = r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape><t:AdditionalProperties><t:ExtendedFieldURI PropertyTag="0x0E07" PropertyType="Integer"/></t:AdditionalProperties></m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"><t:Mailbox><t:EmailAddress>pat@contoso.com</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>"#;
-    let found = exchange("find-all-properties", envelope(Some("Exchange2016"), None, all_props), 200).await;
+    let found = exchange(
+        "find-all-properties",
+        envelope(Some("Exchange2016"), None, all_props),
+        200,
+    )
+    .await;
     assert_eq!(found.response_codes(), ["NoError", "ErrorFolderNotFound"]);
 
     let got = exchange(
@@ -138,7 +160,9 @@ async fn every_reply_shape_is_valid_ews() {
     )
     .await;
     assert_eq!(got.response_codes(), ["NoError", "ErrorInvalidIdMalformed"]);
-    let pat_item = server.folder(&addr("pat@contoso.com"), offline_im::plan::Folder::Inbox)[0].id().to_owned();
+    let pat_item = server.folder(&addr("pat@contoso.com"), offline_im::plan::Folder::Inbox)[0]
+        .id()
+        .to_owned();
     exchange(
         "get-item-full",
         envelope(Some("Exchange2013"), None, &get_item(&[&pat_item])),
@@ -147,13 +171,19 @@ async fn every_reply_shape_is_valid_ews() {
     .await;
     exchange(
         "delete-item",
-        envelope(Some("Exchange2013"), None, &delete_item("MoveToDeletedItems", &[&draft_id, "bogus"])),
+        envelope(
+            Some("Exchange2013"),
+            None,
+            &delete_item("MoveToDeletedItems", &[&draft_id, "bogus"]),
+        ),
         200,
     )
     .await;
 
     // Faults.
-    server.faults().next_request(Fault::ServerBusyFault { back_off: Duration::from_secs(3) });
+    server.faults().next_request(Fault::ServerBusyFault {
+        back_off: Duration::from_secs(3),
+    });
     exchange("fault-server-busy", send_im(&[im("g")]), 500).await;
     let bad_order = envelope(
         Some("Exchange2013"),
@@ -164,7 +194,11 @@ async fn every_reply_shape_is_valid_ews() {
     let old = envelope(
         Some("Exchange2010_SP2"),
         None,
-        &create_item("SendAndSaveCopy", Some(("conversationhistory", None)), &[im("h")]),
+        &create_item(
+            "SendAndSaveCopy",
+            Some(("conversationhistory", None)),
+            &[im("h")],
+        ),
     );
     exchange("fault-version", old, 500).await;
     let unknown = envelope(
@@ -174,7 +208,6 @@ async fn every_reply_shape_is_valid_ews() {
     );
     exchange("fault-unknown-operation", unknown, 500).await;
 
-    drop(exchange);
     docs.extend(requests);
     validate(&docs);
 }
@@ -184,7 +217,8 @@ async fn every_reply_shape_is_valid_ews() {
 /// fault), every invalid one gets `ErrorSchemaValidation`.
 #[tokio::test]
 async fn shared_request_vectors_are_accepted_or_refused_like_exchange() {
-    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ews-schema/vectors/requests");
+    let vectors =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ews-schema/vectors/requests");
     if !vectors.is_dir() {
         assert!(
             !required(),
@@ -210,9 +244,16 @@ async fn shared_request_vectors_are_accepted_or_refused_like_exchange() {
     for file in valid {
         let body = std::fs::read_to_string(&file).unwrap();
         let reply = post_ok(server.addr(), Some(&auth), &body).await;
-        let old_version = ["Exchange2007", "Exchange2010"].iter().any(|v| body.contains(&format!("Version=\"{v}")));
+        let old_version = ["Exchange2007", "Exchange2010"]
+            .iter()
+            .any(|v| body.contains(&format!("Version=\"{v}")));
         if body.contains("Id=\"conversationhistory\"") && old_version {
-            assert_eq!(reply.fault_code().as_deref(), Some("ErrorInvalidServerVersion"), "{}", file.display());
+            assert_eq!(
+                reply.fault_code().as_deref(),
+                Some("ErrorInvalidServerVersion"),
+                "{}",
+                file.display()
+            );
         } else {
             assert_eq!(reply.status, 200, "{}: {}", file.display(), reply.body);
             assert!(!reply.response_codes().is_empty(), "{}", file.display());
@@ -224,7 +265,12 @@ async fn shared_request_vectors_are_accepted_or_refused_like_exchange() {
         let body = std::fs::read_to_string(&file).unwrap();
         let reply = post_ok(server.addr(), Some(&auth), &body).await;
         assert_eq!(reply.status, 500, "{}: {}", file.display(), reply.body);
-        assert_eq!(reply.fault_code().as_deref(), Some("ErrorSchemaValidation"), "{}", file.display());
+        assert_eq!(
+            reply.fault_code().as_deref(),
+            Some("ErrorSchemaValidation"),
+            "{}",
+            file.display()
+        );
     }
     // Schema-valid but against documented rules: Exchange refuses the item.
     let mut lint = read("lint");
@@ -233,7 +279,11 @@ async fn shared_request_vectors_are_accepted_or_refused_like_exchange() {
         let mut out = Vec::new();
         for file in &lint {
             let body = std::fs::read_to_string(file).unwrap();
-            out.push(post_ok(server.addr(), Some(&auth), &body).await.response_codes());
+            out.push(
+                post_ok(server.addr(), Some(&auth), &body)
+                    .await
+                    .response_codes(),
+            );
         }
         out
     };
@@ -244,6 +294,9 @@ async fn shared_request_vectors_are_accepted_or_refused_like_exchange() {
         } else {
             "ErrorMessageDispositionRequired"
         };
-        assert!(codes.iter().all(|c| c == expected) && !codes.is_empty(), "{name}: {codes:?}");
+        assert!(
+            codes.iter().all(|c| c == expected) && !codes.is_empty(),
+            "{name}: {codes:?}"
+        );
     }
 }

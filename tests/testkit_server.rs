@@ -36,7 +36,11 @@ async fn send_and_save_copy_delivers_locally_saves_the_copy_and_sends_plain_mail
     let reply = post_ok(server.addr(), Some(&kim_auth()), &send_im(&[msg])).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.response_codes(), ["NoError"]);
-    assert!(reply.body.contains("<m:Items/>"), "a sent message has no item id: {}", reply.body);
+    assert!(
+        reply.body.contains("<m:Items/>"),
+        "a sent message has no item id: {}",
+        reply.body
+    );
     assert_eq!(
         reply.header("content-type"),
         Some("text/xml; charset=utf-8")
@@ -50,7 +54,10 @@ async fn send_and_save_copy_delivers_locally_saves_the_copy_and_sends_plain_mail
     assert_eq!(inbox[0].subject(), Some("Missed conversation with Kim"));
     assert_eq!(inbox[0].body(), Some("<p>hi &amp; bye</p>"));
     assert_eq!(inbox[0].body_type(), Some(BodyType::Html));
-    assert_eq!(inbox[0].extended_property_by_name("X-OfflineIm-Id"), Some("id-1"));
+    assert_eq!(
+        inbox[0].extended_property_by_name("X-OfflineIm-Id"),
+        Some("id-1")
+    );
     assert_eq!(inbox[0].from().map(|f| f.address()), Some(&kim));
     assert!(!inbox[0].is_read());
 
@@ -59,12 +66,19 @@ async fn send_and_save_copy_delivers_locally_saves_the_copy_and_sends_plain_mail
     assert_eq!(copy[0].item_class(), MISSED);
     assert!(copy[0].is_read());
     assert_eq!(copy[0].to().len(), 2);
-    assert!(server.folder(&kim, Folder::Drafts).is_empty(), "no draft is left behind");
+    assert!(
+        server.folder(&kim, Folder::Drafts).is_empty(),
+        "no draft is left behind"
+    );
     assert!(server.folder(&kim, Folder::SentItems).is_empty());
 
     let outbound = server.outbound();
     assert_eq!(outbound.len(), 1);
-    assert_eq!(outbound[0].item_class(), "IPM.Note", "MIME conversion drops the class");
+    assert_eq!(
+        outbound[0].item_class(),
+        "IPM.Note",
+        "MIME conversion drops the class"
+    );
     assert!(outbound[0].extended_properties().is_empty());
     assert!(server.mailbox(&addr("lee@fabrikam.com")).is_none());
 
@@ -83,12 +97,21 @@ async fn send_only_delivers_and_keeps_no_copy() {
     let body = envelope(
         Some("Exchange2013"),
         None,
-        &create_item("SendOnly", None, &[Msg::new("s").class(MISSED).to("pat@contoso.com")]),
+        &create_item(
+            "SendOnly",
+            None,
+            &[Msg::new("s").class(MISSED).to("pat@contoso.com")],
+        ),
     );
     let reply = post_ok(server.addr(), Some(&kim_auth()), &body).await;
     assert_eq!(reply.response_codes(), ["NoError"]);
-    assert_eq!(server.folder(&addr("pat@contoso.com"), Folder::Inbox).len(), 1);
-    let kim = server.mailbox(&addr("kim@contoso.com")).expect("kim's mailbox");
+    assert_eq!(
+        server.folder(&addr("pat@contoso.com"), Folder::Inbox).len(),
+        1
+    );
+    let kim = server
+        .mailbox(&addr("kim@contoso.com"))
+        .expect("kim's mailbox");
     assert_eq!(kim.items().count(), 0);
 }
 
@@ -104,7 +127,11 @@ async fn save_only_keeps_a_draft_returns_its_id_and_sends_nothing() {
     assert_eq!(reply.response_codes(), ["NoError"]);
     let drafts = server.folder(&addr("kim@contoso.com"), Folder::Drafts);
     assert_eq!(drafts.len(), 1);
-    assert_eq!(drafts[0].item_class(), "IPM.Note", "no class sent: the default");
+    assert_eq!(
+        drafts[0].item_class(),
+        "IPM.Note",
+        "no class sent: the default"
+    );
     assert_eq!(reply.item_ids(), [drafts[0].id().to_owned()]);
     assert!(server.mailbox(&addr("pat@contoso.com")).is_none());
     assert!(server.outbound().is_empty());
@@ -113,7 +140,9 @@ async fn save_only_keeps_a_draft_returns_its_id_and_sends_nothing() {
 #[tokio::test]
 async fn message_class_property_0x001a_sets_the_item_class() {
     let server = contoso().await;
-    let msg = Msg::new("s").tag("0x001A", "String", MISSED).to("pat@contoso.com");
+    let msg = Msg::new("s")
+        .tag("0x001A", "String", MISSED)
+        .to("pat@contoso.com");
     post_ok(server.addr(), Some(&kim_auth()), &send_im(&[msg])).await;
     let inbox = server.folder(&addr("pat@contoso.com"), Folder::Inbox);
     assert_eq!(inbox[0].item_class(), MISSED);
@@ -124,8 +153,14 @@ async fn message_class_property_0x001a_sets_the_item_class() {
 async fn find_item_finds_by_extended_property_and_returns_it() {
     let server = contoso().await;
     let msgs = [
-        Msg::new("a").class(MISSED).named("X-Id", "a").to("pat@contoso.com"),
-        Msg::new("b").class(MISSED).named("X-Id", "b").to("pat@contoso.com"),
+        Msg::new("a")
+            .class(MISSED)
+            .named("X-Id", "a")
+            .to("pat@contoso.com"),
+        Msg::new("b")
+            .class(MISSED)
+            .named("X-Id", "b")
+            .to("pat@contoso.com"),
     ];
     post_ok(server.addr(), Some(&kim_auth()), &send_im(&msgs)).await;
 
@@ -139,9 +174,21 @@ async fn find_item_finds_by_extended_property_and_returns_it() {
     assert_eq!(reply.response_codes(), ["NoError"]);
     let kim_copy = &server.folder(&addr("kim@contoso.com"), Folder::ConversationHistory)[1];
     assert_eq!(reply.item_ids(), [kim_copy.id().to_owned()]);
-    assert!(reply.body.contains("TotalItemsInView=\"1\""), "{}", reply.body);
-    assert!(reply.body.contains("<t:Value>b</t:Value>"), "{}", reply.body);
-    assert!(reply.body.contains(&format!("<t:ItemClass>{MISSED}</t:ItemClass>")));
+    assert!(
+        reply.body.contains("TotalItemsInView=\"1\""),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("<t:Value>b</t:Value>"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply
+            .body
+            .contains(&format!("<t:ItemClass>{MISSED}</t:ItemClass>"))
+    );
 
     // Another mailbox's folder, named with t:Mailbox.
     let find = envelope(
@@ -169,7 +216,11 @@ async fn get_item_reads_back_what_was_stored_and_reports_unknown_ids() {
     let body = envelope(
         None,
         None,
-        &create_item("SaveOnly", Some(("drafts", None)), &[Msg::new("read me").to("pat@contoso.com")]),
+        &create_item(
+            "SaveOnly",
+            Some(("drafts", None)),
+            &[Msg::new("read me").to("pat@contoso.com")],
+        ),
     );
     let saved = post_ok(server.addr(), Some(&kim_auth()), &body).await;
     let id = saved.item_ids().remove(0);
@@ -189,8 +240,16 @@ async fn get_item_reads_back_what_was_stored_and_reports_unknown_ids() {
         ["NoError", "ErrorInvalidIdMalformed", "ErrorItemNotFound"]
     );
     assert!(reply.body.contains("<t:Subject>read me</t:Subject>"));
-    assert!(reply.body.contains(r#"<t:Body BodyType="Text">body of read me</t:Body>"#));
-    assert!(reply.body.contains("<t:EmailAddress>pat@contoso.com</t:EmailAddress>"));
+    assert!(
+        reply
+            .body
+            .contains(r#"<t:Body BodyType="Text">body of read me</t:Body>"#)
+    );
+    assert!(
+        reply
+            .body
+            .contains("<t:EmailAddress>pat@contoso.com</t:EmailAddress>")
+    );
 }
 
 #[tokio::test]
@@ -206,16 +265,32 @@ async fn delete_item_hard_soft_and_move_to_deleted_items() {
             &[Msg::new("1"), Msg::new("2"), Msg::new("3")],
         ),
     );
-    let ids = post_ok(server.addr(), Some(&kim_auth()), &body).await.item_ids();
+    let ids = post_ok(server.addr(), Some(&kim_auth()), &body)
+        .await
+        .item_ids();
     assert_eq!(ids.len(), 3);
     let delete = |kind: &str, id: &str| envelope(None, None, &delete_item(kind, &[id]));
 
-    let reply = post_ok(server.addr(), Some(&kim_auth()), &delete("HardDelete", &ids[0])).await;
+    let reply = post_ok(
+        server.addr(),
+        Some(&kim_auth()),
+        &delete("HardDelete", &ids[0]),
+    )
+    .await;
     assert_eq!(reply.response_codes(), ["NoError"]);
-    let reply = post_ok(server.addr(), Some(&kim_auth()), &delete("SoftDelete", &ids[1])).await;
+    let reply = post_ok(
+        server.addr(),
+        Some(&kim_auth()),
+        &delete("SoftDelete", &ids[1]),
+    )
+    .await;
     assert_eq!(reply.response_codes(), ["NoError"]);
-    let reply =
-        post_ok(server.addr(), Some(&kim_auth()), &delete("MoveToDeletedItems", &ids[2])).await;
+    let reply = post_ok(
+        server.addr(),
+        Some(&kim_auth()),
+        &delete("MoveToDeletedItems", &ids[2]),
+    )
+    .await;
     assert_eq!(reply.response_codes(), ["NoError"]);
 
     assert!(server.folder(&kim, Folder::Drafts).is_empty());
@@ -223,7 +298,12 @@ async fn delete_item_hard_soft_and_move_to_deleted_items() {
     assert_eq!(deleted.len(), 1);
     assert_eq!(deleted[0].subject(), Some("3"));
 
-    let again = post_ok(server.addr(), Some(&kim_auth()), &delete("HardDelete", &ids[0])).await;
+    let again = post_ok(
+        server.addr(),
+        Some(&kim_auth()),
+        &delete("HardDelete", &ids[0]),
+    )
+    .await;
     assert_eq!(again.response_codes(), ["ErrorItemNotFound"]);
     assert!(again.body.contains(r#"ResponseClass="Error""#));
 }
@@ -267,11 +347,21 @@ async fn without_on_demand_mailboxes_unknown_hosted_recipients_and_senders_fail_
         Msg::new("to a stranger").to("nobody@contoso.com"),
         Msg::new("to outside").to("lee@fabrikam.com"),
     ];
-    let reply = post_ok(server.addr(), Some(&basic("kim@contoso.com", "x")), &send_im(&items)).await;
-    assert_eq!(reply.response_codes(), ["ErrorInvalidRecipients", "NoError"]);
+    let reply = post_ok(
+        server.addr(),
+        Some(&basic("kim@contoso.com", "x")),
+        &send_im(&items),
+    )
+    .await;
+    assert_eq!(
+        reply.response_codes(),
+        ["ErrorInvalidRecipients", "NoError"]
+    );
     assert_eq!(server.outbound().len(), 1);
     assert_eq!(
-        server.folder(&addr("kim@contoso.com"), Folder::ConversationHistory).len(),
+        server
+            .folder(&addr("kim@contoso.com"), Folder::ConversationHistory)
+            .len(),
         1,
         "only the item that went out leaves a copy"
     );
@@ -283,7 +373,11 @@ async fn without_on_demand_mailboxes_unknown_hosted_recipients_and_senders_fail_
     )
     .await;
     assert_eq!(reply.response_codes(), ["ErrorNonExistentMailbox"]);
-    assert!(server.folder(&addr("kim@contoso.com"), Folder::Inbox).is_empty());
+    assert!(
+        server
+            .folder(&addr("kim@contoso.com"), Folder::Inbox)
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -305,20 +399,41 @@ async fn authentication_basic_and_bearer_checked_anything_else_401() {
         let reply = post_ok(server.addr(), auth.as_deref(), &body).await;
         assert_eq!(reply.status, 401, "{auth:?}");
         let schemes = reply.headers_named("www-authenticate");
-        assert!(schemes.iter().any(|s| s.starts_with("Basic")), "{schemes:?}");
+        assert!(
+            schemes.iter().any(|s| s.starts_with("Basic")),
+            "{schemes:?}"
+        );
         assert!(schemes.contains(&"Bearer"), "{schemes:?}");
     }
     assert!(server.outbound().is_empty() && server.mailboxes().is_empty());
 
-    let ok = post_ok(server.addr(), Some(&basic("kim@contoso.com", "s3cret-pw")), &body).await;
+    let ok = post_ok(
+        server.addr(),
+        Some(&basic("kim@contoso.com", "s3cret-pw")),
+        &body,
+    )
+    .await;
     assert_eq!(ok.status, 200);
     let ok = post_ok(server.addr(), Some("Bearer tok-123"), &body).await;
     assert_eq!(ok.status, 200);
     // A Bearer request acts for the From address.
-    assert_eq!(server.folder(&addr("kim@contoso.com"), Folder::ConversationHistory).len(), 2);
+    assert_eq!(
+        server
+            .folder(&addr("kim@contoso.com"), Folder::ConversationHistory)
+            .len(),
+        2
+    );
 
-    let shown = format!("{:?}", TestServer::builder().basic_user("u", "s3cret-pw").bearer_token("tok-123"));
-    assert!(!shown.contains("s3cret-pw") && !shown.contains("tok-123"), "{shown}");
+    let shown = format!(
+        "{:?}",
+        TestServer::builder()
+            .basic_user("u", "s3cret-pw")
+            .bearer_token("tok-123")
+    );
+    assert!(
+        !shown.contains("s3cret-pw") && !shown.contains("tok-123"),
+        "{shown}"
+    );
     assert!(!format!("{server:?}").contains("s3cret-pw"));
 }
 
@@ -333,7 +448,11 @@ async fn schema_violations_get_error_schema_validation_faults() {
     let wrong_case_folder = envelope(
         Some("Exchange2013"),
         None,
-        &create_item("SendAndSaveCopy", Some(("SentItems", None)), &[Msg::new("x").to("pat@contoso.com")]),
+        &create_item(
+            "SendAndSaveCopy",
+            Some(("SentItems", None)),
+            &[Msg::new("x").to("pat@contoso.com")],
+        ),
     );
     let bad_disposition = envelope(
         Some("Exchange2013"),
@@ -345,41 +464,92 @@ async fn schema_violations_get_error_schema_validation_faults() {
         None,
         r#"<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Body>x</t:Body></t:Message></m:Items></m:CreateItem>"#,
     );
-    let bad_version = send_im(&[Msg::new("x").to("pat@contoso.com")]).replace("Exchange2013", "Exchange2019");
-    let no_items = envelope(Some("Exchange2013"), None, r#"<m:CreateItem MessageDisposition="SaveOnly"/>"#);
-    let broken = "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>".to_owned();
-    for body in [out_of_order, wrong_case_folder, bad_disposition, no_body_type, bad_version, no_items, broken] {
+    let bad_version =
+        send_im(&[Msg::new("x").to("pat@contoso.com")]).replace("Exchange2013", "Exchange2019");
+    let no_items = envelope(
+        Some("Exchange2013"),
+        None,
+        r#"<m:CreateItem MessageDisposition="SaveOnly"/>"#,
+    );
+    let broken =
+        "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
+            .to_owned();
+    for body in [
+        out_of_order,
+        wrong_case_folder,
+        bad_disposition,
+        no_body_type,
+        bad_version,
+        no_items,
+        broken,
+    ] {
         let reply = post_ok(server.addr(), Some(&kim_auth()), &body).await;
         assert_eq!(reply.status, 500, "{body}");
-        assert_eq!(reply.fault_code().as_deref(), Some("ErrorSchemaValidation"), "{}", reply.body);
+        assert_eq!(
+            reply.fault_code().as_deref(),
+            Some("ErrorSchemaValidation"),
+            "{}",
+            reply.body
+        );
         assert!(reply.body.contains("a:ErrorSchemaValidation</faultcode>"));
     }
     assert!(server.outbound().is_empty());
-    assert!(server.mailbox(&addr("pat@contoso.com")).is_none(), "nothing was delivered");
+    assert!(
+        server.mailbox(&addr("pat@contoso.com")).is_none(),
+        "nothing was delivered"
+    );
 }
 
 #[tokio::test]
 async fn conversation_history_needs_exchange_2013() {
     let server = contoso().await;
     let item = [Msg::new("x").class(MISSED).to("pat@contoso.com")];
-    let create = create_item("SendAndSaveCopy", Some(("conversationhistory", None)), &item);
+    let create = create_item(
+        "SendAndSaveCopy",
+        Some(("conversationhistory", None)),
+        &item,
+    );
     for version in [Some("Exchange2010_SP2"), None] {
-        let reply = post_ok(server.addr(), Some(&kim_auth()), &envelope(version, None, &create)).await;
+        let reply = post_ok(
+            server.addr(),
+            Some(&kim_auth()),
+            &envelope(version, None, &create),
+        )
+        .await;
         assert_eq!(reply.status, 500);
-        assert_eq!(reply.fault_code().as_deref(), Some("ErrorInvalidServerVersion"));
+        assert_eq!(
+            reply.fault_code().as_deref(),
+            Some("ErrorInvalidServerVersion")
+        );
     }
-    let find = envelope(Some("Exchange2010"), None, &find_by_named("conversationhistory", None, "X", "y"));
+    let find = envelope(
+        Some("Exchange2010"),
+        None,
+        &find_by_named("conversationhistory", None, "X", "y"),
+    );
     let reply = post_ok(server.addr(), Some(&kim_auth()), &find).await;
-    assert_eq!(reply.fault_code().as_deref(), Some("ErrorInvalidServerVersion"));
+    assert_eq!(
+        reply.fault_code().as_deref(),
+        Some("ErrorInvalidServerVersion")
+    );
     assert!(server.mailbox(&addr("pat@contoso.com")).is_none());
 
-    let ok = post_ok(server.addr(), Some(&kim_auth()), &envelope(Some("Exchange2013_SP1"), None, &create)).await;
+    let ok = post_ok(
+        server.addr(),
+        Some(&kim_auth()),
+        &envelope(Some("Exchange2013_SP1"), None, &create),
+    )
+    .await;
     assert_eq!(ok.response_codes(), ["NoError"]);
 }
 
 #[tokio::test]
 async fn unknown_operations_paths_methods_and_oversize_requests_are_refused() {
-    let server = TestServer::builder().max_request_bytes(2048).start().await.unwrap();
+    let server = TestServer::builder()
+        .max_request_bytes(2048)
+        .start()
+        .await
+        .unwrap();
     let unknown = envelope(
         Some("Exchange2013"),
         None,
@@ -390,15 +560,25 @@ async fn unknown_operations_paths_methods_and_oversize_requests_are_refused() {
     assert_eq!(reply.fault_code().as_deref(), Some("ErrorInvalidRequest"));
     assert_eq!(server.requests()[0].operation(), Some("GetFolder"));
 
-    let reply = http(server.addr(), "POST", "/owa/", &[], b"x").await.unwrap();
+    let reply = http(server.addr(), "POST", "/owa/", &[], b"x")
+        .await
+        .unwrap();
     assert_eq!(reply.status, 404);
-    let reply = http(server.addr(), "GET", "/EWS/Exchange.asmx", &[], b"").await.unwrap();
+    let reply = http(server.addr(), "GET", "/EWS/Exchange.asmx", &[], b"")
+        .await
+        .unwrap();
     assert_eq!(reply.status, 405);
 
     // Declared too large: refused before the body is read.
-    let reply = http(server.addr(), "POST", "/EWS/Exchange.asmx", &[("Content-Length", "4096")], b"")
-        .await
-        .unwrap();
+    let reply = http(
+        server.addr(),
+        "POST",
+        "/EWS/Exchange.asmx",
+        &[("Content-Length", "4096")],
+        b"",
+    )
+    .await
+    .unwrap();
     assert_eq!(reply.status, 413);
     let statuses: Vec<_> = server.requests().iter().map(|r| r.status()).collect();
     assert_eq!(statuses, [Some(500), Some(404), Some(405), Some(413)]);
@@ -412,7 +592,11 @@ async fn client_request_id_is_echoed_when_asked() {
         server.addr(),
         "POST",
         "/EWS/Exchange.asmx",
-        &[("client-request-id", "abc-123"), ("return-client-request-id", "true"), ("X-AnchorMailbox", "kim@contoso.com")],
+        &[
+            ("client-request-id", "abc-123"),
+            ("return-client-request-id", "true"),
+            ("X-AnchorMailbox", "kim@contoso.com"),
+        ],
         body.as_bytes(),
     )
     .await
@@ -448,8 +632,16 @@ async fn the_server_stops_listening_when_dropped_or_shut_down() {
 
 #[tokio::test]
 async fn bad_settings_are_reported_with_the_value() {
-    let err = TestServer::builder().mailbox("not an address").start().await.unwrap_err();
+    let err = TestServer::builder()
+        .mailbox("not an address")
+        .start()
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("not an address"), "{err}");
-    let err = TestServer::builder().hosted_domain("-bad-.com").start().await.unwrap_err();
+    let err = TestServer::builder()
+        .hosted_domain("-bad-.com")
+        .start()
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("-bad-.com"), "{err}");
 }

@@ -71,9 +71,11 @@ pub(crate) fn dispatch(
         reply.version.clone_from(&request.version);
         reply
     };
-    let needs_2013 = request.operation.folders().iter().any(|t| {
-        t.folder == FolderName::Known(Folder::ConversationHistory)
-    });
+    let needs_2013 = request
+        .operation
+        .folders()
+        .iter()
+        .any(|t| t.folder == FolderName::Known(Folder::ConversationHistory));
     if needs_2013 && !request.at_least_2013() {
         return with(SoapReply::fault(
             "ErrorInvalidServerVersion",
@@ -89,9 +91,7 @@ pub(crate) fn dispatch(
                 return with(SoapReply::fault(
                     "ErrorImpersonateUserDenied",
                     false,
-                    &format!(
-                        "This test server impersonates SMTP addresses only, not '{text}'."
-                    ),
+                    &format!("This test server impersonates SMTP addresses only, not '{text}'."),
                 ));
             }
         },

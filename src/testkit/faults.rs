@@ -129,7 +129,10 @@ impl FaultPlan {
         let (p, len) = (*p, list.len());
         if self.rng.next_f64() < p {
             let i = self.rng.below(len);
-            return self.request_mix.as_ref().and_then(|(_, l)| l.get(i).cloned());
+            return self
+                .request_mix
+                .as_ref()
+                .and_then(|(_, l)| l.get(i).cloned());
         }
         None
     }
@@ -169,6 +172,23 @@ impl FaultPlan {
 /// are used once each, in order, before any random mix is consulted. Mixes draw from
 /// a generator seeded with [`TestServerBuilder::seed`](super::TestServerBuilder::seed),
 /// so a run repeats exactly for a given seed and request order.
+///
+/// ```
+/// use std::time::Duration;
+/// use offline_im::testkit::{Fault, ItemFault, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = TestServer::builder().seed(7).start().await?;
+/// server
+///     .faults()
+///     .next_request(Fault::ServiceUnavailable { retry_after_secs: 5 })
+///     .next_item(ItemFault::ServerBusy { back_off: Duration::from_millis(500) })
+///     .item_mix(0.1, &[ItemFault::QuotaExceeded]);
+/// // ... run the code under test against server.url(), then check what it met:
+/// assert!(server.injected_faults().is_empty(), "nothing was sent in this example");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Faults {
     pub(crate) plan: Arc<Mutex<FaultPlan>>,
@@ -258,7 +278,9 @@ mod tests {
                 .next_request(Fault::Unauthorized)
                 .request_mix(0.5, &[Fault::CloseBeforeCommit, Fault::MalformedReply]);
             let mut plan = faults.lock();
-            (0..20).map(|_| plan.take_request_fault()).collect::<Vec<_>>()
+            (0..20)
+                .map(|_| plan.take_request_fault())
+                .collect::<Vec<_>>()
         };
         let a = run(1);
         assert_eq!(a[0], Some(Fault::Unauthorized));

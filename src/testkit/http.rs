@@ -135,7 +135,10 @@ pub(crate) async fn handle(
     record.body = body.to_vec();
 
     let index = {
-        let mut requests = shared.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut requests = shared
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         requests.push(record.clone());
         requests.len() - 1
     };
@@ -184,7 +187,13 @@ pub(crate) async fn handle(
         _ => {}
     }
 
-    let soap = dispatch(&shared.store, &shared.faults, &body, identity.as_ref(), index);
+    let soap = dispatch(
+        &shared.store,
+        &shared.faults,
+        &body,
+        identity.as_ref(),
+        index,
+    );
     record.operation = soap.operation.clone();
     record.acting_mailbox = soap.acting.clone();
     record.impersonated = soap.impersonated.clone();
@@ -227,7 +236,14 @@ fn check_auth(config: &Config, authorization: Option<&str>) -> (Auth, Option<Str
             .as_ref()
             .is_some_and(|(u, p)| *u == user && p.0 == password);
         let identity = user.parse().ok();
-        return (if ok { Auth::Ok(identity) } else { Auth::Refused }, Some(user));
+        return (
+            if ok {
+                Auth::Ok(identity)
+            } else {
+                Auth::Refused
+            },
+            Some(user),
+        );
     }
     if scheme.eq_ignore_ascii_case("bearer") {
         let ok = config.bearer.as_ref().is_some_and(|t| t.0 == rest.trim());
@@ -248,7 +264,10 @@ fn basic_credentials(value: &str) -> Option<(String, String)> {
 }
 
 fn unauthorized(config: &Config) -> Reply {
-    let mut r = plain(StatusCode::UNAUTHORIZED, "401 - Unauthorized: Access is denied.");
+    let mut r = plain(
+        StatusCode::UNAUTHORIZED,
+        "401 - Unauthorized: Access is denied.",
+    );
     let headers = r.headers_mut();
     if config.bearer.is_some() {
         headers.append(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -310,7 +329,10 @@ fn xml(status: StatusCode, body: String) -> Reply {
 }
 
 fn update(shared: &Shared, index: usize, record: RecordedRequest) {
-    let mut requests = shared.requests.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut requests = shared
+        .requests
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     if let Some(slot) = requests.get_mut(index) {
         *slot = record;
     }

@@ -68,6 +68,10 @@
 //!   [`TestServer::outbound`], [`TestServer::requests`] (every request and its
 //!   status), [`TestServer::injected_faults`].
 //!
+//! The server runs on the tokio runtime that started it. With a blocking client,
+//! use a multi-threaded runtime (`#[tokio::test(flavor = "multi_thread")]`) so the
+//! server keeps running while the test thread waits.
+//!
 //! Its replies carry `t:ServerVersionInfo` and are valid against the EWS schema.
 //! Only `t:Message` items are understood; elements of `t:Message` it does not store
 //! are checked for order and skipped.

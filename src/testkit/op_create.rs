@@ -30,8 +30,9 @@ pub(crate) fn create_items(
         .iter()
         .enumerate()
         .map(|(index, msg)| {
-            create_one(store, faults, ctx, req, index, msg)
-                .unwrap_or_else(|(code, text)| ResponseMessage::error(code, text, Payload::Items(Vec::new())))
+            create_one(store, faults, ctx, req, index, msg).unwrap_or_else(|(code, text)| {
+                ResponseMessage::error(code, text, Payload::Items(Vec::new()))
+            })
         })
         .collect()
 }
@@ -207,7 +208,9 @@ fn create_one(
 
 fn item_fault_message(fault: &ItemFault) -> ResponseMessage {
     let text = match fault {
-        ItemFault::ServerBusy { .. } => "The server cannot service this request right now. Try again later.",
+        ItemFault::ServerBusy { .. } => {
+            "The server cannot service this request right now. Try again later."
+        }
         ItemFault::InvalidRecipients => "At least one recipient isn't valid.",
         ItemFault::NonExistentMailbox => "The SMTP address has no mailbox associated with it.",
         ItemFault::QuotaExceeded => "The mailbox quota has been exceeded.",

@@ -18,9 +18,8 @@ pub(crate) fn find_items(store: &mut Store, ctx: &Ctx<'_>, req: &FindItem) -> Ve
     req.folders
         .iter()
         .map(|target| {
-            find_in(store, ctx, req, target, &fields).unwrap_or_else(|(code, text)| {
-                ResponseMessage::error(code, text, Payload::None)
-            })
+            find_in(store, ctx, req, target, &fields)
+                .unwrap_or_else(|(code, text)| ResponseMessage::error(code, text, Payload::None))
         })
         .collect()
 }
@@ -179,7 +178,10 @@ fn delete_one(store: &mut Store, id: &str, how: DeleteType) -> Result<(), OpErro
     } else {
         taken.folder = Some(Folder::DeletedItems);
         if let Some(mb) = store.mailboxes.get_mut(&owner) {
-            mb.folders.entry(Folder::DeletedItems).or_default().push(taken);
+            mb.folders
+                .entry(Folder::DeletedItems)
+                .or_default()
+                .push(taken);
         }
     }
     Ok(())

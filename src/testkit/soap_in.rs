@@ -63,7 +63,10 @@ impl Request {
     /// means the oldest version, as on Exchange).
     pub(crate) fn at_least_2013(&self) -> bool {
         let index = |v: &str| VERSIONS.iter().position(|x| *x == v);
-        match (self.version.as_deref().and_then(index), index("Exchange2013")) {
+        match (
+            self.version.as_deref().and_then(index),
+            index("Exchange2013"),
+        ) {
             (Some(v), Some(min)) => v >= min,
             _ => false,
         }
@@ -72,6 +75,7 @@ impl Request {
 
 /// The body of a request.
 #[derive(Debug, Clone)]
+#[allow(clippy::enum_variant_names)] // named after the EWS operations
 pub(crate) enum Operation {
     CreateItem(CreateItem),
     FindItem(FindItem),
@@ -194,8 +198,7 @@ fn parse_header(
         if el.is(T_NS, "RequestServerVersion") {
             let Some(v) = el.attr("Version") else {
                 return Err(InError::Schema(
-                    "The required attribute 'Version' is missing on 'RequestServerVersion'."
-                        .into(),
+                    "The required attribute 'Version' is missing on 'RequestServerVersion'.".into(),
                 ));
             };
             *version = Some(check_enum("RequestServerVersion Version", v, VERSIONS)?.to_owned());
@@ -367,7 +370,10 @@ mod tests {
         );
         assert!(matches!(bad_version, Err(InError::Schema(_))));
         let unknown = parse_request(envelope("", "<m:GetFolder/>").as_bytes());
-        assert_eq!(unknown.unwrap_err(), InError::UnknownOperation("GetFolder".into()));
+        assert_eq!(
+            unknown.unwrap_err(),
+            InError::UnknownOperation("GetFolder".into())
+        );
     }
 
     #[test]
@@ -375,7 +381,10 @@ mod tests {
         let xml = format!(
             r#"<soap:Envelope xmlns:soap="{SOAP_NS}"><soap:Body/><soap:Header/></soap:Envelope>"#
         );
-        assert!(matches!(parse_request(xml.as_bytes()), Err(InError::Schema(_))));
+        assert!(matches!(
+            parse_request(xml.as_bytes()),
+            Err(InError::Schema(_))
+        ));
     }
 
     #[test]

@@ -99,7 +99,11 @@ pub(crate) fn parse_create_item(cur: &mut Cursor<'_>, el: &El) -> Result<CreateI
             )
         })
         .transpose()?;
-    let mut seq = Sequence::new("CreateItem", M_NS, &[("SavedItemFolderId", false), ("Items", false)]);
+    let mut seq = Sequence::new(
+        "CreateItem",
+        M_NS,
+        &[("SavedItemFolderId", false), ("Items", false)],
+    );
     let mut saved_folder = None;
     let mut items = Vec::new();
     while let Some(child) = cur.child("CreateItem")? {
@@ -192,7 +196,11 @@ pub(crate) fn parse_extended_property(cur: &mut Cursor<'_>) -> Result<ExtendedPr
     let mut seq = Sequence::new(
         "ExtendedProperty",
         T_NS,
-        &[("ExtendedFieldURI", false), ("Value", false), ("Values", false)],
+        &[
+            ("ExtendedFieldURI", false),
+            ("Value", false),
+            ("Values", false),
+        ],
     );
     let mut uri = None;
     let mut value = None;
@@ -324,7 +332,10 @@ mod tests {
         assert_eq!(m.body, Some((BodyType::Html, "<p>x</p>".to_owned())));
         assert_eq!(m.extended.len(), 1);
         assert_eq!(m.to[0].address.as_deref(), Some("pat@contoso.com"));
-        assert_eq!(m.from.as_ref().unwrap().address.as_deref(), Some("kim@contoso.com"));
+        assert_eq!(
+            m.from.as_ref().unwrap().address.as_deref(),
+            Some("kim@contoso.com")
+        );
         assert_eq!(m.is_read, Some(true));
     }
 

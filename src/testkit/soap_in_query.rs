@@ -82,7 +82,11 @@ pub(crate) fn parse_find_item(cur: &mut Cursor<'_>, el: &El) -> Result<FindItem,
             "The required attribute 'Traversal' is missing on 'FindItem'.".into(),
         ));
     };
-    check_enum("Traversal", traversal, &["Shallow", "SoftDeleted", "Associated"])?;
+    check_enum(
+        "Traversal",
+        traversal,
+        &["Shallow", "SoftDeleted", "Associated"],
+    )?;
     let mut seq = Sequence::new("FindItem", M_NS, FIND_ORDER);
     let mut shape = None;
     let mut page = None;

@@ -86,8 +86,15 @@ pub(crate) fn response(operation: &str, messages: &[ResponseMessage]) -> String 
 }
 
 fn write_message(out: &mut String, operation: &str, msg: &ResponseMessage) {
-    let class = if msg.error.is_some() { "Error" } else { "Success" };
-    let _ = write!(out, r#"<m:{operation}ResponseMessage ResponseClass="{class}">"#);
+    let class = if msg.error.is_some() {
+        "Error"
+    } else {
+        "Success"
+    };
+    let _ = write!(
+        out,
+        r#"<m:{operation}ResponseMessage ResponseClass="{class}">"#
+    );
     match &msg.error {
         None => out.push_str("<m:ResponseCode>NoError</m:ResponseCode>"),
         Some((code, text)) => {
@@ -148,7 +155,11 @@ pub(crate) fn item(item: &StoredItem, fields: &Fields) -> String {
         escape(item.change_key())
     );
     if fields.item_class {
-        let _ = write!(out, "<t:ItemClass>{}</t:ItemClass>", escape(item.item_class()));
+        let _ = write!(
+            out,
+            "<t:ItemClass>{}</t:ItemClass>",
+            escape(item.item_class())
+        );
     }
     if fields.subject
         && let Some(s) = item.subject()

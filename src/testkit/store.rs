@@ -175,7 +175,10 @@ impl StoredItem {
     }
 
     /// The value matching `uri` exactly, if the item has it.
-    pub(crate) fn extended_value(&self, uri: &super::props::ExtendedFieldUri) -> Option<&PropertyValue> {
+    pub(crate) fn extended_value(
+        &self,
+        uri: &super::props::ExtendedFieldUri,
+    ) -> Option<&PropertyValue> {
         self.extended
             .iter()
             .find(|p| &p.uri == uri)

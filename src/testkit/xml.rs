@@ -97,13 +97,12 @@ pub(crate) fn tokenize(body: &[u8]) -> Result<Vec<Tok>, InError> {
                     if key.as_namespace_binding().is_some() || key.prefix().is_some() {
                         continue;
                     }
-                    let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| {
-                        InError::Malformed(format!("a bad attribute value on '{name}': {e}"))
-                    })?;
-                    attrs.push((
-                        key.local_name().as_ref().to_owned(),
-                        value.into_owned(),
-                    ));
+                    let value = attr
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| {
+                            InError::Malformed(format!("a bad attribute value on '{name}': {e}"))
+                        })?;
+                    attrs.push((key.local_name().as_ref().to_owned(), value.into_owned()));
                 }
                 toks.push(Tok::Start(El { ns, name, attrs }));
             }
@@ -115,9 +114,10 @@ pub(crate) fn tokenize(body: &[u8]) -> Result<Vec<Tok>, InError> {
             Event::Text(t) => pending.push_str(&t.xml10_content()),
             Event::CData(c) => pending.push_str(&c.xml10_content()),
             Event::GeneralRef(r) => {
-                if let Some(c) = r.resolve_char_ref().map_err(|e| {
-                    InError::Malformed(format!("a bad character reference: {e}"))
-                })? {
+                if let Some(c) = r
+                    .resolve_char_ref()
+                    .map_err(|e| InError::Malformed(format!("a bad character reference: {e}")))?
+                {
                     pending.push(c);
                 } else if let Some(s) = resolve_predefined_entity(&r) {
                     pending.push_str(s);
@@ -138,7 +138,9 @@ pub(crate) fn tokenize(body: &[u8]) -> Result<Vec<Tok>, InError> {
         }
     }
     if depth != 0 {
-        return Err(InError::Malformed("the request ends inside an element".into()));
+        return Err(InError::Malformed(
+            "the request ends inside an element".into(),
+        ));
     }
     Ok(toks)
 }
@@ -190,7 +192,9 @@ impl<'a> Cursor<'a> {
             Some(Tok::Text(_)) => Err(InError::Schema(format!(
                 "The element '{parent}' cannot contain text."
             ))),
-            None => Err(InError::Malformed("the request ends inside an element".into())),
+            None => Err(InError::Malformed(
+                "the request ends inside an element".into(),
+            )),
         }
     }
 
@@ -213,7 +217,11 @@ impl<'a> Cursor<'a> {
                         el.name
                     )));
                 }
-                None => return Err(InError::Malformed("the request ends inside an element".into())),
+                None => {
+                    return Err(InError::Malformed(
+                        "the request ends inside an element".into(),
+                    ));
+                }
             }
         }
     }

@@ -58,10 +58,14 @@ impl Reply {
 
     /// Every `BackOffMilliseconds` value, in order.
     pub fn back_offs(&self) -> Vec<u64> {
-        between_all(&self.body, "<t:Value Name=\"BackOffMilliseconds\">", "</t:Value>")
-            .iter()
-            .filter_map(|v| v.parse().ok())
-            .collect()
+        between_all(
+            &self.body,
+            "<t:Value Name=\"BackOffMilliseconds\">",
+            "</t:Value>",
+        )
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect()
     }
 }
 
@@ -98,14 +102,19 @@ pub async fn http(
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml; charset=utf-8\r\nConnection: close\r\n"
     );
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+    {
         let _ = write!(head, "Content-Length: {}\r\n", body.len());
     }
     for (k, v) in headers {
         let _ = write!(head, "{k}: {v}\r\n");
     }
     head.push_str("\r\n");
-    let mut stream = TcpStream::connect(addr).await.expect("connect to the test server");
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .expect("connect to the test server");
     stream.write_all(head.as_bytes()).await.expect("write head");
     stream.write_all(body).await.expect("write body");
     let mut buf = Vec::new();
@@ -135,7 +144,11 @@ fn parse_reply(buf: &[u8]) -> Reply {
     let chunked = headers
         .iter()
         .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_owned() };
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
     Reply {
         status,
         headers,
@@ -159,7 +172,14 @@ fn dechunk(mut body: &str) -> String {
 /// POSTs a SOAP request to the EWS path.
 pub async fn post(addr: SocketAddr, auth: Option<&str>, body: &str) -> Option<Reply> {
     let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
-    http(addr, "POST", "/EWS/Exchange.asmx", &headers, body.as_bytes()).await
+    http(
+        addr,
+        "POST",
+        "/EWS/Exchange.asmx",
+        &headers,
+        body.as_bytes(),
+    )
+    .await
 }
 
 /// POSTs and insists on a reply.
@@ -243,8 +263,10 @@ impl Msg {
     }
 
     pub fn tag(mut self, tag: &str, kind: &str, value: &str) -> Self {
-        self.props
-            .push((format!(r#"PropertyTag="{tag}" PropertyType="{kind}""#), value.to_owned()));
+        self.props.push((
+            format!(r#"PropertyTag="{tag}" PropertyType="{kind}""#),
+            value.to_owned(),
+        ));
         self
     }
 
@@ -272,12 +294,18 @@ impl Msg {
         if !self.to.is_empty() {
             x.push_str("<t:ToRecipients>");
             for a in &self.to {
-                let _ = write!(x, "<t:Mailbox><t:EmailAddress>{a}</t:EmailAddress></t:Mailbox>");
+                let _ = write!(
+                    x,
+                    "<t:Mailbox><t:EmailAddress>{a}</t:EmailAddress></t:Mailbox>"
+                );
             }
             x.push_str("</t:ToRecipients>");
         }
         if let Some(f) = &self.from {
-            let _ = write!(x, "<t:From><t:Mailbox><t:EmailAddress>{f}</t:EmailAddress></t:Mailbox></t:From>");
+            let _ = write!(
+                x,
+                "<t:From><t:Mailbox><t:EmailAddress>{f}</t:EmailAddress></t:Mailbox></t:From>"
+            );
         }
         if let Some(r) = self.is_read {
             let _ = write!(x, "<t:IsRead>{r}</t:IsRead>");
@@ -288,11 +316,17 @@ impl Msg {
 }
 
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// `m:CreateItem` (body only) with an optional saved-item folder `(id, mailbox)`.
-pub fn create_item(disposition: &str, saved: Option<(&str, Option<&str>)>, items: &[Msg]) -> String {
+pub fn create_item(
+    disposition: &str,
+    saved: Option<(&str, Option<&str>)>,
+    items: &[Msg],
+) -> String {
     let mut x = format!(r#"<m:CreateItem MessageDisposition="{disposition}">"#);
     if let Some((id, mailbox)) = saved {
         x.push_str("<m:SavedItemFolderId>");
@@ -322,7 +356,11 @@ pub fn send_im(items: &[Msg]) -> String {
     envelope(
         Some("Exchange2013"),
         None,
-        &create_item("SendAndSaveCopy", Some(("conversationhistory", None)), items),
+        &create_item(
+            "SendAndSaveCopy",
+            Some(("conversationhistory", None)),
+            items,
+        ),
     )
 }
 
