@@ -645,3 +645,45 @@ async fn bad_settings_are_reported_with_the_value() {
         .unwrap_err();
     assert!(err.to_string().contains("-bad-.com"), "{err}");
 }
+
+#[tokio::test]
+async fn one_connection_carries_several_requests() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let server = TestServer::builder().start().await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    for i in 0..3 {
+        let body = send_im(&[Msg::new(&format!("{i}"))
+            .from("kim@contoso.com")
+            .to("pat@fabrikam.com")]);
+        let head = format!(
+            "POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.unwrap();
+        // Read one reply: head, then Content-Length bytes.
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the server closed a keep-alive connection");
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf);
+            if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .expect("a Content-Length");
+                if rest.len() >= len {
+                    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+                    break;
+                }
+            }
+        }
+    }
+    assert_eq!(server.outbound().len(), 3);
+}
