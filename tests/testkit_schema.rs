@@ -38,9 +38,13 @@ fn validator() -> Option<PathBuf> {
 
 /// Writes each (name, xml) to a fresh directory and validates them all.
 fn validate(documents: &[(String, String)]) {
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let Some(script) = validator() else { return };
-    let dir =
-        std::env::temp_dir().join(format!("offline-im-testkit-schema-{}", std::process::id()));
+    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "offline-im-testkit-schema-{}-{run}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let mut files = Vec::new();
