@@ -69,3 +69,6 @@ pub mod powershell;
 pub mod route;
 pub mod settings;
 pub mod transport;
+#[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+pub mod testkit;
