@@ -118,9 +118,17 @@ fn matches(item: &StoredItem, r: &Restriction) -> Result<bool, OpError> {
             }
             Ok(true)
         }
+        Restriction::Or(parts) => {
+            for p in parts {
+                if matches(item, p)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
         Restriction::Unsupported(what) => Err((
             "ErrorUnsupportedQueryFilter",
-            format!("This test server evaluates IsEqualTo and And only, not '{what}'."),
+            format!("This test server evaluates IsEqualTo, And and Or only, not '{what}'."),
         )),
     }
 }

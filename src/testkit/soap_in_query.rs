@@ -63,6 +63,7 @@ pub(crate) enum PropPath {
 pub(crate) enum Restriction {
     Equal(PropPath, String),
     And(Vec<Restriction>),
+    Or(Vec<Restriction>),
     /// A search expression this server does not evaluate (named).
     Unsupported(String),
 }
@@ -315,6 +316,13 @@ fn parse_expression(cur: &mut Cursor<'_>, el: &El) -> Result<Restriction, InErro
                 parts.push(parse_expression(cur, &child)?);
             }
             Ok(Restriction::And(parts))
+        }
+        "Or" => {
+            let mut parts = Vec::new();
+            while let Some(child) = cur.child("Or")? {
+                parts.push(parse_expression(cur, &child)?);
+            }
+            Ok(Restriction::Or(parts))
         }
         other => {
             cur.skip();
