@@ -25,8 +25,13 @@ fn contents(xml: &[u8]) -> Vec<(String, String)> {
                 stack.push(s.name().into_inner().to_owned());
                 for a in s.attributes() {
                     let a = a.expect("attribute");
-                    let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).expect("value");
-                    out.push((format!("{}@{}", stack.join("/"), a.key.into_inner()), value.into_owned()));
+                    let value = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .expect("value");
+                    out.push((
+                        format!("{}@{}", stack.join("/"), a.key.into_inner()),
+                        value.into_owned(),
+                    ));
                 }
                 text.clear();
             }
@@ -34,14 +39,18 @@ fn contents(xml: &[u8]) -> Vec<(String, String)> {
                 let path = format!("{}/{}", stack.join("/"), s.name().into_inner());
                 for a in s.attributes() {
                     let a = a.expect("attribute");
-                    let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).expect("value");
+                    let value = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .expect("value");
                     out.push((format!("{path}@{}", a.key.into_inner()), value.into_owned()));
                 }
             }
             Event::Text(t) => text.push_str(&t.xml10_content()),
             Event::GeneralRef(r) => match r.resolve_char_ref().expect("char ref") {
                 Some(c) => text.push(c),
-                None => text.push_str(quick_xml::escape::resolve_predefined_entity(&r).expect("predefined entity")),
+                None => text.push_str(
+                    quick_xml::escape::resolve_predefined_entity(&r).expect("predefined entity"),
+                ),
             },
             Event::CData(_) | Event::DocType(_) => panic!("the writer never writes CDATA or DTDs"),
             Event::End(_) => {
@@ -57,7 +66,11 @@ fn contents(xml: &[u8]) -> Vec<(String, String)> {
 }
 
 fn value<'a>(contents: &'a [(String, String)], path_end: &str) -> Vec<&'a str> {
-    contents.iter().filter(|(p, _)| p.ends_with(path_end)).map(|(_, v)| v.as_str()).collect()
+    contents
+        .iter()
+        .filter(|(p, _)| p.ends_with(path_end))
+        .map(|(_, v)| v.as_str())
+        .collect()
 }
 
 #[test]
@@ -71,22 +84,48 @@ fn hostile_text_arrives_unchanged_except_forbidden_characters() {
             .from(Mailbox::named(&kim, &text))
             .to(&to)];
         let mut buf = Vec::new();
-        write_create_item(&mut buf, &RequestHeader::default(), &CreateItem::new(&items)).unwrap();
+        write_create_item(
+            &mut buf,
+            &RequestHeader::default(),
+            &CreateItem::new(&items),
+        )
+        .unwrap();
         let c = contents(&buf);
         let expected = expected_arrival(&text);
-        for field in ["t:Message/t:Subject", "t:Message/t:Body", "t:Message/t:ItemClass", "t:Mailbox/t:Name"] {
+        for field in [
+            "t:Message/t:Subject",
+            "t:Message/t:Body",
+            "t:Message/t:ItemClass",
+            "t:Mailbox/t:Name",
+        ] {
             for got in value(&c, field) {
                 assert!(got == expected, "{kind}: {field} arrived changed");
             }
         }
         assert_eq!(value(&c, "t:Mailbox/t:Name").len(), 2, "{kind}");
 
-        let ids = [offline_im::ews::ItemId { id: text.clone(), change_key: Some(text.clone()) }];
+        let ids = [offline_im::ews::ItemId {
+            id: text.clone(),
+            change_key: Some(text.clone()),
+        }];
         let mut buf = Vec::new();
-        write_delete_item(&mut buf, &RequestHeader::default(), &DeleteItem::new(&ids, DeleteType::SoftDelete)).unwrap();
+        write_delete_item(
+            &mut buf,
+            &RequestHeader::default(),
+            &DeleteItem::new(&ids, DeleteType::SoftDelete),
+        )
+        .unwrap();
         let c = contents(&buf);
-        assert_eq!(value(&c, "t:ItemId@Id"), [expected.as_str()], "{kind}: attribute arrived changed");
-        assert_eq!(value(&c, "t:ItemId@ChangeKey"), [expected.as_str()], "{kind}");
+        assert_eq!(
+            value(&c, "t:ItemId@Id"),
+            [expected.as_str()],
+            "{kind}: attribute arrived changed"
+        );
+        assert_eq!(
+            value(&c, "t:ItemId@ChangeKey"),
+            [expected.as_str()],
+            "{kind}"
+        );
     }
 }
 
@@ -94,7 +133,12 @@ fn hostile_text_arrives_unchanged_except_forbidden_characters() {
 fn every_representative_envelope_is_well_formed() {
     for e in representative_envelopes() {
         let c = contents(&e.xml);
-        assert!(c.iter().any(|(p, _)| p.starts_with("soap:Envelope/soap:Body/m:")), "{}", e.name);
+        assert!(
+            c.iter()
+                .any(|(p, _)| p.starts_with("soap:Envelope/soap:Body/m:")),
+            "{}",
+            e.name
+        );
     }
 }
 
@@ -107,7 +151,12 @@ fn a_batch_keeps_its_order_and_delivery_ids() {
         .map(|(i, s)| MessageItem::new(s, Body::text("x")).delivery_id(delivery_id(i as u128)))
         .collect();
     let mut buf = Vec::new();
-    write_create_item(&mut buf, &RequestHeader::default(), &CreateItem::new(&items)).unwrap();
+    write_create_item(
+        &mut buf,
+        &RequestHeader::default(),
+        &CreateItem::new(&items),
+    )
+    .unwrap();
     let c = contents(&buf);
     let got: Vec<_> = value(&c, "t:Message/t:Subject");
     assert_eq!(got, subjects.iter().map(String::as_str).collect::<Vec<_>>());
@@ -133,7 +182,8 @@ fn writer_appends_and_a_reused_buffer_gives_the_same_bytes() {
 #[test]
 fn refused_requests_write_nothing_and_say_why() {
     let mut buf = b"untouched".to_vec();
-    let err = write_create_item(&mut buf, &RequestHeader::default(), &CreateItem::new(&[])).unwrap_err();
+    let err =
+        write_create_item(&mut buf, &RequestHeader::default(), &CreateItem::new(&[])).unwrap_err();
     assert!(matches!(err, WriteError::Empty { .. }), "{err}");
     assert!(err.to_string().contains("CreateItem items"), "{err}");
 
@@ -144,14 +194,32 @@ fn refused_requests_write_nothing_and_say_why() {
         items: &items,
     };
     let err = write_create_item(&mut buf, &RequestHeader::default(), &request).unwrap_err();
-    assert!(err.to_string().contains("SendOnly") && err.to_string().contains("sentitems"), "{err}");
+    assert!(
+        err.to_string().contains("SendOnly") && err.to_string().contains("sentitems"),
+        "{err}"
+    );
 
     let folders = [FolderTarget::new(Folder::Drafts)];
-    let err = write_find_item(&mut buf, &RequestHeader::default(), &FindItem::new(&folders, &[])).unwrap_err();
+    let err = write_find_item(
+        &mut buf,
+        &RequestHeader::default(),
+        &FindItem::new(&folders, &[]),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("delivery ids"), "{err}");
-    let err = write_find_item(&mut buf, &RequestHeader::default(), &FindItem::new(&[], &[delivery_id(1)])).unwrap_err();
+    let err = write_find_item(
+        &mut buf,
+        &RequestHeader::default(),
+        &FindItem::new(&[], &[delivery_id(1)]),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("folders"), "{err}");
-    let err = write_delete_item(&mut buf, &RequestHeader::default(), &DeleteItem::new(&[], DeleteType::HardDelete)).unwrap_err();
+    let err = write_delete_item(
+        &mut buf,
+        &RequestHeader::default(),
+        &DeleteItem::new(&[], DeleteType::HardDelete),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("item ids"), "{err}");
     assert_eq!(buf, b"untouched");
 }
@@ -173,12 +241,34 @@ fn find_item_searches_the_delivery_id_and_asks_for_it_back() {
     let folders = [FolderTarget::new(Folder::Drafts).in_mailbox(&archive)];
     let ids = [delivery_id(5)];
     let mut buf = Vec::new();
-    write_find_item(&mut buf, &RequestHeader::default(), &FindItem::new(&folders, &ids)).unwrap();
+    write_find_item(
+        &mut buf,
+        &RequestHeader::default(),
+        &FindItem::new(&folders, &ids),
+    )
+    .unwrap();
     let c = contents(&buf);
     assert_eq!(value(&c, "m:FindItem@Traversal"), ["Shallow"]);
-    assert_eq!(value(&c, "t:AdditionalProperties/t:ExtendedFieldURI@PropertyName"), ["OfflineImDeliveryId"]);
-    assert_eq!(value(&c, "t:IsEqualTo/t:ExtendedFieldURI@PropertySetId"), [offline_im::ews::OFFLINE_IM_PROPERTY_SET.to_string().as_str()]);
-    assert_eq!(value(&c, "t:Constant@Value"), [delivery_id(5).to_string().as_str()]);
-    assert_eq!(value(&c, "m:ParentFolderIds/t:DistinguishedFolderId@Id"), ["drafts"]);
-    assert_eq!(value(&c, "t:DistinguishedFolderId/t:Mailbox/t:EmailAddress"), ["archive@contoso.com"]);
+    assert_eq!(
+        value(&c, "t:AdditionalProperties/t:ExtendedFieldURI@PropertyName"),
+        ["OfflineImDeliveryId"]
+    );
+    assert_eq!(
+        value(&c, "t:IsEqualTo/t:ExtendedFieldURI@PropertySetId"),
+        [offline_im::ews::OFFLINE_IM_PROPERTY_SET
+            .to_string()
+            .as_str()]
+    );
+    assert_eq!(
+        value(&c, "t:Constant@Value"),
+        [delivery_id(5).to_string().as_str()]
+    );
+    assert_eq!(
+        value(&c, "m:ParentFolderIds/t:DistinguishedFolderId@Id"),
+        ["drafts"]
+    );
+    assert_eq!(
+        value(&c, "t:DistinguishedFolderId/t:Mailbox/t:EmailAddress"),
+        ["archive@contoso.com"]
+    );
 }

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use quick_xml::NsReader;
+use quick_xml::errors::SyntaxError;
 use quick_xml::escape::EscapeError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -58,8 +59,10 @@ pub(crate) enum Ev<'i> {
 
 /// A cursor over one reply.
 pub(crate) struct Cursor<'i> {
+    text: &'i str,
     reader: NsReader<&'i [u8]>,
-    depth: usize,
+    /// Offsets of the `<` of every open element, innermost last.
+    open: Vec<usize>,
     max_depth: usize,
 }
 
@@ -71,8 +74,9 @@ impl<'i> Cursor<'i> {
         config.check_end_names = true;
         config.check_comments = true;
         Self {
+            text,
             reader,
-            depth: 0,
+            open: Vec::new(),
             max_depth,
         }
     }
@@ -84,13 +88,24 @@ impl<'i> Cursor<'i> {
 
     /// Current element depth (0 outside the root).
     pub(crate) fn depth(&self) -> usize {
-        self.depth
+        self.open.len()
+    }
+
+    /// The qualified name of the innermost open element, as written.
+    fn innermost(&self) -> Option<String> {
+        let start = *self.open.last()?;
+        let tag = self.text.get(start + 1..)?;
+        let end = tag
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(tag.len());
+        Some(format!("<{}>", shorten(&tag[..end])))
     }
 
     /// The next event that matters; comments, processing instructions and the XML
     /// declaration are skipped.
     pub(crate) fn next(&mut self) -> Result<Ev<'i>, ReadError> {
         loop {
+            let before = self.position();
             let (ns, event) = match self.reader.read_resolved_event() {
                 Ok((ResolveResult::Unknown(prefix), _)) => {
                     return Err(ReadError::Malformed {
@@ -106,17 +121,18 @@ impl<'i> Cursor<'i> {
             };
             return Ok(match event {
                 Event::Start(start) => {
-                    self.depth += 1;
-                    if self.depth > self.max_depth {
+                    if self.open.len() == self.max_depth {
                         return Err(ReadError::TooDeep {
                             limit: self.max_depth,
                             position: self.position(),
                         });
                     }
+                    self.open
+                        .push(usize::try_from(before).unwrap_or(usize::MAX));
                     Ev::Start(ns, start)
                 }
                 Event::End(_) => {
-                    self.depth = self.depth.saturating_sub(1);
+                    self.open.pop();
                     Ev::End
                 }
                 Event::Empty(_) => {
@@ -171,11 +187,23 @@ impl<'i> Cursor<'i> {
 
     fn malformed(&self, e: &quick_xml::Error) -> ReadError {
         let position = self.reader.error_position();
-        if let quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, name)) = e {
-            return ReadError::Entity {
-                name: shorten(name),
-                position,
-            };
+        match e {
+            quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, name)) => {
+                return ReadError::Entity {
+                    name: shorten(name),
+                    position,
+                };
+            }
+            // Markup left open at the end of the input: the reply was cut short.
+            quick_xml::Error::Syntax(syntax)
+                if !matches!(syntax, SyntaxError::InvalidBangMarkup) =>
+            {
+                return ReadError::Truncated {
+                    position: self.text.len() as u64,
+                    inside: self.inside("the prolog"),
+                };
+            }
+            _ => {}
         }
         ReadError::Malformed {
             position,
@@ -224,21 +252,26 @@ impl<'i> Cursor<'i> {
 
     /// Skips the rest of the element just started, up to and including its end.
     pub(crate) fn skip(&mut self, inside: &'static str) -> Result<(), ReadError> {
-        let target = self.depth.saturating_sub(1);
+        let target = self.depth().saturating_sub(1);
         loop {
             match self.next()? {
-                Ev::End if self.depth == target => return Ok(()),
+                Ev::End if self.depth() == target => return Ok(()),
                 Ev::Eof => return Err(self.truncated(inside)),
                 _ => {}
             }
         }
     }
 
-    pub(crate) fn truncated(&self, inside: &'static str) -> ReadError {
+    /// The input ended inside the innermost open element (`outside`: when none is open).
+    pub(crate) fn truncated(&self, outside: &'static str) -> ReadError {
         ReadError::Truncated {
             position: self.position(),
-            inside: inside.to_owned(),
+            inside: self.inside(outside),
         }
+    }
+
+    fn inside(&self, outside: &'static str) -> String {
+        self.innermost().unwrap_or_else(|| outside.to_owned())
     }
 
     pub(crate) fn unexpected(

@@ -90,7 +90,7 @@ pub enum ReadError {
     Truncated {
         /// The length of the reply.
         position: u64,
-        /// The innermost element still open, or `"the prolog"`.
+        /// The innermost element still open, e.g. `<m:Items>`, or `the prolog`.
         inside: String,
     },
     /// The reply has a document type declaration. EWS never sends one; it is refused
