@@ -67,6 +67,7 @@ pub mod plan;
 pub mod policy;
 pub mod powershell;
 pub mod route;
+pub mod send;
 pub mod settings;
 pub mod transport;
 #[cfg(feature = "testkit")]

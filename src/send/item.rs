@@ -1,6 +1,5 @@
 //! From delivery plans to the EWS request that carries them.
 
-use crate::compose::DeliveryId;
 use crate::ews::{
     Body, CreateItem, FolderTarget, Mailbox, MessageItem, RequestHeader, WriteError,
     write_create_item,
@@ -49,9 +48,4 @@ pub(crate) fn message_item<'a>(plan: &'a DeliveryPlan, to: &'a [Mailbox<'a>]) ->
         .from(Mailbox::named(plan.sender().smtp(), plan.sender().shown_name()))
         .to(to)
         .delivery_id(plan.delivery_id())
-}
-
-/// The delivery ids of `plans`, in order.
-pub(crate) fn ids<'a>(plans: impl Iterator<Item = &'a DeliveryPlan>) -> Vec<DeliveryId> {
-    plans.map(DeliveryPlan::delivery_id).collect()
 }

@@ -41,7 +41,7 @@
 //!   properties, as it does in Exchange's MIME conversion. As on Exchange, a sent
 //!   message's response carries no item id; a saved one's does.
 //! - **`FindItem`** in a distinguished folder (of the acting mailbox, or the
-//!   `t:Mailbox` given) with an `IsEqualTo` restriction (and `And` of them) on an
+//!   `t:Mailbox` given) with an `IsEqualTo` restriction (and `And`/`Or` of them) on an
 //!   extended property, `item:Subject` or `item:ItemClass`; requested extended
 //!   properties are returned. **`GetItem`** reads items back (body included);
 //!   **`DeleteItem`** does `HardDelete`, `SoftDelete` and `MoveToDeletedItems`.
