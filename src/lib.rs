@@ -69,7 +69,7 @@ pub mod powershell;
 pub mod route;
 pub mod send;
 pub mod settings;
-pub mod transport;
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
+pub mod transport;

@@ -119,9 +119,12 @@ pub(crate) async fn run<T: Transport>(
             break;
         }
         retries += 1;
-        // After a lost reply the check also waits: a request Exchange is still
-        // working on should finish before the check looks for its items.
-        let delay = retry.delay(retries, jitter.unit(), server_delay);
+        let mut delay = retry.delay(retries, jitter.unit(), server_delay);
+        if unsure {
+            // A request Exchange is still working on should finish before the
+            // check looks for its items.
+            delay = delay.max(retry.check_delay_duration());
+        }
         if started.elapsed() + delay > retry.deadline_duration() {
             if let (true, Some(folder)) = (unsure, saved_folder) {
                 // One last look, so that nothing already delivered is reported deferred.
@@ -134,7 +137,11 @@ pub(crate) async fn run<T: Transport>(
             }
             break;
         }
-        debug!(retry = retries, delay_ms = delay.as_millis() as u64, "backing off");
+        debug!(
+            retry = retries,
+            delay_ms = delay.as_millis() as u64,
+            "backing off"
+        );
         tokio::time::sleep(delay).await;
     }
 
@@ -227,11 +234,17 @@ async fn check<T: Transport>(
     }
     let removed = session.delete(&drafts).await;
     if !drafts.is_empty() {
-        info!(found = drafts.len(), removed, "removed drafts left by an interrupted send");
+        info!(
+            found = drafts.len(),
+            removed, "removed drafts left by an interrupted send"
+        );
     }
     let mut still = Vec::new();
     for job in pending.drain(..) {
-        match delivered.iter().position(|(id, _)| *id == job.plan.delivery_id()) {
+        match delivered
+            .iter()
+            .position(|(id, _)| *id == job.plan.delivery_id())
+        {
             Some(at) => {
                 let (_, item) = delivered.swap_remove(at);
                 info!(delivery_id = %job.plan.delivery_id(), "found already created; not sending again");
@@ -263,9 +276,15 @@ async fn remove_drafts<T: Transport>(
         Ok(found) if !found.is_empty() => {
             let items: Vec<ItemId> = found.into_iter().map(|(_, _, item)| item).collect();
             let removed = session.delete(&items).await;
-            info!(found = items.len(), removed, "removed drafts left by failed sends");
+            info!(
+                found = items.len(),
+                removed, "removed drafts left by failed sends"
+            );
         }
         Ok(_) => {}
-        Err(_) => warn!(messages = ids.len(), "could not check Drafts after failed sends"),
+        Err(_) => warn!(
+            messages = ids.len(),
+            "could not check Drafts after failed sends"
+        ),
     }
 }

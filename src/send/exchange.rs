@@ -7,8 +7,8 @@ use bytes::Bytes;
 use crate::address::SmtpAddress;
 use crate::compose::DeliveryId;
 use crate::ews::{
-    CreateItemResult, DeleteItem, DeleteType, FindItem, FolderTarget, ItemId, Reply,
-    RequestHeader, ResponseReader, SoapFault, write_delete_item, write_find_item,
+    CreateItemResult, DeleteItem, DeleteType, FindItem, FolderTarget, ItemId, Reply, RequestHeader,
+    ResponseReader, SoapFault, write_delete_item, write_find_item,
 };
 use crate::plan::{DeliveryPlan, Folder};
 use crate::transport::{EwsReply, EwsRequest, Transport};
@@ -68,7 +68,11 @@ pub(crate) struct Session<'a, T> {
 }
 
 impl<T: Transport> Session<'_, T> {
-    async fn round_trip(&self, operation: &'static str, body: Vec<u8>) -> Result<EwsReply, Trouble> {
+    async fn round_trip(
+        &self,
+        operation: &'static str,
+        body: Vec<u8>,
+    ) -> Result<EwsReply, Trouble> {
         let request = EwsRequest::new(operation, Bytes::from(body))
             .anchor_mailbox(self.anchor.clone())
             .client_request_id(uuid::Uuid::new_v4());
@@ -123,7 +127,10 @@ impl<T: Transport> Session<'_, T> {
                 TroubleKind::Unknown,
                 Failure::new(
                     None,
-                    format!("CreateItem: unreadable reply (HTTP {}): {error}", reply.status),
+                    format!(
+                        "CreateItem: unreadable reply (HTTP {}): {error}",
+                        reply.status
+                    ),
                 ),
             ),
         };
@@ -136,7 +143,8 @@ impl<T: Transport> Session<'_, T> {
         folders: &[Folder],
         ids: &[DeliveryId],
     ) -> Result<Vec<(Folder, DeliveryId, ItemId)>, Trouble> {
-        let targets: Vec<FolderTarget<'_>> = folders.iter().copied().map(FolderTarget::new).collect();
+        let targets: Vec<FolderTarget<'_>> =
+            folders.iter().copied().map(FolderTarget::new).collect();
         let mut body = Vec::with_capacity(1024 + 200 * ids.len());
         write_find_item(&mut body, &self.header, &FindItem::new(&targets, ids)).map_err(|e| {
             Trouble::new(
@@ -225,20 +233,26 @@ fn http_status(reply: &EwsReply, operation: &str) -> Option<Trouble> {
                 "HTTP {status}: the server refused the credentials or the impersonation right"
             )),
         ),
-        429 | 503 => Trouble::new(TroubleKind::Retry, failure(format!("HTTP {status}: server busy")))
-            .after(
-                reply
-                    .retry_after
-                    .as_ref()
-                    .map(|after| after.delay_from(SystemTime::now())),
-            ),
+        429 | 503 => Trouble::new(
+            TroubleKind::Retry,
+            failure(format!("HTTP {status}: server busy")),
+        )
+        .after(
+            reply
+                .retry_after
+                .as_ref()
+                .map(|after| after.delay_from(SystemTime::now())),
+        ),
         // A gateway gave up waiting: the server behind it may have done the work.
         502 | 504 => Trouble::new(
             TroubleKind::Unknown,
             failure(format!("HTTP {status}: gateway error")),
         ),
         500..=599 => Trouble::new(TroubleKind::Retry, failure(format!("HTTP {status}"))),
-        _ => Trouble::new(TroubleKind::Fail, failure(format!("unexpected HTTP {status}"))),
+        _ => Trouble::new(
+            TroubleKind::Fail,
+            failure(format!("unexpected HTTP {status}")),
+        ),
     };
     Some(trouble)
 }

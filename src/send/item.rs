@@ -45,7 +45,10 @@ pub(crate) fn message_item<'a>(plan: &'a DeliveryPlan, to: &'a [Mailbox<'a>]) ->
     MessageItem::new(message.subject(), Body::html(message.html()))
         .item_class(plan.item_class().as_str())
         .importance(plan.importance())
-        .from(Mailbox::named(plan.sender().smtp(), plan.sender().shown_name()))
+        .from(Mailbox::named(
+            plan.sender().smtp(),
+            plan.sender().shown_name(),
+        ))
         .to(to)
         .delivery_id(plan.delivery_id())
 }

@@ -37,9 +37,9 @@
 //! | `SendOnly` | nothing to search: the message is reported failed, not resent | at most once |
 //!
 //! One race remains: Exchange may still be working on a request when the client
-//! gives up on it. The check waits the back-off delay first, so that such a request
-//! finishes before the search; a request slower than that can, rarely, be
-//! delivered twice. [`Sender::resume_all`] starts with the same check, for messages
+//! gives up on it. The check waits first ([`RetryPolicy::check_delay`], 2 s by
+//! default), so that such a request finishes before the search; a request that
+//! takes longer still can, rarely, be delivered twice. [`Sender::resume_all`] starts with the same check, for messages
 //! that may have been sent before a crash or were deferred.
 //!
 //! # No drafts left behind

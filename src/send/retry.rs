@@ -19,6 +19,7 @@ use std::time::Duration;
 /// | `cap` | 10 s |
 /// | `max_server_delay` | 60 s |
 /// | `deadline` (per message, from the first attempt) | 120 s, SfB's pickup interval |
+/// | `check_delay` (after an unknown outcome, before looking for the messages) | 2 s |
 ///
 /// ```
 /// use std::time::Duration;
@@ -39,6 +40,7 @@ pub struct RetryPolicy {
     cap: Duration,
     max_server_delay: Duration,
     deadline: Duration,
+    check_delay: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -55,6 +57,7 @@ impl RetryPolicy {
             cap: Duration::from_secs(10),
             max_server_delay: Duration::from_secs(60),
             deadline: Duration::from_secs(120),
+            check_delay: Duration::from_secs(2),
         }
     }
 
@@ -82,6 +85,20 @@ impl RetryPolicy {
         self
     }
 
+    /// How long to wait, after a request whose outcome is unknown, before searching
+    /// for its messages: Exchange may still be working on a request the client gave
+    /// up on, and a search that runs before it finishes would miss its items.
+    pub const fn check_delay(mut self, delay: Duration) -> Self {
+        self.check_delay = delay;
+        self
+    }
+
+    /// The wait before searching after an unknown outcome.
+    #[must_use]
+    pub const fn check_delay_duration(&self) -> Duration {
+        self.check_delay
+    }
+
     /// The per-message deadline.
     #[must_use]
     pub const fn deadline_duration(&self) -> Duration {
@@ -91,7 +108,9 @@ impl RetryPolicy {
     /// The delay ceiling before retry `retry` (1-based): `min(cap, base * 2^(retry-1))`.
     #[must_use]
     pub fn ceiling(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
         self.base.saturating_mul(factor).min(self.cap)
     }
 

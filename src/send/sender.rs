@@ -182,7 +182,10 @@ impl<T: Transport> Sender<T> {
     }
 
     /// Delivers `messages`; returns one report per message, in the same order.
-    pub async fn send_all(&self, messages: impl IntoIterator<Item = OfflineIm>) -> Vec<DeliveryReport> {
+    pub async fn send_all(
+        &self,
+        messages: impl IntoIterator<Item = OfflineIm>,
+    ) -> Vec<DeliveryReport> {
         self.deliver(messages, false).await
     }
 
@@ -190,7 +193,10 @@ impl<T: Transport> Sender<T> {
     /// spool after a crash or reported [`Outcome::Deferred`]: before anything is
     /// sent, the sender's saved copies are searched for their delivery ids and the
     /// ones found are reported delivered (`duplicate_avoided`) instead of resent.
-    pub async fn resume_all(&self, messages: impl IntoIterator<Item = OfflineIm>) -> Vec<DeliveryReport> {
+    pub async fn resume_all(
+        &self,
+        messages: impl IntoIterator<Item = OfflineIm>,
+    ) -> Vec<DeliveryReport> {
         self.deliver(messages, true).await
     }
 

@@ -56,18 +56,26 @@ pub fn fast_retry() -> RetryPolicy {
         .cap(Duration::from_millis(40))
         .max_server_delay(Duration::from_millis(200))
         .deadline(Duration::from_secs(30))
+        .check_delay(Duration::from_millis(20))
 }
 
 pub fn sender(server: &TestServer) -> Sender<HttpTransport> {
-    Sender::from_settings(transport(server, Duration::from_secs(5)), Settings::from_toml_str(SETTINGS).unwrap())
-        .retry(fast_retry())
-        .build()
-        .unwrap()
+    Sender::from_settings(
+        transport(server, Duration::from_secs(5)),
+        Settings::from_toml_str(SETTINGS).unwrap(),
+    )
+    .retry(fast_retry())
+    .build()
+    .unwrap()
 }
 
 pub fn person(address: &str) -> Participant {
     let name = address.split('@').next().unwrap_or(address);
-    Participant::new(format!("sip:{address}").parse().unwrap(), address.parse().unwrap(), name)
+    Participant::new(
+        format!("sip:{address}").parse().unwrap(),
+        address.parse().unwrap(),
+        name,
+    )
 }
 
 pub fn im(from: &str, to: &str, text: &str) -> OfflineIm {
@@ -75,7 +83,11 @@ pub fn im(from: &str, to: &str, text: &str) -> OfflineIm {
     OfflineIm::builder()
         .sender(sender.clone())
         .recipient(person(to))
-        .line(ImLine::new(sender.sip().clone(), datetime!(2026-03-02 09:15 UTC), text))
+        .line(ImLine::new(
+            sender.sip().clone(),
+            datetime!(2026-03-02 09:15 UTC),
+            text,
+        ))
         .build()
         .unwrap()
 }
