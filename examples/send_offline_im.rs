@@ -1,19 +1,42 @@
-//! The main example: decide, for four offline IMs, whether and how each is delivered.
+//! The main example: four offline IMs, decided, sent over real HTTP, and shown
+//! where they landed.
 //!
-//! Contoso (contoso.com) federates with Fabrikam (fabrikam.com) and blocks
-//! spam.example; one user, Lee, holds the client policy `Tag:NoArchiving`
-//! (`EnableIMAutoArchiving = $false`). The example prints one decision per message.
+//! With no environment it starts the embedded EWS server (`offline_im::testkit`)
+//! on 127.0.0.1, as Contoso's Exchange. Contoso (contoso.com) federates with
+//! Fabrikam (fabrikam.com) and blocks spam.example; Lee holds the client policy
+//! `Tag:NoArchiving` (`EnableIMAutoArchiving = $false`).
 //!
 //! ```sh
 //! cargo run --example send_offline_im
 //! ```
+//!
+//! Against a real Exchange server:
+//!
+//! ```sh
+//! EWS_URL=https://mail.contoso.com/EWS/Exchange.asmx \
+//! EWS_USERNAME=svc-offline-im@contoso.com EWS_PASSWORD=... \
+//! cargo run --example send_offline_im -- --from kim@contoso.com --to pat@contoso.com
+//! ```
+//!
+//! `EWS_TOKEN` replaces the user name and password with a bearer token;
+//! `--settings FILE` (TOML/JSON, or a directory of `Get-Cs*.json`) replaces the
+//! built-in Contoso settings; `--from`/`--to` default to `EWS_FROM`/`EWS_TO`. The
+//! service account needs the ApplicationImpersonation role: messages are sent as
+//! the `--from` user.
 
+use std::error::Error;
+use std::time::Duration;
+
+use offline_im::address::SmtpAddress;
 use offline_im::compose::{ImLine, OfflineIm, Participant};
-use offline_im::plan::Decision;
+use offline_im::plan::{Decision, Folder};
+use offline_im::send::{Outcome, Sender};
 use offline_im::settings::Settings;
+use offline_im::testkit::TestServer;
+use offline_im::transport::HttpTransport;
 use time::OffsetDateTime;
 
-const SETTINGS: &str = r#"
+const CONTOSO: &str = r#"
 [organization]
 sip_domains = ["contoso.com"]
 allow_federated_users = true
@@ -32,69 +55,143 @@ enable_federation_access = true
 client_policy = "NoArchiving"
 "#;
 
-fn person(user: &str, domain: &str, name: &str) -> Result<Participant, Box<dyn std::error::Error>> {
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    match std::env::var("EWS_URL") {
+        Ok(url) if !url.trim().is_empty() => real_exchange(url.trim()).await,
+        _ => demo().await,
+    }
+}
+
+fn person(address: &str, name: &str) -> Result<Participant, Box<dyn Error>> {
     Ok(Participant::new(
-        format!("sip:{user}@{domain}").parse()?,
-        format!("{user}@{domain}").parse()?,
+        format!("sip:{address}").parse()?,
+        address.parse()?,
         name,
     ))
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::from_toml_str(SETTINGS)?;
+fn offline_im(from: &Participant, to: &Participant, text: &str) -> Result<OfflineIm, Box<dyn Error>> {
+    Ok(OfflineIm::builder()
+        .sender(from.clone())
+        .recipient(to.clone())
+        .line(ImLine::new(from.sip().clone(), OffsetDateTime::now_utc(), text))
+        .build()?)
+}
+
+/// Prints what the planner decides for each message, then what the sender reports.
+async fn send_and_report(
+    sender: &Sender<HttpTransport>,
+    settings: &Settings,
+    messages: Vec<OfflineIm>,
+) -> Result<(), Box<dyn Error>> {
     let planner = settings.planner().build();
-
-    let kim = person("kim", "contoso.com", "Kim Akers")?;
-    let lee = person("lee", "contoso.com", "Lee Gu")?;
-    let messages = [
-        (
-            kim.clone(),
-            person("pat", "contoso.com", "Pat Coleman")?,
-            "Lunch at noon?",
-        ),
-        (
-            kim.clone(),
-            person("ann", "fabrikam.com", "Ann Beebe")?,
-            "The contract is signed.",
-        ),
-        (
-            lee,
-            person("pat", "contoso.com", "Pat Coleman")?,
-            "Call me back",
-        ),
-        (kim, person("bo", "spam.example", "Bo")?, "Hello?"),
-    ];
-
-    for (sender, recipient, text) in messages {
-        let im = OfflineIm::builder()
-            .sender(sender.clone())
-            .recipient(recipient)
-            .line(ImLine::new(
-                sender.sip().clone(),
-                OffsetDateTime::now_utc(),
-                text,
-            ))
-            .build()?;
-        let decision = planner.decide(&im, &settings.sender(sender.sip()))?;
-        match &decision {
-            Decision::Deliver(plan) => println!(
-                "DELIVER {} -> {}\n        route: {}\n        class: {}, {} with the copy in {}\n        subject: {}",
-                plan.sender().sip(),
-                plan.recipient().smtp(),
-                plan.route(),
-                plan.item_class(),
-                plan.disposition(),
-                plan.saved_item_folder()
-                    .map_or("(none)".to_owned(), |f| f.to_string()),
-                plan.message().subject(),
+    let reports = sender.send_all(messages.clone()).await;
+    for (n, (message, report)) in messages.iter().zip(&reports).enumerate() {
+        let decision = planner.decide(message, &settings.sender(message.sender().sip()))?;
+        let pair = format!("{} -> {}", message.sender().smtp(), message.recipient().smtp());
+        let (verdict, detail) = match (&report.outcome, &decision) {
+            (Outcome::Delivered { .. }, Decision::Deliver(plan)) => (
+                "DELIVERED",
+                format!("{}, sent as {}", plan.route(), plan.item_class()),
             ),
-            Decision::Denied(denial) => {
-                println!("DENIED  {} -> {}", im.sender().sip(), im.recipient().sip());
-                for reason in denial.reasons() {
-                    println!("        because {reason}");
-                }
+            (Outcome::Denied(denial), _) => ("DENIED", denial.to_string()),
+            (Outcome::Blocked(reason), _) => ("BLOCKED", reason.to_string()),
+            (other, _) => ("NOT SENT", other.to_string()),
+        };
+        println!("{}. {pair:<38} {verdict:<9} {detail}", n + 1);
+    }
+    Ok(())
+}
+
+async fn demo() -> Result<(), Box<dyn Error>> {
+    let server = TestServer::builder()
+        .hosted_domain("contoso.com")
+        .basic_user("svc-offline-im@contoso.com", "demo password")
+        .start()
+        .await?;
+    println!("Contoso's Exchange (embedded test server): {}", server.url());
+    println!("contoso.com federates with fabrikam.com and blocks spam.example; lee has Tag:NoArchiving\n");
+
+    let settings = Settings::from_toml_str(CONTOSO)?;
+    let transport = HttpTransport::builder(server.url().parse()?)
+        .basic("svc-offline-im@contoso.com", "demo password")
+        .allow_http(true) // loopback only; real servers need HTTPS
+        .build()?;
+    let sender = Sender::from_settings(transport, settings.clone()).build()?;
+
+    let kim = person("kim@contoso.com", "Kim Akers")?;
+    let lee = person("lee@contoso.com", "Lee Gu")?;
+    let pat = person("pat@contoso.com", "Pat Coleman")?;
+    let ann = person("ann@fabrikam.com", "Ann Beebe")?;
+    let bo = person("bo@spam.example", "Bo")?;
+    let messages = vec![
+        offline_im(&kim, &pat, "Lunch at noon?")?,
+        offline_im(&kim, &ann, "The contract is signed.")?,
+        offline_im(&lee, &pat, "Call me back")?,
+        offline_im(&kim, &bo, "Hello?")?,
+    ];
+    send_and_report(&sender, &settings, messages).await?;
+
+    println!("\nWhat landed where:");
+    let mailboxes: Vec<SmtpAddress> = server.mailboxes();
+    for mailbox in &mailboxes {
+        for folder in Folder::ALL {
+            for item in server.folder(mailbox, folder) {
+                println!(
+                    "  {:<18} {:<20} {:<27} {:?}",
+                    mailbox.as_str(),
+                    folder.as_ews_str(),
+                    item.item_class(),
+                    item.subject().unwrap_or_default()
+                );
             }
         }
     }
+    for item in server.outbound() {
+        let to = item.to().first().map(|r| r.address().as_str()).unwrap_or("?");
+        println!(
+            "  {:<18} {:<20} {:<27} {:?}",
+            "(left contoso)",
+            format!("to {to}"),
+            item.item_class(),
+            item.subject().unwrap_or_default()
+        );
+    }
+    let drafts: usize = mailboxes.iter().map(|m| server.folder(m, Folder::Drafts).len()).sum();
+    println!("  drafts left behind: {drafts}");
     Ok(())
+}
+
+fn arg(flag: &str, env: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| std::env::var(env).ok())
+        .filter(|v| !v.trim().is_empty())
+}
+
+async fn real_exchange(url: &str) -> Result<(), Box<dyn Error>> {
+    let from = arg("--from", "EWS_FROM").ok_or("--from (or EWS_FROM) is needed with EWS_URL")?;
+    let to = arg("--to", "EWS_TO").ok_or("--to (or EWS_TO) is needed with EWS_URL")?;
+    let settings = match arg("--settings", "OFFLINE_IM_SETTINGS") {
+        Some(path) if std::path::Path::new(&path).is_dir() => Settings::from_powershell_dir(&path)?,
+        Some(path) => Settings::from_path(&path)?,
+        None => Settings::from_toml_str(CONTOSO)?,
+    };
+    let mut transport = HttpTransport::builder(url.parse()?).timeout(Duration::from_secs(30));
+    transport = match (std::env::var("EWS_TOKEN"), std::env::var("EWS_USERNAME")) {
+        (Ok(token), _) => transport.bearer(token),
+        (_, Ok(user)) => transport.basic(user, std::env::var("EWS_PASSWORD").unwrap_or_default()),
+        _ => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
+    };
+    let sender = Sender::from_settings(transport.build()?, settings.clone()).build()?;
+    let from = person(&from, &from)?;
+    let messages = to
+        .split(',')
+        .map(|to| offline_im(&from, &person(to.trim(), to.trim())?, "Sent by the offline-im example"))
+        .collect::<Result<Vec<_>, _>>()?;
+    println!("Sending {} offline IM(s) through {url}\n", messages.len());
+    send_and_report(&sender, &settings, messages).await
 }

@@ -1,0 +1,168 @@
+//! Sends N generated offline IMs through the pipeline and prints one summary line.
+//!
+//! ```sh
+//! cargo run --release --example bulk_send -- --count 10000 --batch 100 --concurrency 8
+//! ```
+//!
+//! Without `--url` the messages go to the embedded EWS server. Flags (environment
+//! variables in brackets):
+//!
+//! | flag | meaning | default |
+//! |---|---|---|
+//! | `--url URL` [`EWS_URL`] | EWS endpoint | the embedded server |
+//! | `--user U` / `--password P` [`EWS_USERNAME`/`EWS_PASSWORD`] | Basic credentials | |
+//! | `--token T` [`EWS_TOKEN`] | bearer token instead | |
+//! | `--from ADDR` | sender (impersonated) | `kim@contoso.com` |
+//! | `--to-domain D` | recipients are `user<i>@D` | the sender's domain |
+//! | `--count N` | messages | 1000 |
+//! | `--batch N` | messages per `CreateItem` | 100 |
+//! | `--concurrency N` | requests in flight | 8 |
+//! | `--timeout S` | seconds per request | 30 |
+//! | `--allow-http` | permit `http://` endpoints | off |
+//! | `--settings FILE` | organization and policies (TOML/JSON or a `Get-Cs*.json` directory) | the sender's domain, federating with `--to-domain` |
+//!
+//! The last line is `delivered=N denied=N failed=N duplicates_avoided=N secs=S
+//! msgs_per_s=R`; the exit status is non-zero when any message is not delivered
+//! or denied (failed, deferred, or missing from the reports).
+
+use std::error::Error;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use offline_im::compose::{ImLine, OfflineIm, Participant};
+use offline_im::send::{Sender, Summary};
+use offline_im::settings::Settings;
+use offline_im::testkit::TestServer;
+use offline_im::transport::HttpTransport;
+use time::OffsetDateTime;
+
+struct Args(Vec<String>);
+
+impl Args {
+    fn value(&self, flag: &str, env: Option<&str>) -> Option<String> {
+        self.0
+            .iter()
+            .position(|a| a == flag)
+            .and_then(|i| self.0.get(i + 1).cloned())
+            .or_else(|| env.and_then(|e| std::env::var(e).ok()))
+            .filter(|v| !v.is_empty())
+    }
+
+    fn number(&self, flag: &str, default: u64) -> Result<u64, Box<dyn Error>> {
+        match self.value(flag, None) {
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("{flag} {v:?}: expected a whole number").into()),
+            None => Ok(default),
+        }
+    }
+
+    fn has(&self, flag: &str) -> bool {
+        self.0.iter().any(|a| a == flag)
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("bulk_send: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run() -> Result<bool, Box<dyn Error>> {
+    let args = Args(std::env::args().skip(1).collect());
+    let from = args.value("--from", None).unwrap_or_else(|| "kim@contoso.com".into());
+    let from_domain = from.rsplit('@').next().unwrap_or_default().to_owned();
+    let to_domain = args.value("--to-domain", None).unwrap_or_else(|| from_domain.clone());
+    let count = args.number("--count", 1000)? as usize;
+    let batch = args.number("--batch", 100)? as usize;
+    let concurrency = args.number("--concurrency", 8)? as usize;
+    let timeout = Duration::from_secs(args.number("--timeout", 30)?);
+
+    let settings = match args.value("--settings", None) {
+        Some(path) if std::path::Path::new(&path).is_dir() => Settings::from_powershell_dir(&path)?,
+        Some(path) => Settings::from_path(&path)?,
+        None => Settings::from_toml_str(&format!(
+            "[organization]\nsip_domains = [{from_domain:?}]\nallow_federated_users = true\n{}\
+             [[policies.external_access_policies]]\nscope = \"Global\"\nenable_federation_access = true\n",
+            if to_domain == from_domain {
+                String::new()
+            } else {
+                format!("allowed_domains = [{{ domain = {to_domain:?} }}]\n")
+            }
+        ))?,
+    };
+
+    // The embedded server when no endpoint is given.
+    let mut server = None;
+    let url = match args.value("--url", Some("EWS_URL")) {
+        Some(url) => url,
+        None => {
+            let started = TestServer::builder().hosted_domain(&from_domain).start().await?;
+            let url = started.url();
+            eprintln!("no --url: sending to the embedded EWS server at {url}");
+            server = Some(started);
+            url
+        }
+    };
+    let mut transport = HttpTransport::builder(url.parse()?)
+        .timeout(timeout)
+        .allow_http(args.has("--allow-http") || server.is_some())
+        .pool_max_idle_per_host(concurrency.max(1));
+    if let Some(token) = args.value("--token", Some("EWS_TOKEN")) {
+        transport = transport.bearer(token);
+    } else if let Some(user) = args.value("--user", Some("EWS_USERNAME")) {
+        transport = transport.basic(user, args.value("--password", Some("EWS_PASSWORD")).unwrap_or_default());
+    }
+    let sender = Sender::from_settings(transport.build()?, settings)
+        .batch_size(batch)
+        .concurrency(concurrency)
+        .build()?;
+
+    let author = Participant::new(format!("sip:{from}").parse()?, from.parse()?, "Bulk sender");
+    let messages = (0..count)
+        .map(|i| {
+            let to = format!("user{i}@{to_domain}");
+            Ok(OfflineIm::builder()
+                .sender(author.clone())
+                .recipient(Participant::new(format!("sip:{to}").parse()?, to.parse()?, format!("User {i}")))
+                .line(ImLine::new(author.sip().clone(), OffsetDateTime::now_utc(), format!("Generated message {i}")))
+                .build()?)
+        })
+        .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
+
+    let progress = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut reports = Vec::with_capacity(count);
+    let mut stream = std::pin::pin!(sender.send_stream(futures_util::stream::iter(messages)));
+    while let Some(report) = stream.next().await {
+        reports.push(report);
+        if progress && (reports.len() % 100 == 0 || reports.len() == count) {
+            let done = reports.len() * 40 / count.max(1);
+            eprint!("\r[{}{}] {}/{count}", "#".repeat(done), " ".repeat(40 - done), reports.len());
+            let _ = std::io::stderr().flush();
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let summary = Summary::of(&reports);
+    println!(
+        "delivered={} denied={} failed={} duplicates_avoided={} secs={secs:.3} msgs_per_s={:.0}",
+        summary.delivered,
+        summary.denied,
+        summary.failed + summary.deferred,
+        summary.duplicates_avoided,
+        summary.delivered as f64 / secs.max(1e-9),
+    );
+    drop(server);
+    Ok(reports.len() == count && summary.failed == 0 && summary.deferred == 0)
+}
