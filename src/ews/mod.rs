@@ -101,6 +101,7 @@
 //! the ids in the saved-item folder (and `drafts`) shows which messages already
 //! exist, and a [`DeleteItem`] removes drafts a failed send left behind.
 
+mod attributes;
 mod create_item;
 mod cursor;
 mod delete_item;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use quick_xml::events::BytesStart;
 
 use super::ReadError;
-use super::cursor::{Cursor, Ev, Ns, attribute, local};
+use super::cursor::{Cursor, Ev, Ns, attribute, attributes as cursor_attributes, local};
 use super::error::shorten;
 use super::fault::SoapFault;
 use super::response::{
@@ -80,7 +80,7 @@ impl ResponseReader {
         self.read(reply, &CREATE_ITEM).map(|r| {
             r.map(|m| CreateItemResult {
                 status: m.status,
-                item_id: m.item_ids.into_iter().next(),
+                item_id: m.item_id,
             })
         })
     }
@@ -194,7 +194,7 @@ const DELETE_ITEM: Operation = Operation {
 /// Everything any of the three response messages can carry.
 struct Raw {
     status: ResponseMessage,
-    item_ids: Vec<ItemId>,
+    item_id: Option<ItemId>,
     found: Vec<FoundItem>,
     total_items_in_view: Option<u32>,
     includes_last_item_in_range: Option<bool>,
@@ -410,7 +410,7 @@ impl<'i> Parser<'i, '_> {
                 descriptive_link_key: None,
                 message_xml: Vec::new(),
             },
-            item_ids: Vec::new(),
+            item_id: None,
             found: Vec::new(),
             total_items_in_view: None,
             includes_last_item_in_range: None,
@@ -439,7 +439,7 @@ impl<'i> Parser<'i, '_> {
                             })?);
                     }
                     "MessageXml" => raw.status.message_xml = self.message_xml("m:MessageXml")?,
-                    "Items" => raw.item_ids = self.created_items()?,
+                    "Items" => raw.item_id = self.created_items()?,
                     "RootFolder" => self.root_folder(&start, &mut raw)?,
                     _ => self.cursor.skip(self.op.expected_message)?,
                 },
@@ -496,20 +496,14 @@ impl<'i> Parser<'i, '_> {
             other => other.to_owned(),
         };
         let mut attributes = String::new();
-        for attr in start.attributes().flatten() {
-            let key = attr.key.into_inner();
-            if key == "xmlns"
-                || key.starts_with("xmlns:")
-                || (local_name == "Value" && key == "Name")
-            {
+        for attr in cursor_attributes(start, position) {
+            let (key, value) = attr?;
+            if local_name == "Value" && key == "Name" {
                 continue;
             }
             if !attributes.is_empty() {
                 attributes.push(' ');
             }
-            let value = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .unwrap_or(Cow::Borrowed(""));
             attributes.push_str(&format!("{key}={value:?}"));
         }
         let text = self.cursor.text_skipping_children(inside)?;
@@ -521,24 +515,15 @@ impl<'i> Parser<'i, '_> {
         Ok(MessageXmlValue { name, value })
     }
 
-    /// `m:Items` of a `CreateItemResponseMessage`: the id of each item.
-    fn created_items(&mut self) -> Result<Vec<ItemId>, ReadError> {
-        let mut ids = Vec::new();
+    /// `m:Items` of a `CreateItemResponseMessage`: the id of its (first) item.
+    fn created_items(&mut self) -> Result<Option<ItemId>, ReadError> {
+        let mut first = None;
         loop {
             match self.cursor.next()? {
-                Ev::Start(Ns::Types, _) => {
-                    if ids.len() == self.limits.max_items {
-                        return Err(ReadError::TooManyItems {
-                            what: "items",
-                            limit: self.limits.max_items,
-                        });
-                    }
-                    let (id, _) = self.item(false)?;
-                    ids.extend(id);
-                }
+                Ev::Start(Ns::Types, _) if first.is_none() => first = self.item(false)?.0,
                 Ev::Start(..) => self.cursor.skip("m:Items")?,
                 Ev::Text(_) => {}
-                Ev::End => return Ok(ids),
+                Ev::End => return Ok(first),
                 Ev::Eof => return Err(self.cursor.truncated("m:Items")),
             }
         }
@@ -620,15 +605,21 @@ impl<'i> Parser<'i, '_> {
             match self.cursor.next()? {
                 Ev::Start(Ns::Types, start) if local(&start) == "ItemId" => {
                     let position = self.cursor.position();
-                    let value =
-                        attribute(&start, "Id", position)?.ok_or(ReadError::MissingAttribute {
+                    let (mut value, mut change_key) = (None, None);
+                    for attr in cursor_attributes(&start, position) {
+                        match attr? {
+                            ("Id", v) => value = Some(v.into_owned()),
+                            ("ChangeKey", v) => change_key = Some(v.into_owned()),
+                            _ => {}
+                        }
+                    }
+                    id = Some(ItemId {
+                        id: value.ok_or(ReadError::MissingAttribute {
                             attribute: "Id",
                             element: "t:ItemId",
                             position,
-                        })?;
-                    id = Some(ItemId {
-                        id: value.into_owned(),
-                        change_key: attribute(&start, "ChangeKey", position)?.map(Cow::into_owned),
+                        })?,
+                        change_key,
                     });
                     self.cursor.skip("t:ItemId")?;
                 }
