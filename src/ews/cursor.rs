@@ -108,7 +108,7 @@ impl<'i> Cursor<'i> {
     /// The qualified name of the innermost open element, as written.
     fn innermost(&self) -> Option<String> {
         let start = *self.open.last()?;
-        let tag = self.text.get(start + 1..)?;
+        let tag = self.text.get(start.saturating_add(1)..)?;
         let end = tag
             .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
             .unwrap_or(tag.len());
