@@ -87,7 +87,7 @@ fn writing_into_a_grown_buffer_allocates_nothing() {
     }];
 
     let mut buf = Vec::new();
-    let mut write_all = |buf: &mut Vec<u8>| {
+    let write_all = |buf: &mut Vec<u8>| {
         buf.clear();
         write_create_item(buf, &header, &CreateItem::new(&items)).unwrap();
         write_find_item(buf, &header, &FindItem::new(&folders, &ids).max_entries(5)).unwrap();
