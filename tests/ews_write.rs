@@ -52,7 +52,8 @@ fn contents(xml: &[u8]) -> Vec<(String, String)> {
                     quick_xml::escape::resolve_predefined_entity(&r).expect("predefined entity"),
                 ),
             },
-            Event::CData(_) | Event::DocType(_) => panic!("the writer never writes CDATA or DTDs"),
+            Event::CData(c) => text.push_str(&c.xml10_content()),
+            Event::DocType(_) => panic!("the writer never writes DTDs"),
             Event::End(_) => {
                 out.push((stack.join("/"), std::mem::take(&mut text)));
                 stack.pop();

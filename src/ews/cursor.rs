@@ -1,20 +1,24 @@
 //! The reader's low-level cursor over quick-xml events.
 //!
-//! Adds what the EWS reader needs on top of quick-xml: namespaces classified,
-//! empty elements expanded, text chunks and references merged, DOCTYPEs and
-//! non-predefined entities refused, and a depth limit. Never panics.
+//! Adds what the EWS reader needs on top of quick-xml's raw reader: namespaces
+//! resolved and classified (a small resolver that only looks at attributes when a
+//! tag declares a namespace), empty elements reported as start + end, text chunks and
+//! references merged, DOCTYPEs and entities other than the predefined ones refused,
+//! and limits on depth and namespace declarations. Never panics.
 
 use std::borrow::Cow;
 
-use quick_xml::NsReader;
+use quick_xml::Reader;
 use quick_xml::errors::SyntaxError;
-use quick_xml::escape::EscapeError;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
 
 use super::ReadError;
+use super::attributes::{Attributes, normalize, resolve_reference};
 use super::error::shorten;
 use super::namespaces::{ERRORS, MESSAGES, SOAP, TYPES};
+
+/// Most namespace declarations in scope at once (EWS replies use fewer than ten).
+const MAX_BINDINGS: usize = 64;
 
 /// The namespace of an element.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,17 +34,14 @@ pub(crate) enum Ns {
 }
 
 impl Ns {
-    fn classify(result: &ResolveResult<'_>) -> Self {
-        match result {
-            ResolveResult::Bound(ns) => match ns.into_inner() {
-                SOAP => Self::Soap,
-                MESSAGES => Self::Messages,
-                TYPES => Self::Types,
-                ERRORS => Self::Errors,
-                other => Self::Other(shorten(other)),
-            },
-            // An undeclared prefix is reported by the caller through `Ev::Start`.
-            ResolveResult::Unbound | ResolveResult::Unknown(_) => Self::None,
+    fn classify(uri: &str) -> Self {
+        match uri {
+            SOAP => Self::Soap,
+            MESSAGES => Self::Messages,
+            TYPES => Self::Types,
+            ERRORS => Self::Errors,
+            "" => Self::None,
+            other => Self::Other(shorten(other)),
         }
     }
 }
@@ -57,26 +58,39 @@ pub(crate) enum Ev<'i> {
     Eof,
 }
 
+/// A namespace declaration in scope.
+struct Binding {
+    /// The prefix; empty for the default namespace.
+    prefix: String,
+    ns: Ns,
+    /// The depth of the element that declared it.
+    depth: usize,
+}
+
 /// A cursor over one reply.
 pub(crate) struct Cursor<'i> {
     text: &'i str,
-    reader: NsReader<&'i [u8]>,
+    reader: Reader<&'i [u8]>,
     /// Offsets of the `<` of every open element, innermost last.
     open: Vec<usize>,
+    bindings: Vec<Binding>,
+    /// The last event was an empty element: report its end next.
+    pending_end: bool,
     max_depth: usize,
 }
 
 impl<'i> Cursor<'i> {
     pub(crate) fn new(text: &'i str, max_depth: usize) -> Self {
-        let mut reader = NsReader::from_str(text);
+        let mut reader = Reader::from_str(text);
         let config = reader.config_mut();
-        config.expand_empty_elements = true;
         config.check_end_names = true;
         config.check_comments = true;
         Self {
             text,
             reader,
             open: Vec::new(),
+            bindings: Vec::new(),
+            pending_end: false,
             max_depth,
         }
     }
@@ -94,7 +108,7 @@ impl<'i> Cursor<'i> {
     /// The qualified name of the innermost open element, as written.
     fn innermost(&self) -> Option<String> {
         let start = *self.open.last()?;
-        let tag = self.text.get(start + 1..)?;
+        let tag = self.text.get(start.saturating_add(1)..)?;
         let end = tag
             .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
             .unwrap_or(tag.len());
@@ -104,48 +118,31 @@ impl<'i> Cursor<'i> {
     /// The next event that matters; comments, processing instructions and the XML
     /// declaration are skipped.
     pub(crate) fn next(&mut self) -> Result<Ev<'i>, ReadError> {
+        if self.pending_end {
+            self.pending_end = false;
+            self.close();
+            return Ok(Ev::End);
+        }
         loop {
             let before = self.position();
-            let (ns, event) = match self.reader.read_resolved_event() {
-                Ok((ResolveResult::Unknown(prefix), _)) => {
-                    return Err(ReadError::Malformed {
-                        position: self.position(),
-                        reason: format!(
-                            "the namespace prefix {:?} is not declared",
-                            shorten(&prefix)
-                        ),
-                    });
-                }
-                Ok((ns, event)) => (Ns::classify(&ns), event),
-                Err(e) => return Err(self.malformed(&e)),
-            };
+            let event = self.reader.read_event().map_err(|e| self.malformed(&e))?;
             return Ok(match event {
-                Event::Start(start) => {
-                    if self.open.len() == self.max_depth {
-                        return Err(ReadError::TooDeep {
-                            limit: self.max_depth,
-                            position: self.position(),
-                        });
-                    }
-                    self.open
-                        .push(usize::try_from(before).unwrap_or(usize::MAX));
-                    Ev::Start(ns, start)
+                Event::Start(start) => self.open(start, before)?,
+                Event::Empty(start) => {
+                    let ev = self.open(start, before)?;
+                    self.pending_end = true;
+                    ev
                 }
                 Event::End(_) => {
-                    self.open.pop();
+                    self.close();
                     Ev::End
-                }
-                Event::Empty(_) => {
-                    // expand_empty_elements is on, so this never comes; refuse it
-                    // rather than lose an End.
-                    return Err(ReadError::Malformed {
-                        position: self.position(),
-                        reason: "unexpected empty-element event".into(),
-                    });
                 }
                 Event::Text(text) => Ev::Text(text.xml10_content()),
                 Event::CData(data) => Ev::Text(data.xml10_content()),
-                Event::GeneralRef(reference) => Ev::Text(Cow::Owned(self.resolve(&reference)?)),
+                Event::GeneralRef(reference) => {
+                    let c = resolve_reference(&reference, self.position())?;
+                    Ev::Text(Cow::Owned(c.to_string()))
+                }
                 Event::DocType(_) => {
                     return Err(ReadError::Doctype {
                         position: self.position(),
@@ -157,57 +154,86 @@ impl<'i> Cursor<'i> {
         }
     }
 
-    /// A reference in text: a character reference or one of the five predefined
-    /// entities. Anything else is refused, never expanded.
-    fn resolve(&self, reference: &str) -> Result<String, ReadError> {
-        let c = match reference {
-            "lt" => '<',
-            "gt" => '>',
-            "amp" => '&',
-            "quot" => '"',
-            "apos" => '\'',
-            _ if reference.starts_with('#') => {
-                char_ref(reference).ok_or_else(|| ReadError::Malformed {
+    /// An element starts: depth, namespace declarations, its namespace.
+    fn open(&mut self, start: BytesStart<'i>, before: u64) -> Result<Ev<'i>, ReadError> {
+        if self.open.len() == self.max_depth {
+            return Err(ReadError::TooDeep {
+                limit: self.max_depth,
+                position: self.position(),
+            });
+        }
+        self.open
+            .push(usize::try_from(before).unwrap_or(usize::MAX));
+        let depth = self.open.len();
+        if start.attributes_raw().contains("xmlns") {
+            self.declare(&start, depth)?;
+        }
+        let name = start.name().into_inner();
+        let (prefix, _) = name.split_once(':').unwrap_or(("", name));
+        let ns = match self.bindings.iter().rev().find(|b| b.prefix == prefix) {
+            Some(binding) => binding.ns.clone(),
+            None if prefix.is_empty() => Ns::None,
+            None => {
+                return Err(ReadError::Malformed {
                     position: self.position(),
-                    reason: format!(
-                        "&{}; is not a valid character reference",
-                        shorten(reference)
-                    ),
-                })?
-            }
-            _ => {
-                return Err(ReadError::Entity {
-                    name: shorten(reference),
-                    position: self.position(),
+                    reason: format!("the namespace prefix {:?} is not declared", shorten(prefix)),
                 });
             }
         };
-        Ok(c.to_string())
+        Ok(Ev::Start(ns, start))
+    }
+
+    /// Records the `xmlns` and `xmlns:p` declarations of `start`.
+    fn declare(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<(), ReadError> {
+        let position = self.position();
+        for attr in Attributes::new(start.attributes_raw(), position) {
+            let (name, value) = attr?;
+            let prefix = match name.strip_prefix("xmlns") {
+                Some("") => "",
+                Some(p) if p.starts_with(':') && p.len() > 1 => &p[1..],
+                _ => continue,
+            };
+            if self.bindings.len() == MAX_BINDINGS {
+                return Err(ReadError::Malformed {
+                    position,
+                    reason: format!("more than {MAX_BINDINGS} namespace declarations in scope"),
+                });
+            }
+            let uri = normalize(value, position)?;
+            self.bindings.push(Binding {
+                prefix: prefix.to_owned(),
+                ns: Ns::classify(&uri),
+                depth,
+            });
+        }
+        Ok(())
+    }
+
+    /// The innermost element ends: its namespace declarations go out of scope.
+    fn close(&mut self) {
+        let depth = self.open.len();
+        while self.bindings.last().is_some_and(|b| b.depth >= depth) {
+            self.bindings.pop();
+        }
+        self.open.pop();
     }
 
     fn malformed(&self, e: &quick_xml::Error) -> ReadError {
         let position = self.reader.error_position();
         match e {
-            quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, name)) => {
-                return ReadError::Entity {
-                    name: shorten(name),
-                    position,
-                };
-            }
             // Markup left open at the end of the input: the reply was cut short.
             quick_xml::Error::Syntax(syntax)
                 if !matches!(syntax, SyntaxError::InvalidBangMarkup) =>
             {
-                return ReadError::Truncated {
+                ReadError::Truncated {
                     position: self.text.len() as u64,
                     inside: self.inside("the prolog"),
-                };
+                }
             }
-            _ => {}
-        }
-        ReadError::Malformed {
-            position,
-            reason: shorten_reason(&e.to_string()),
+            _ => ReadError::Malformed {
+                position,
+                reason: shorten_reason(&e.to_string()),
+            },
         }
     }
 
@@ -299,30 +325,26 @@ pub(crate) fn attribute<'a>(
     name: &str,
     position: u64,
 ) -> Result<Option<Cow<'a, str>>, ReadError> {
-    for attr in start.attributes() {
-        let attr = attr.map_err(|e| ReadError::Malformed {
-            position,
-            reason: shorten_reason(&e.to_string()),
-        })?;
-        if attr.key.into_inner() == name {
-            return attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map(Some)
-                .map_err(|e| match e {
-                    quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, entity)) => {
-                        ReadError::Entity {
-                            name: shorten(&entity),
-                            position,
-                        }
-                    }
-                    other => ReadError::Malformed {
-                        position,
-                        reason: shorten_reason(&other.to_string()),
-                    },
-                });
+    for attr in Attributes::new(start.attributes_raw(), position) {
+        let (key, value) = attr?;
+        if key == name {
+            return normalize(value, position).map(Some);
         }
     }
     Ok(None)
+}
+
+/// Every attribute of `start` except namespace declarations, normalized.
+pub(crate) fn attributes<'a>(
+    start: &'a BytesStart<'_>,
+    position: u64,
+) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), ReadError>> {
+    Attributes::new(start.attributes_raw(), position)
+        .filter(|a| {
+            a.as_ref()
+                .map_or(true, |(k, _)| *k != "xmlns" && !k.starts_with("xmlns:"))
+        })
+        .map(move |a| a.and_then(|(k, v)| Ok((k, normalize(v, position)?))))
 }
 
 /// `{namespace}local` or `local` for error messages.
@@ -336,15 +358,6 @@ pub(crate) fn display_name(ns: &Ns, start: &BytesStart<'_>) -> String {
         Ns::None => format!("{local} (no namespace)"),
         Ns::Other(uri) => format!("{{{uri}}}{local}"),
     }
-}
-
-fn char_ref(reference: &str) -> Option<char> {
-    let digits = reference.strip_prefix('#')?;
-    let code = match digits.strip_prefix('x') {
-        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-        None => digits.parse::<u32>().ok()?,
-    };
-    char::from_u32(code).filter(|&c| crate::compose::is_xml_char(c))
 }
 
 fn shorten_reason(reason: &str) -> String {

@@ -1,133 +1,229 @@
 //! Escaping text for the request writer.
 //!
-//! One pass over the bytes, copying runs that need nothing and rewriting the few
-//! bytes that do. Besides the markup characters, the writer defends against text that
-//! XML 1.0 cannot carry: C0 controls other than tab, LF and CR, `U+FFFE` and
-//! `U+FFFF` become `U+FFFD`, so whatever the caller passes, the envelope stays
-//! well-formed. Carriage returns are written as `&#13;` so that XML end-of-line
-//! normalization does not turn `\r\n` into `\n`; in attributes tab and LF are written
-//! as character references too, so attribute-value normalization keeps them.
-
-/// Which bytes need rewriting (how is decided in [`escape_into`]).
-const fn table(attribute: bool) -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        // In text, tab and LF pass unchanged; every other C0 byte needs work.
-        t[b] = attribute || (b != b'\t' as usize && b != b'\n' as usize);
-        b += 1;
-    }
-    t[b'&' as usize] = true;
-    t[b'<' as usize] = true;
-    t[b'>' as usize] = true;
-    t[b'"' as usize] = attribute;
-    // First byte of U+FFFE / U+FFFF (EF BF BE / EF BF BF); checked further below.
-    t[0xEF] = true;
-    t
-}
-
-static TEXT: [bool; 256] = table(false);
-static ATTRIBUTE: [bool; 256] = table(true);
+//! A vectorizable scan finds the next byte that needs attention, 16 bytes at a time;
+//! runs in between are copied whole. Besides the markup characters, the writer
+//! defends against text that XML 1.0 cannot carry: C0 controls other than tab, LF
+//! and CR, `U+FFFE` and `U+FFFF` become `U+FFFD`, so whatever the caller passes, the
+//! envelope stays well-formed. Carriage returns are written as `&#13;` so that XML
+//! end-of-line normalization does not turn `\r\n` into `\n`; in attributes tab and
+//! LF are written as character references too, so attribute-value normalization
+//! keeps them.
+//!
+//! Markup-heavy content (HTML bodies) is written as a CDATA section instead
+//! ([`push_cdata`]): nothing inside needs escaping except the rare `]]>`, CR and
+//! forbidden characters, so the content is copied in a few large pieces.
 
 /// UTF-8 of U+FFFD REPLACEMENT CHARACTER.
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
+/// How one kind of output treats special bytes.
+trait Mode {
+    /// Whether `b` may need rewriting (a cheap, vectorizable test).
+    fn special(b: u8) -> bool;
+    /// What to write for the special byte at `bytes[i]`, and how many input bytes it
+    /// replaces; `None` when it needs nothing after all.
+    fn replace(bytes: &[u8], i: usize) -> Option<(&'static [u8], usize)>;
+}
+
+/// Bytes that are special everywhere: C0 controls (tab and LF are decided per mode)
+/// and the lead byte of U+FFFE / U+FFFF.
+#[inline(always)]
+fn common(bytes: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+    match bytes[i] {
+        // EF BF BE (U+FFFE) and EF BF BF (U+FFFF) are not XML characters; every
+        // other sequence starting with EF is.
+        0xEF => (bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
+            .then_some((REPLACEMENT, 3)),
+        b'\r' => Some((b"&#13;", 1)),
+        0..0x20 => Some((REPLACEMENT, 1)),
+        _ => None,
+    }
+}
+
+struct Text;
+impl Mode for Text {
+    #[inline(always)]
+    fn special(b: u8) -> bool {
+        (b < 0x20) & (b != b'\t') & (b != b'\n')
+            | (b == b'&')
+            | (b == b'<')
+            | (b == b'>')
+            | (b == 0xEF)
+    }
+    #[inline(always)]
+    fn replace(bytes: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+        match bytes[i] {
+            b'&' => Some((b"&amp;", 1)),
+            b'<' => Some((b"&lt;", 1)),
+            b'>' => Some((b"&gt;", 1)),
+            _ => common(bytes, i),
+        }
+    }
+}
+
+struct Attribute;
+impl Mode for Attribute {
+    #[inline(always)]
+    fn special(b: u8) -> bool {
+        (b < 0x20) | (b == b'&') | (b == b'<') | (b == b'>') | (b == b'"') | (b == 0xEF)
+    }
+    #[inline(always)]
+    fn replace(bytes: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+        match bytes[i] {
+            b'&' => Some((b"&amp;", 1)),
+            b'<' => Some((b"&lt;", 1)),
+            b'>' => Some((b"&gt;", 1)),
+            b'"' => Some((b"&quot;", 1)),
+            b'\n' => Some((b"&#10;", 1)),
+            b'\t' => Some((b"&#9;", 1)),
+            _ => common(bytes, i),
+        }
+    }
+}
+
+struct CData;
+impl Mode for CData {
+    #[inline(always)]
+    fn special(b: u8) -> bool {
+        (b < 0x20) & (b != b'\t') & (b != b'\n') | (b == b']') | (b == 0xEF)
+    }
+    #[inline(always)]
+    fn replace(bytes: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+        match bytes[i] {
+            // Split "]]>" across two sections.
+            b']' => bytes[i..]
+                .starts_with(b"]]>")
+                .then_some((b"]]]]><![CDATA[>", 3)),
+            // A CR must leave the section to survive line-end normalization.
+            b'\r' => Some((b"]]>&#13;<![CDATA[", 1)),
+            _ => common(bytes, i),
+        }
+    }
+}
+
+/// Index of the first byte at or after `from` that may be special, or `bytes.len()`.
+#[inline(always)]
+fn find<M: Mode>(bytes: &[u8], from: usize) -> usize {
+    let rest = bytes.get(from..).unwrap_or_default();
+    let mut i = from;
+    for chunk in rest.chunks_exact(16) {
+        if chunk.iter().fold(false, |any, &b| any | M::special(b)) {
+            break;
+        }
+        i += 16;
+    }
+    while i < bytes.len() && !M::special(bytes[i]) {
+        i += 1;
+    }
+    i
+}
+
+#[inline(always)]
+fn escape_into<M: Mode>(buf: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut from = 0;
+    loop {
+        let i = find::<M>(bytes, from);
+        if i >= bytes.len() {
+            buf.extend_from_slice(&bytes[start..]);
+            return;
+        }
+        match M::replace(bytes, i) {
+            Some((replacement, consumed)) => {
+                buf.extend_from_slice(&bytes[start..i]);
+                buf.extend_from_slice(replacement);
+                start = i + consumed;
+                from = start;
+            }
+            None => from = i + 1,
+        }
+    }
+}
+
 /// Appends `text` escaped for element content.
 #[inline]
 pub(crate) fn push_text(buf: &mut Vec<u8>, text: &str) {
-    escape_into(buf, text, &TEXT);
+    escape_into::<Text>(buf, text);
 }
 
 /// Appends `text` escaped for a double-quoted attribute value.
 #[inline]
 pub(crate) fn push_attr(buf: &mut Vec<u8>, text: &str) {
-    escape_into(buf, text, &ATTRIBUTE);
+    escape_into::<Attribute>(buf, text);
 }
 
+/// Appends `text` as element content in a CDATA section (nothing for empty text).
 #[inline]
-fn escape_into(buf: &mut Vec<u8>, text: &str, needs: &[bool; 256]) {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if !needs[b as usize] {
-            i += 1;
-            continue;
-        }
-        let replacement: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'"' => b"&quot;",
-            b'\r' => b"&#13;",
-            b'\n' => b"&#10;",
-            b'\t' => b"&#9;",
-            0xEF => {
-                // EF BF BE (U+FFFE) and EF BF BF (U+FFFF) are not XML characters;
-                // every other three-byte sequence starting with EF is.
-                if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF))
-                {
-                    buf.extend_from_slice(&bytes[start..i]);
-                    buf.extend_from_slice(REPLACEMENT);
-                    i += 3;
-                    start = i;
-                } else {
-                    i += 1;
-                }
-                continue;
-            }
-            _ => REPLACEMENT, // other C0 controls
-        };
-        buf.extend_from_slice(&bytes[start..i]);
-        buf.extend_from_slice(replacement);
-        i += 1;
-        start = i;
+pub(crate) fn push_cdata(buf: &mut Vec<u8>, text: &str) {
+    if text.is_empty() {
+        return;
     }
-    buf.extend_from_slice(&bytes[start..]);
+    buf.extend_from_slice(b"<![CDATA[");
+    escape_into::<CData>(buf, text);
+    buf.extend_from_slice(b"]]>");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn text(s: &str) -> String {
+    fn run(f: fn(&mut Vec<u8>, &str), s: &str) -> String {
         let mut buf = Vec::new();
-        push_text(&mut buf, s);
-        String::from_utf8(buf).unwrap()
-    }
-
-    fn attr(s: &str) -> String {
-        let mut buf = Vec::new();
-        push_attr(&mut buf, s);
+        f(&mut buf, s);
         String::from_utf8(buf).unwrap()
     }
 
     #[test]
     fn escapes_markup_and_keeps_unicode() {
         assert_eq!(
-            text("a]]>b & <c> \"q\" 'p'"),
+            run(push_text, "a]]>b & <c> \"q\" 'p'"),
             "a]]&gt;b &amp; &lt;c&gt; \"q\" 'p'"
         );
-        assert_eq!(attr("a\"b&c<"), "a&quot;b&amp;c&lt;");
+        assert_eq!(run(push_attr, "a\"b&c<"), "a&quot;b&amp;c&lt;");
+        let unicode = "🙂 שלום \u{FFFD} \u{EFFF} \u{FE0F} 0123456789abcdef0123456789";
+        assert_eq!(run(push_text, unicode), unicode);
+    }
+
+    #[test]
+    fn long_runs_and_specials_past_the_first_chunk() {
+        let s = format!("{}&{}<", "x".repeat(40), "y".repeat(17));
         assert_eq!(
-            text("🙂 שלום \u{FFFD} \u{EFFF}"),
-            "🙂 שלום \u{FFFD} \u{EFFF}"
+            run(push_text, &s),
+            format!("{}&amp;{}&lt;", "x".repeat(40), "y".repeat(17))
         );
     }
 
     #[test]
     fn keeps_line_ends_and_tabs_through_normalization() {
-        assert_eq!(text("a\r\nb\tc\n"), "a&#13;\nb\tc\n");
-        assert_eq!(attr("a\r\nb\tc"), "a&#13;&#10;b&#9;c");
+        assert_eq!(run(push_text, "a\r\nb\tc\n"), "a&#13;\nb\tc\n");
+        assert_eq!(run(push_attr, "a\r\nb\tc"), "a&#13;&#10;b&#9;c");
     }
 
     #[test]
     fn replaces_characters_xml_forbids() {
         assert_eq!(
-            text("x\u{0}y\u{1b}z\u{FFFE}\u{FFFF}"),
+            run(push_text, "x\u{0}y\u{1b}z\u{FFFE}\u{FFFF}"),
             "x\u{FFFD}y\u{FFFD}z\u{FFFD}\u{FFFD}"
         );
-        assert_eq!(attr("\u{7}"), "\u{FFFD}");
+        assert_eq!(run(push_attr, "\u{7}"), "\u{FFFD}");
+        assert_eq!(
+            run(push_cdata, "\u{7}\u{FFFF}"),
+            "<![CDATA[\u{FFFD}\u{FFFD}]]>"
+        );
+    }
+
+    #[test]
+    fn cdata_splits_its_terminator_and_keeps_cr() {
+        assert_eq!(run(push_cdata, ""), "");
+        assert_eq!(run(push_cdata, "<p>a & b</p>"), "<![CDATA[<p>a & b</p>]]>");
+        assert_eq!(
+            run(push_cdata, "x]]>y]]z]"),
+            "<![CDATA[x]]]]><![CDATA[>y]]z]]]>"
+        );
+        assert_eq!(
+            run(push_cdata, "a\r\nb"),
+            "<![CDATA[a]]>&#13;<![CDATA[\nb]]>"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! One mail message to create: a borrowed view the writer turns into `t:Message`.
 
-use super::escape::push_text;
+use super::escape::{push_cdata, push_text};
 use super::property::{ExtendedProperty, write_delivery_id_property};
 use crate::address::SmtpAddress;
 use crate::compose::{DeliveryId, Importance};
@@ -226,7 +226,7 @@ impl<'a> MessageItem<'a> {
         buf.extend_from_slice(b"</t:Subject><t:Body BodyType=\"");
         buf.extend_from_slice(self.body.kind.as_ews_str().as_bytes());
         buf.extend_from_slice(b"\">");
-        push_text(buf, self.body.content);
+        push_cdata(buf, self.body.content);
         buf.extend_from_slice(b"</t:Body>");
         if let Some(importance) = self.importance {
             buf.extend_from_slice(b"<t:Importance>");

@@ -26,7 +26,9 @@
 //! one-pass escaper: no allocation besides the buffer's growth. Text may be any
 //! Unicode; markup characters are escaped, `\r` is written as `&#13;` so it
 //! survives XML line-end normalization, and characters XML 1.0 cannot carry become
-//! `U+FFFD`, so the output is always well-formed. Every request the writer can
+//! `U+FFFD`, so the output is always well-formed. Bodies, which are mostly markup,
+//! go into a CDATA section (split around any `]]>`), so an HTML body is copied
+//! rather than escaped character by character; Exchange reads both forms alike. Every request the writer can
 //! produce is valid against Microsoft's EWS schema (checked by
 //! `tests/ews_schema.rs`).
 //!
@@ -101,6 +103,7 @@
 //! the ids in the saved-item folder (and `drafts`) shows which messages already
 //! exist, and a [`DeleteItem`] removes drafts a failed send left behind.
 
+mod attributes;
 mod create_item;
 mod cursor;
 mod delete_item;
@@ -112,6 +115,9 @@ mod folder;
 mod header;
 mod message;
 mod namespaces;
+mod parse;
+mod parse_fault;
+mod parse_items;
 mod property;
 mod read;
 mod response;

@@ -1,0 +1,171 @@
+//! The items of a reply: created item ids, found items and their delivery ids.
+
+use quick_xml::events::BytesStart;
+
+use super::ReadError;
+use super::cursor::{Ev, Ns, attribute, attributes as cursor_attributes, local};
+use super::error::shorten;
+use super::parse::Parser;
+use super::read::Raw;
+use super::response::{FoundItem, ItemId};
+use super::{DELIVERY_ID_PROPERTY_NAME, OFFLINE_IM_PROPERTY_SET};
+use crate::compose::DeliveryId;
+
+impl Parser<'_, '_> {
+    /// `m:Items` of a `CreateItemResponseMessage`: the id of its (first) item.
+    pub(super) fn created_items(&mut self) -> Result<Option<ItemId>, ReadError> {
+        let mut first = None;
+        loop {
+            match self.cursor.next()? {
+                Ev::Start(Ns::Types, _) if first.is_none() => first = self.item(false)?.0,
+                Ev::Start(..) => self.cursor.skip("m:Items")?,
+                Ev::Text(_) => {}
+                Ev::End => return Ok(first),
+                Ev::Eof => return Err(self.cursor.truncated("m:Items")),
+            }
+        }
+    }
+
+    /// `m:RootFolder` of a `FindItemResponseMessage`.
+    pub(super) fn root_folder(
+        &mut self,
+        start: &BytesStart<'_>,
+        raw: &mut Raw,
+    ) -> Result<(), ReadError> {
+        let position = self.cursor.position();
+        if let Some(total) = attribute(start, "TotalItemsInView", position)? {
+            raw.total_items_in_view =
+                Some(total.trim().parse().map_err(|_| ReadError::InvalidValue {
+                    what: "TotalItemsInView",
+                    value: shorten(&total),
+                    rule: "it must be a non-negative integer",
+                    position,
+                })?);
+        }
+        if let Some(last) = attribute(start, "IncludesLastItemInRange", position)? {
+            raw.includes_last_item_in_range = Some(match last.trim() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(ReadError::InvalidValue {
+                        what: "IncludesLastItemInRange",
+                        value: shorten(&last),
+                        rule: "it must be true or false",
+                        position,
+                    });
+                }
+            });
+        }
+        loop {
+            match self.cursor.next()? {
+                Ev::Start(Ns::Types, start) if local(&start) == "Items" => self.found_items(raw)?,
+                Ev::Start(..) => self.cursor.skip("m:RootFolder")?,
+                Ev::Text(_) => {}
+                Ev::End => return Ok(()),
+                Ev::Eof => return Err(self.cursor.truncated("m:RootFolder")),
+            }
+        }
+    }
+
+    fn found_items(&mut self, raw: &mut Raw) -> Result<(), ReadError> {
+        loop {
+            match self.cursor.next()? {
+                Ev::Start(Ns::Types, _) => {
+                    if raw.found.len() == self.limits.max_items {
+                        return Err(ReadError::TooManyItems {
+                            what: "items",
+                            limit: self.limits.max_items,
+                        });
+                    }
+                    let (id, delivery_id) = self.item(true)?;
+                    let item_id = id.ok_or(ReadError::MissingElement {
+                        element: "t:ItemId",
+                        parent: "an item of a FindItem result",
+                    })?;
+                    raw.found.push(FoundItem {
+                        item_id,
+                        delivery_id,
+                    });
+                }
+                Ev::Start(..) => self.cursor.skip("t:Items")?,
+                Ev::Text(_) => {}
+                Ev::End => return Ok(()),
+                Ev::Eof => return Err(self.cursor.truncated("t:Items")),
+            }
+        }
+    }
+
+    /// One item (`t:Message`, `t:Item`, ...): its id and, when asked, its delivery id.
+    fn item(
+        &mut self,
+        with_delivery_id: bool,
+    ) -> Result<(Option<ItemId>, Option<DeliveryId>), ReadError> {
+        let mut id = None;
+        let mut delivery_id = None;
+        loop {
+            match self.cursor.next()? {
+                Ev::Start(Ns::Types, start) if local(&start) == "ItemId" => {
+                    let position = self.cursor.position();
+                    let (mut value, mut change_key) = (None, None);
+                    for attr in cursor_attributes(&start, position) {
+                        match attr? {
+                            ("Id", v) => value = Some(v.into_owned()),
+                            ("ChangeKey", v) => change_key = Some(v.into_owned()),
+                            _ => {}
+                        }
+                    }
+                    id = Some(ItemId {
+                        id: value.ok_or(ReadError::MissingAttribute {
+                            attribute: "Id",
+                            element: "t:ItemId",
+                            position,
+                        })?,
+                        change_key,
+                    });
+                    self.cursor.skip("t:ItemId")?;
+                }
+                Ev::Start(Ns::Types, start)
+                    if with_delivery_id && local(&start) == "ExtendedProperty" =>
+                {
+                    if let Some(found) = self.delivery_id_property()? {
+                        delivery_id = Some(found);
+                    }
+                }
+                Ev::Start(..) => self.cursor.skip("an item")?,
+                Ev::Text(_) => {}
+                Ev::End => return Ok((id, delivery_id)),
+                Ev::Eof => return Err(self.cursor.truncated("an item")),
+            }
+        }
+    }
+
+    /// A `t:ExtendedProperty`: the delivery id if it is the delivery-id property
+    /// and its value parses.
+    fn delivery_id_property(&mut self) -> Result<Option<DeliveryId>, ReadError> {
+        let mut is_delivery_id = false;
+        let mut value = None;
+        loop {
+            match self.cursor.next()? {
+                Ev::Start(Ns::Types, start) if local(&start) == "ExtendedFieldURI" => {
+                    let position = self.cursor.position();
+                    is_delivery_id = attribute(&start, "PropertyName", position)?.as_deref()
+                        == Some(DELIVERY_ID_PROPERTY_NAME)
+                        && attribute(&start, "PropertySetId", position)?.is_some_and(|set| {
+                            set.parse::<uuid::Uuid>().ok() == Some(OFFLINE_IM_PROPERTY_SET)
+                        });
+                    self.cursor.skip("t:ExtendedFieldURI")?;
+                }
+                Ev::Start(Ns::Types, start) if local(&start) == "Value" => {
+                    value = Some(self.cursor.text("t:Value")?);
+                }
+                Ev::Start(..) => self.cursor.skip("t:ExtendedProperty")?,
+                Ev::Text(_) => {}
+                Ev::End => break,
+                Ev::Eof => return Err(self.cursor.truncated("t:ExtendedProperty")),
+            }
+        }
+        Ok(value
+            .filter(|_| is_delivery_id)
+            .and_then(|v| v.parse().ok()))
+    }
+}
