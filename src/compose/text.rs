@@ -55,7 +55,7 @@ pub const fn is_xml_char(c: char) -> bool {
 /// ```
 #[must_use]
 pub fn xml_safe(text: &str) -> Cow<'_, str> {
-    if text.chars().all(is_xml_char) {
+    if first_invalid_char(text).is_none() {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(
@@ -69,7 +69,16 @@ pub fn xml_safe(text: &str) -> Cow<'_, str> {
 /// The first character in `text` XML 1.0 cannot carry, if any.
 #[must_use]
 pub fn first_invalid_char(text: &str) -> Option<char> {
-    text.chars().find(|&c| !is_xml_char(c))
+    // Fast path over bytes: only a C0 control byte, or 0xEF (the lead byte of
+    // U+FFFE and U+FFFF, among many valid characters), can start an invalid one.
+    let suspect = text
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    if suspect {
+        text.chars().find(|&c| !is_xml_char(c))
+    } else {
+        None
+    }
 }
 
 /// Applies `policy` to `text`, the value of `field` (of IM line `line`).
