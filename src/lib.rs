@@ -68,3 +68,4 @@ pub mod policy;
 pub mod powershell;
 pub mod route;
 pub mod settings;
+pub mod spool;
