@@ -16,7 +16,10 @@ async fn put_claim_complete_removes_the_message() {
     spool.put(entry.clone()).await.unwrap();
 
     let file = kim_spooler(&spool).join(format!("{id}.json"));
-    assert!(file.is_file(), "the message is a file named for its delivery id");
+    assert!(
+        file.is_file(),
+        "the message is a file named for its delivery id"
+    );
 
     let claims = spool.claim_due(T0, 10).await.unwrap();
     assert_eq!(claims.len(), 1);
@@ -38,13 +41,20 @@ async fn a_message_waits_for_the_pickup_delay() {
     let dir = tempfile::tempdir().unwrap();
     let spool = spool(dir.path(), "a");
     let entry = SpoolEntry::new(message_from("kim", "hi"), T0);
-    assert_eq!(entry.eligible_at(), at(120), "default pickup delay is 120 s");
+    assert_eq!(
+        entry.eligible_at(),
+        at(120),
+        "default pickup delay is 120 s"
+    );
     spool.put(entry).await.unwrap();
 
     assert!(spool.claim_due(at(119), 10).await.unwrap().is_empty());
     let claims = spool.claim_due(at(120), 10).await.unwrap();
     assert_eq!(claims.len(), 1);
-    spool.complete(claims.into_iter().next().unwrap()).await.unwrap();
+    spool
+        .complete(claims.into_iter().next().unwrap())
+        .await
+        .unwrap();
 
     let custom = SpoolEntry::new(message_from("kim", "later"), T0).pickup_delay(secs(600));
     spool.put(custom).await.unwrap();
@@ -82,8 +92,17 @@ async fn a_delivery_id_is_handed_over_once() {
 
     // Also while claimed, and while dead.
     let claim = spool.claim_due(T0, 1).await.unwrap().pop().unwrap();
-    assert!(spool.put(entry.clone()).await.unwrap_err().is_already_spooled());
-    spool.dead_letter(claim, "mailbox not found", at(5)).await.unwrap();
+    assert!(
+        spool
+            .put(entry.clone())
+            .await
+            .unwrap_err()
+            .is_already_spooled()
+    );
+    spool
+        .dead_letter(claim, "mailbox not found", at(5))
+        .await
+        .unwrap();
     let err = spool.put(entry).await.unwrap_err();
     assert!(err.to_string().contains("Dead Letters"), "{err}");
 }
@@ -115,7 +134,10 @@ async fn a_transient_failure_keeps_the_message_until_its_next_attempt() {
     assert_eq!(claim.entry().attempts(), 1);
     let next = schedule.after_failure(claim.entry(), at(62)).unwrap();
     assert_eq!(next, at(62 + 120), "second retry waits twice as long");
-    spool.retry_later(claim, at(62), next, "timeout").await.unwrap();
+    spool
+        .retry_later(claim, at(62), next, "timeout")
+        .await
+        .unwrap();
     let claim = spool.claim_due(next, 1).await.unwrap().pop().unwrap();
     assert_eq!(claim.entry().attempts(), 2);
     assert_eq!(claim.entry().last_error(), Some("timeout"));
@@ -190,7 +212,13 @@ async fn dead_letters_can_be_listed_inspected_requeued_and_discarded() {
     assert_eq!(inspected.entry().attempts(), 1);
     assert_eq!(inspected.entry().last_error(), Some("ErrorServerBusy"));
     assert_eq!(inspected.entry().message(), first.message());
-    assert!(spool.find_dead_letter(DeliveryId::new()).await.unwrap().is_none());
+    assert!(
+        spool
+            .find_dead_letter(DeliveryId::new())
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let requeued = spool.requeue(id1, at(500)).await.unwrap();
     assert_eq!(requeued.attempts(), 0);

@@ -48,7 +48,11 @@ pub fn message_with_id(id: &str) -> OfflineIm {
         .sender(kim.clone())
         .recipient(person("pat"))
         .subject("Budget")
-        .line(ImLine::new(kim.sip().clone(), T0, "The contract is signed."))
+        .line(ImLine::new(
+            kim.sip().clone(),
+            T0,
+            "The contract is signed.",
+        ))
         .build()
         .unwrap()
 }
