@@ -130,6 +130,7 @@
 //! named like a spool file, or in the wrong sender's directory is moved to
 //! `Quarantine/` with a `tracing` warning naming the file and the reason; the
 //! drainer goes on. Nothing is deleted but the spool's own temporary files.
+//! The root directory belongs to the spool: keep nothing else in it.
 //!
 //! # Other backends
 //!

@@ -28,8 +28,8 @@ pub trait Spool: Send + Sync {
     ///
     /// # Errors
     /// [`SpoolError::AlreadySpooled`] when the delivery id is already in the spool
-    /// (nothing is written), or a storage error (then the message was not taken:
-    /// hand it over again).
+    /// (nothing is written), or a storage error (hand the message over again; if
+    /// that says `AlreadySpooled`, the first attempt had kept it after all).
     fn put(&self, entry: SpoolEntry) -> impl Future<Output = Result<(), SpoolError>> + Send;
 
     /// Claims up to `limit` messages that are due at `now`, oldest next attempt
