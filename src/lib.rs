@@ -69,5 +69,10 @@ pub mod plan;
 pub mod policy;
 pub mod powershell;
 pub mod route;
+pub mod send;
 pub mod settings;
 pub mod spool;
+#[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+pub mod testkit;
+pub mod transport;

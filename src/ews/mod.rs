@@ -1,1 +1,144 @@
-//! EWS wire layer (to be written).
+//! EWS wire layer: SOAP requests out, typed results in. No I/O.
+//!
+//! This stage turns what to deliver into EWS SOAP envelopes and turns any reply from
+//! Exchange into typed results. It is pure and synchronous: bytes in, bytes out; the
+//! transport moves them.
+//!
+//! # Writing requests
+//!
+//! - [`write_create_item`]: a [`CreateItem`] of one or many [`MessageItem`]s (a
+//!   batch), with a [`Disposition`](crate::plan::Disposition) (default
+//!   `SendAndSaveCopy`) and a saved-item folder ([`FolderTarget`]: a distinguished
+//!   [`Folder`](crate::plan::Folder), optionally in another user's mailbox; default
+//!   `conversationhistory`). Each message carries item class, subject, [`Body`],
+//!   importance, read flag, sender and recipients ([`Mailbox`]),
+//!   [`ExtendedProperty`]s and its [`DeliveryId`](crate::compose::DeliveryId).
+//! - [`write_find_item`]: a [`FindItem`] for the items of a folder whose
+//!   delivery-id property ([`DELIVERY_ID_PROPERTY`]) equals given ids; the result
+//!   carries each item's id and delivery id.
+//! - [`write_delete_item`]: a [`DeleteItem`] of item ids ([`DeleteType`]).
+//!
+//! Every request starts with a [`RequestHeader`]: `t:ExchangeImpersonation` when
+//! set ([`Impersonation`]), then `t:RequestServerVersion` ([`ServerVersion`],
+//! default `Exchange2013`, the first version with `conversationhistory`).
+//!
+//! The writer appends to a caller-owned `Vec<u8>` with plain byte pushes and a
+//! one-pass escaper: no allocation besides the buffer's growth. Text may be any
+//! Unicode; markup characters are escaped, `\r` is written as `&#13;` so it
+//! survives XML line-end normalization, and characters XML 1.0 cannot carry become
+//! `U+FFFD`, so the output is always well-formed. Every request the writer can
+//! produce is valid against Microsoft's EWS schema (checked by
+//! `tests/ews_schema.rs`).
+//!
+//! ```
+//! use offline_im::compose::DeliveryId;
+//! use offline_im::ews::{Body, CreateItem, Mailbox, MessageItem, RequestHeader, write_create_item};
+//!
+//! let pat = "pat@contoso.com".parse()?;
+//! let to = [Mailbox::named(&pat, "Pat Coleman")];
+//! let items = [MessageItem::new("Missed conversation with Kim", Body::html("<p>Hi &amp; bye</p>"))
+//!     .item_class("IPM.Note.Microsoft.Missed")
+//!     .to(&to)
+//!     .delivery_id(DeliveryId::new())];
+//! let mut buf = Vec::with_capacity(4096);
+//! write_create_item(&mut buf, &RequestHeader::default(), &CreateItem::new(&items))?;
+//! assert!(buf.starts_with(b"<?xml"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Reading replies
+//!
+//! [`ResponseReader`] (or [`read_create_item_response`], [`read_find_item_response`],
+//! [`read_delete_item_response`]) reads an HTTP 200 reply or an HTTP 500 SOAP
+//! fault into a [`Reply`]: either a [`Response`] with the
+//! [`ServerVersionInfo`] and one result per item in request order
+//! ([`CreateItemResult`], [`FindItemResult`], [`DeleteItemResult`], each with a
+//! [`ResponseMessage`]: [`ResponseClass`], [`ResponseCode`], message text,
+//! `DescriptiveLinkKey`, `MessageXml` values), or a [`SoapFault`].
+//!
+//! Replies are untrusted input. The reader refuses documents larger than
+//! [`ReaderLimits::max_bytes`] before parsing, refuses any DTD (so no entity can be
+//! defined or expanded; only the five predefined entities and character references
+//! are resolved), checks namespaces, bounds nesting depth and item counts, and
+//! answers every defect with a [`ReadError`] that says what was wrong and where. It
+//! never panics.
+//!
+//! # Transient or permanent
+//!
+//! A failed item (or a fault) is either *transient*: retry the same request later,
+//! after the server's `BackOffMilliseconds` when it gave one
+//! ([`ResponseMessage::back_off`], [`SoapFault::back_off`]; read from `MessageXml`
+//! in the types or the errors namespace); or *permanent*: report it to the caller.
+//! [`ResponseCode::is_transient`] decides:
+//!
+//! | Code | Class | Why |
+//! |---|---|---|
+//! | `ErrorServerBusy` | transient | throttled; honour `BackOffMilliseconds` |
+//! | `ErrorTimeoutExpired` | transient | the server ran out of time |
+//! | `ErrorInternalServerTransientError` | transient | the server says so |
+//! | `ErrorMailboxStoreUnavailable`, `ErrorMailboxMoveInProgress`, `ErrorMailboxFailover` | transient | the mailbox is briefly unavailable |
+//! | `ErrorConnectionFailed`, `ErrorADUnavailable`, `ErrorNoRespondingCASInDestinationSite` | transient | a backend is unreachable |
+//! | `ErrorTooManyObjectsOpened`, `ErrorExceededConnectionCount`, `ErrorInsufficientResources`, `ErrorNotEnoughMemory` | transient | resources exhausted for now |
+//! | `ErrorBatchProcessingStopped` | transient | this item was never tried because an earlier one failed |
+//! | `ErrorInternalServerError` | permanent | the server does not call it transient |
+//! | `ErrorInvalidRecipients`, `ErrorNonExistentMailbox`, `ErrorMailRecipientNotFound`, `ErrorInvalidSmtpAddress` | permanent | the recipient is wrong |
+//! | `ErrorQuotaExceeded`, `ErrorSubmissionQuotaExceeded`, `ErrorMessageSizeExceeded`, `ErrorDataSizeLimitExceeded` | permanent | a limit the same request will hit again |
+//! | `ErrorSchemaValidation`, `ErrorInvalidRequest`, `ErrorInvalidOperation`, `ErrorMessageDispositionRequired`, `ErrorInvalidPropertyRequest`, `ErrorInvalidExtendedProperty`, `ErrorInvalidExtendedPropertyValue`, `ErrorInvalidIdMalformed`, `ErrorExceededFindCountLimit` | permanent | the request is wrong |
+//! | `ErrorInvalidServerVersion`, `ErrorWrongServerVersion` | permanent | configure another [`ServerVersion`] |
+//! | `ErrorAccessDenied`, `ErrorImpersonateUserDenied`, `ErrorImpersonationFailed`, `ErrorInvalidExchangeImpersonationHeaderData`, `ErrorInvalidSid`, `ErrorSendAsDenied`, `ErrorAccountDisabled` | permanent | permissions |
+//! | `ErrorItemNotFound`, `ErrorFolderNotFound` | permanent | the target does not exist (a delete of a gone item) |
+//! | `ErrorCorruptData`, `ErrorItemSave`, `ErrorContentConversionFailed`, `ErrorMailboxConfiguration`, `ErrorMailboxLogonFailed` | permanent | the data or mailbox is broken |
+//! | any other code ([`ResponseCode::Other`]) | permanent | unknown: report, never guess |
+//! | a SOAP fault without an EWS code | permanent | nothing says retrying helps |
+//!
+//! `NoError` is success. HTTP-level throttling (503 with `Retry-After`) is the
+//! transport's business.
+//!
+//! # Exactly once
+//!
+//! Every message carries its delivery id as the named property
+//! [`DELIVERY_ID_PROPERTY`]. When a `CreateItem` reply is lost, a [`FindItem`] for
+//! the ids in the saved-item folder (and `drafts`) shows which messages already
+//! exist, and a [`DeleteItem`] removes drafts a failed send left behind.
+
+mod create_item;
+mod cursor;
+mod delete_item;
+mod error;
+mod escape;
+mod fault;
+mod find_item;
+mod folder;
+mod header;
+mod message;
+mod namespaces;
+mod property;
+mod read;
+mod response;
+mod response_code;
+mod write;
+
+pub use create_item::{CreateItem, write_create_item};
+pub use delete_item::{DeleteItem, DeleteType, write_delete_item};
+pub use error::{ReadError, WriteError};
+pub use fault::SoapFault;
+pub use find_item::{FindItem, write_find_item};
+pub use folder::FolderTarget;
+pub use header::{Impersonation, RequestHeader, ServerVersion};
+pub use message::{Body, BodyType, Mailbox, MessageItem};
+pub use namespaces::{
+    CREATE_ITEM_ACTION, DELETE_ITEM_ACTION, ERRORS, FIND_ITEM_ACTION, MESSAGES, SOAP, TYPES,
+};
+pub use property::{
+    DELIVERY_ID_PROPERTY, DELIVERY_ID_PROPERTY_NAME, DistinguishedPropertySet, ExtendedProperty,
+    OFFLINE_IM_PROPERTY_SET, PropertyPath, PropertySet, PropertyTag, PropertyType, PropertyValue,
+};
+pub use read::{
+    ReaderLimits, ResponseReader, read_create_item_response, read_delete_item_response,
+    read_find_item_response,
+};
+pub use response::{
+    CreateItemResult, DeleteItemResult, FindItemResult, FoundItem, ItemId, MessageXmlValue, Reply,
+    Response, ResponseClass, ResponseMessage, ServerVersionInfo,
+};
+pub use response_code::ResponseCode;

@@ -1,0 +1,317 @@
+//! The sender: plan every message, group and batch the allowed ones, deliver.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures_util::stream::{self, Stream, StreamExt};
+use tracing::{Instrument, info_span};
+
+use crate::address::{SipUri, SmtpAddress};
+use crate::compose::{DeliveryId, OfflineIm};
+use crate::ews::{Impersonation, ReaderLimits, RequestHeader, ResponseReader, ServerVersion};
+use crate::plan::{Decision, DenialReason, Disposition, Folder, Planner};
+use crate::policy::SenderProfile;
+use crate::settings::Settings;
+use crate::transport::Transport;
+
+use super::batch::{self, Job};
+use super::exchange::Session;
+use super::options::SenderOptions;
+use super::retry::Jitter;
+use super::{DeliveryReport, Failure, MailboxAccess, Outcome, RetryPolicy, SenderError};
+
+type Profiles = Arc<dyn Fn(&SipUri) -> SenderProfile + Send + Sync>;
+
+/// Delivers offline IMs through a [`Transport`]: one report per message.
+///
+/// See the [module documentation](crate::send) for what it guarantees.
+pub struct Sender<T> {
+    transport: T,
+    planner: Planner,
+    profiles: Profiles,
+    options: SenderOptions,
+}
+
+impl<T> std::fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings for a [`Sender`]; every one has a default (see [`SenderBuilder`]'s methods).
+#[must_use]
+pub struct SenderBuilder<T> {
+    transport: T,
+    planner: Planner,
+    profiles: Profiles,
+    options: SenderOptions,
+}
+
+impl<T> std::fmt::Debug for SenderBuilder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SenderBuilder")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> SenderBuilder<T> {
+    /// Where each sender's [`SenderProfile`] comes from (default: everyone gets
+    /// [`SenderProfile::default`]).
+    pub fn profiles(
+        mut self,
+        profiles: impl Fn(&SipUri) -> SenderProfile + Send + Sync + 'static,
+    ) -> Self {
+        self.profiles = Arc::new(profiles);
+        self
+    }
+
+    /// Messages per `CreateItem` (default 100).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.options.batch_size = batch_size;
+        self
+    }
+
+    /// Requests in flight at once (default 8, inside Exchange's per-user limit of 10).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.options.concurrency = concurrency;
+        self
+    }
+
+    /// How transient failures are retried (default [`RetryPolicy::new`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.options.retry = retry;
+        self
+    }
+
+    /// The `RequestServerVersion` declared (default Exchange2013, which
+    /// `conversationhistory` needs).
+    pub fn server_version(mut self, version: ServerVersion) -> Self {
+        self.options.server_version = version;
+        self
+    }
+
+    /// Whose mailbox requests act on (default: impersonate each message's sender).
+    pub fn mailbox_access(mut self, access: MailboxAccess) -> Self {
+        self.options.mailbox_access = access;
+        self
+    }
+
+    /// Limits on the replies read (default [`ReaderLimits::default`]).
+    pub fn reader_limits(mut self, limits: ReaderLimits) -> Self {
+        self.options.reader_limits = limits;
+        self
+    }
+
+    /// Seeds the back-off jitter, for reproducible tests.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.options.seed = seed;
+        self
+    }
+
+    /// The sender.
+    ///
+    /// # Errors
+    /// [`SenderError::Setting`] when the batch size or concurrency is 0 or the
+    /// batch size is over 1,000.
+    pub fn build(self) -> Result<Sender<T>, SenderError> {
+        let batch = self.options.batch_size;
+        if batch == 0 || batch > 1000 {
+            return Err(SenderError::Setting {
+                setting: "batch_size",
+                value: batch.to_string(),
+                rule: "between 1 and 1000 messages per CreateItem",
+            });
+        }
+        if self.options.concurrency == 0 {
+            return Err(SenderError::Setting {
+                setting: "concurrency",
+                value: "0".to_owned(),
+                rule: "at least 1 request in flight",
+            });
+        }
+        Ok(Sender {
+            transport: self.transport,
+            planner: self.planner,
+            profiles: self.profiles,
+            options: self.options,
+        })
+    }
+}
+
+/// Messages that go in the same `CreateItem`: same mailbox, disposition and folder.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct BatchKey {
+    mailbox: SmtpAddress,
+    disposition: Disposition,
+    saved_item_folder: Option<Folder>,
+}
+
+impl<T: Transport> Sender<T> {
+    /// Starts a sender that plans with `planner` and sends through `transport`.
+    pub fn builder(transport: T, planner: Planner) -> SenderBuilder<T> {
+        SenderBuilder {
+            transport,
+            planner,
+            profiles: Arc::new(|_: &SipUri| SenderProfile::default()),
+            options: SenderOptions::default(),
+        }
+    }
+
+    /// Starts a sender for `settings`: its planner, and its sender profiles.
+    pub fn from_settings(transport: T, settings: Settings) -> SenderBuilder<T> {
+        let planner = settings.planner().build();
+        let senders = settings.senders;
+        Self::builder(transport, planner)
+            .profiles(move |sip| senders.get(sip).cloned().unwrap_or_default())
+    }
+
+    /// The transport.
+    #[must_use]
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Delivers one message.
+    pub async fn send(&self, im: OfflineIm) -> DeliveryReport {
+        let id = im.delivery_id();
+        let mut reports = self.send_all([im]).await;
+        reports.pop().unwrap_or_else(|| missing_report(id))
+    }
+
+    /// Delivers `messages`; returns one report per message, in the same order.
+    pub async fn send_all(
+        &self,
+        messages: impl IntoIterator<Item = OfflineIm>,
+    ) -> Vec<DeliveryReport> {
+        self.deliver(messages, false).await
+    }
+
+    /// Delivers messages that may already have been sent, e.g. ones drained from a
+    /// spool after a crash or reported [`Outcome::Deferred`]: before anything is
+    /// sent, the sender's saved copies are searched for their delivery ids and the
+    /// ones found are reported delivered (`duplicate_avoided`) instead of resent.
+    pub async fn resume_all(
+        &self,
+        messages: impl IntoIterator<Item = OfflineIm>,
+    ) -> Vec<DeliveryReport> {
+        self.deliver(messages, true).await
+    }
+
+    /// Delivers a stream of messages, in windows of `batch_size × concurrency`
+    /// messages; reports come out window by window, in input order.
+    pub fn send_stream<'a>(
+        &'a self,
+        messages: impl Stream<Item = OfflineIm> + Send + 'a,
+    ) -> impl Stream<Item = DeliveryReport> + Send + 'a
+    where
+        T: 'a,
+    {
+        let window = self.options.batch_size * self.options.concurrency;
+        messages
+            .ready_chunks(window)
+            .then(move |chunk| self.send_all(chunk))
+            .flat_map(stream::iter)
+    }
+
+    async fn deliver(
+        &self,
+        messages: impl IntoIterator<Item = OfflineIm>,
+        maybe_sent: bool,
+    ) -> Vec<DeliveryReport> {
+        let mut reports: Vec<Option<DeliveryReport>> = Vec::new();
+        let mut ids = Vec::new();
+        let mut groups: HashMap<BatchKey, Vec<Job>> = HashMap::new();
+        for (index, im) in messages.into_iter().enumerate() {
+            reports.push(None);
+            ids.push(im.delivery_id());
+            let profile = (self.profiles)(im.sender().sip());
+            let outcome = match self.planner.decide(&im, &profile) {
+                Ok(Decision::Deliver(plan)) => {
+                    let key = BatchKey {
+                        mailbox: plan.sender().smtp().clone(),
+                        disposition: plan.disposition(),
+                        saved_item_folder: plan.saved_item_folder(),
+                    };
+                    groups.entry(key).or_default().push(Job {
+                        index,
+                        plan,
+                        attempts: 0,
+                    });
+                    continue;
+                }
+                Ok(Decision::Denied(denial)) => match denial.reasons() {
+                    [DenialReason::Route(reason)] => Outcome::Blocked(reason.clone()),
+                    _ => Outcome::Denied(denial),
+                },
+                Err(error) => Outcome::Failed(Failure::new(None, error.to_string())),
+            };
+            reports[index] = Some(DeliveryReport {
+                delivery_id: im.delivery_id(),
+                outcome,
+                attempts: 0,
+            });
+        }
+
+        let mut batches: Vec<(BatchKey, Vec<Job>)> = Vec::new();
+        for (key, mut jobs) in groups {
+            while !jobs.is_empty() {
+                let rest = jobs.split_off(jobs.len().min(self.options.batch_size));
+                batches.push((key.clone(), jobs));
+                jobs = rest;
+            }
+        }
+        let seed = self.options.seed;
+        let done: Vec<Vec<(usize, DeliveryReport)>> = stream::iter(batches.into_iter().enumerate())
+            .map(|(n, (key, jobs))| self.run_batch(key, jobs, maybe_sent, seed ^ n as u64))
+            .buffer_unordered(self.options.concurrency)
+            .collect()
+            .await;
+        for (index, report) in done.into_iter().flatten() {
+            if let Some(slot) = reports.get_mut(index) {
+                *slot = Some(report);
+            }
+        }
+        reports
+            .into_iter()
+            .zip(ids)
+            .map(|(report, id)| report.unwrap_or_else(|| missing_report(id)))
+            .collect()
+    }
+
+    async fn run_batch(
+        &self,
+        key: BatchKey,
+        jobs: Vec<Job>,
+        maybe_sent: bool,
+        seed: u64,
+    ) -> Vec<(usize, DeliveryReport)> {
+        let mut header = RequestHeader::new(self.options.server_version);
+        if self.options.mailbox_access == MailboxAccess::ImpersonateSender {
+            header = header.impersonate(Impersonation::smtp_address(key.mailbox.clone()));
+        }
+        let session = Session {
+            transport: &self.transport,
+            reader: ResponseReader::with_limits(self.options.reader_limits),
+            header,
+            anchor: key.mailbox.clone(),
+        };
+        let span = info_span!("create_item_batch", mailbox = %key.mailbox, messages = jobs.len());
+        let mut jitter = Jitter::new(seed);
+        batch::run(&session, &self.options.retry, &mut jitter, jobs, maybe_sent)
+            .instrument(span)
+            .await
+    }
+}
+
+/// Every job yields a report; this stands in only if that invariant ever broke,
+/// so that a message is reported rather than silently lost.
+fn missing_report(delivery_id: DeliveryId) -> DeliveryReport {
+    DeliveryReport {
+        delivery_id,
+        outcome: Outcome::Failed(Failure::new(None, "internal error: no report was produced")),
+        attempts: 0,
+    }
+}

@@ -1,0 +1,234 @@
+//! Applying `FindItem`, `GetItem` and `DeleteItem`.
+
+use crate::address::SmtpAddress;
+use crate::plan::Folder;
+
+use super::op_create::Ctx;
+use super::props::PropertyValue;
+use super::soap_in::{
+    BaseShape, DeleteItem, DeleteType, FindItem, FolderName, FolderTarget, GetItem, PropPath,
+    Restriction, Shape,
+};
+use super::soap_out::{Fields, Payload, ResponseMessage, item};
+use super::store::{Store, StoredItem};
+
+/// Applies a FindItem: one response message per parent folder.
+pub(crate) fn find_items(store: &mut Store, ctx: &Ctx<'_>, req: &FindItem) -> Vec<ResponseMessage> {
+    let fields = fields(&req.shape, false);
+    req.folders
+        .iter()
+        .map(|target| {
+            find_in(store, ctx, req, target, &fields)
+                .unwrap_or_else(|(code, text)| ResponseMessage::error(code, text, Payload::None))
+        })
+        .collect()
+}
+
+type OpError = (&'static str, String);
+
+fn find_in(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    req: &FindItem,
+    target: &FolderTarget,
+    fields: &Fields,
+) -> Result<ResponseMessage, OpError> {
+    let folder = match &target.folder {
+        FolderName::Known(f) => *f,
+        FolderName::Other(name) => {
+            return Err((
+                "ErrorFolderNotFound",
+                format!("The folder '{name}' does not exist in this test mailbox."),
+            ));
+        }
+    };
+    let owner = mailbox_of(ctx, target)?;
+    let acting = ctx.acting == Some(&owner);
+    let Some(mailbox) = store.open(&owner, acting) else {
+        return Err((
+            "ErrorNonExistentMailbox",
+            format!("The SMTP address '{owner}' has no mailbox associated with it."),
+        ));
+    };
+    let mut found = Vec::new();
+    for i in mailbox.folder(folder) {
+        let keep = match &req.restriction {
+            None => true,
+            Some(r) => matches(i, r)?,
+        };
+        if keep {
+            found.push(i);
+        }
+    }
+    let total = found.len();
+    let (offset, max) = req.page.unwrap_or((0, None));
+    let page: Vec<String> = found
+        .iter()
+        .skip(offset)
+        .take(max.unwrap_or(usize::MAX))
+        .map(|i| item(i, fields))
+        .collect();
+    let next_offset = (offset + page.len()).min(total);
+    Ok(ResponseMessage::success(Payload::RootFolder {
+        next_offset,
+        total,
+        last: next_offset >= total,
+        items: page,
+    }))
+}
+
+fn mailbox_of(ctx: &Ctx<'_>, target: &FolderTarget) -> Result<SmtpAddress, OpError> {
+    match (&target.mailbox, ctx.acting) {
+        (Some(text), _) => text.parse().map_err(|_| {
+            (
+                "ErrorNonExistentMailbox",
+                format!("'{text}' is not a valid SMTP address."),
+            )
+        }),
+        (None, Some(a)) => Ok(a.clone()),
+        (None, None) => Err((
+            "ErrorMissingEmailAddress",
+            "The request names no mailbox: authenticate as an SMTP address, impersonate one, \
+             or give t:Mailbox in the folder id."
+                .into(),
+        )),
+    }
+}
+
+fn matches(item: &StoredItem, r: &Restriction) -> Result<bool, OpError> {
+    match r {
+        Restriction::Equal(PropPath::Extended(uri), value) => Ok(match item.extended_value(uri) {
+            Some(PropertyValue::Single(v)) => v == value,
+            Some(PropertyValue::Multi(vs)) => vs.iter().any(|v| v == value),
+            None => false,
+        }),
+        Restriction::Equal(PropPath::Field(f), value) => match f.as_str() {
+            "item:Subject" => Ok(item.subject() == Some(value.as_str())),
+            "item:ItemClass" => Ok(item.item_class() == value),
+            other => Err((
+                "ErrorUnsupportedPathForQuery",
+                format!("This test server cannot restrict on '{other}'."),
+            )),
+        },
+        Restriction::And(parts) => {
+            for p in parts {
+                if !matches(item, p)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        Restriction::Or(parts) => {
+            for p in parts {
+                if matches(item, p)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        Restriction::Unsupported(what) => Err((
+            "ErrorUnsupportedQueryFilter",
+            format!("This test server evaluates IsEqualTo, And and Or only, not '{what}'."),
+        )),
+    }
+}
+
+/// Applies a GetItem: one response message per id.
+pub(crate) fn get_items(store: &Store, req: &GetItem) -> Vec<ResponseMessage> {
+    let fields = fields(&req.shape, true);
+    req.ids
+        .iter()
+        .map(|id| match lookup(store, id) {
+            Ok(found) => ResponseMessage::success(Payload::Items(vec![item(found, &fields)])),
+            Err((code, text)) => ResponseMessage::error(code, text, Payload::Items(Vec::new())),
+        })
+        .collect()
+}
+
+fn lookup<'s>(store: &'s Store, id: &str) -> Result<&'s StoredItem, OpError> {
+    if !Store::is_well_formed_id(id) {
+        return Err(("ErrorInvalidIdMalformed", "Id is malformed.".into()));
+    }
+    store.get(id).ok_or_else(|| {
+        (
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.".into(),
+        )
+    })
+}
+
+/// Applies a DeleteItem: one response message per id.
+pub(crate) fn delete_items(store: &mut Store, req: &DeleteItem) -> Vec<ResponseMessage> {
+    req.ids
+        .iter()
+        .map(|id| match delete_one(store, id, req.delete_type) {
+            Ok(()) => ResponseMessage::success(Payload::None),
+            Err((code, text)) => ResponseMessage::error(code, text, Payload::None),
+        })
+        .collect()
+}
+
+fn delete_one(store: &mut Store, id: &str, how: DeleteType) -> Result<(), OpError> {
+    lookup(store, id)?;
+    let Some(mut taken) = store.take(id) else {
+        return Err(("ErrorItemNotFound", "The item vanished.".into()));
+    };
+    let Some(owner) = taken.mailbox.clone() else {
+        return Ok(());
+    };
+    let soft = match how {
+        DeleteType::HardDelete => return Ok(()),
+        DeleteType::SoftDelete => true,
+        DeleteType::MoveToDeletedItems => taken.folder == Some(Folder::DeletedItems),
+    };
+    if soft {
+        store.recoverable.entry(owner).or_default().push(taken);
+    } else {
+        taken.folder = Some(Folder::DeletedItems);
+        if let Some(mb) = store.mailboxes.get_mut(&owner) {
+            mb.folders
+                .entry(Folder::DeletedItems)
+                .or_default()
+                .push(taken);
+        }
+    }
+    Ok(())
+}
+
+/// The fields a shape asks for. FindItem never returns bodies, as on Exchange.
+fn fields(shape: &Shape, with_body: bool) -> Fields {
+    let mut f = Fields::default();
+    if shape.base != BaseShape::IdOnly {
+        f.item_class = true;
+        f.subject = true;
+        f.importance = true;
+        f.from = true;
+        f.is_read = true;
+        f.body = with_body;
+    }
+    if shape.base == BaseShape::AllProperties {
+        f.to = true;
+        f.cc = true;
+    }
+    for p in &shape.additional {
+        match p {
+            PropPath::Extended(uri) => {
+                if !f.extended.contains(uri) {
+                    f.extended.push(uri.clone());
+                }
+            }
+            PropPath::Field(name) => match name.as_str() {
+                "item:ItemClass" => f.item_class = true,
+                "item:Subject" => f.subject = true,
+                "item:Body" => f.body = with_body,
+                "item:Importance" => f.importance = true,
+                "message:ToRecipients" => f.to = true,
+                "message:CcRecipients" => f.cc = true,
+                "message:From" => f.from = true,
+                "message:IsRead" => f.is_read = true,
+                _ => {}
+            },
+        }
+    }
+    f
+}

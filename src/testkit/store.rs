@@ -1,0 +1,321 @@
+//! The mailboxes: folders of stored items, and the outbound queue.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::address::{Domain, SmtpAddress};
+use crate::plan::Folder;
+
+use super::props::{ExtendedProperty, PropertyValue};
+
+/// The format of an item's body (`BodyType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BodyType {
+    /// `HTML`.
+    Html,
+    /// `Text`.
+    Text,
+}
+
+impl BodyType {
+    /// The value EWS writes in `BodyType`.
+    #[must_use]
+    pub const fn as_ews_str(self) -> &'static str {
+        match self {
+            Self::Html => "HTML",
+            Self::Text => "Text",
+        }
+    }
+}
+
+/// A sender or recipient of a stored item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub(crate) name: Option<String>,
+    pub(crate) address: SmtpAddress,
+}
+
+impl Recipient {
+    /// The display name, if one was sent.
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The SMTP address.
+    #[must_use]
+    pub fn address(&self) -> &SmtpAddress {
+        &self.address
+    }
+}
+
+/// An item as the server keeps it: what was sent, as Exchange would store it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredItem {
+    pub(crate) id: String,
+    pub(crate) change_key: String,
+    pub(crate) mailbox: Option<SmtpAddress>,
+    pub(crate) folder: Option<Folder>,
+    pub(crate) item_class: String,
+    pub(crate) subject: Option<String>,
+    pub(crate) body: Option<(BodyType, String)>,
+    pub(crate) importance: Option<String>,
+    pub(crate) extended: Vec<ExtendedProperty>,
+    pub(crate) from: Option<Recipient>,
+    pub(crate) to: Vec<Recipient>,
+    pub(crate) cc: Vec<Recipient>,
+    pub(crate) bcc: Vec<Recipient>,
+    pub(crate) is_read: bool,
+}
+
+impl StoredItem {
+    /// The EWS item id (`t:ItemId/@Id`).
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The change key (`t:ItemId/@ChangeKey`).
+    #[must_use]
+    pub fn change_key(&self) -> &str {
+        &self.change_key
+    }
+
+    /// The mailbox holding the item; `None` for outbound mail.
+    #[must_use]
+    pub fn mailbox(&self) -> Option<&SmtpAddress> {
+        self.mailbox.as_ref()
+    }
+
+    /// The folder holding the item; `None` for outbound mail.
+    #[must_use]
+    pub fn folder(&self) -> Option<Folder> {
+        self.folder
+    }
+
+    /// The item class (`IPM.Note` when none was sent, and always for outbound mail).
+    #[must_use]
+    pub fn item_class(&self) -> &str {
+        &self.item_class
+    }
+
+    /// The subject, if one was sent.
+    #[must_use]
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// The body text, if one was sent.
+    #[must_use]
+    pub fn body(&self) -> Option<&str> {
+        self.body.as_ref().map(|(_, b)| b.as_str())
+    }
+
+    /// The body format, if a body was sent.
+    #[must_use]
+    pub fn body_type(&self) -> Option<BodyType> {
+        self.body.as_ref().map(|(t, _)| *t)
+    }
+
+    /// `Importance` as sent (`Low`, `Normal`, `High`).
+    #[must_use]
+    pub fn importance(&self) -> Option<&str> {
+        self.importance.as_deref()
+    }
+
+    /// The sender.
+    #[must_use]
+    pub fn from(&self) -> Option<&Recipient> {
+        self.from.as_ref()
+    }
+
+    /// `ToRecipients`.
+    #[must_use]
+    pub fn to(&self) -> &[Recipient] {
+        &self.to
+    }
+
+    /// `CcRecipients`.
+    #[must_use]
+    pub fn cc(&self) -> &[Recipient] {
+        &self.cc
+    }
+
+    /// Whether the item is marked read.
+    #[must_use]
+    pub fn is_read(&self) -> bool {
+        self.is_read
+    }
+
+    /// Every extended property, as sent (none for outbound mail).
+    #[must_use]
+    pub fn extended_properties(&self) -> &[ExtendedProperty] {
+        &self.extended
+    }
+
+    /// The single value of the named property `name` (any property set).
+    #[must_use]
+    pub fn extended_property_by_name(&self, name: &str) -> Option<&str> {
+        self.extended
+            .iter()
+            .find(|p| p.uri.property_name() == Some(name))
+            .and_then(|p| p.value.as_single())
+    }
+
+    /// The single value of the property with tag `tag` (e.g. `0x001A`).
+    #[must_use]
+    pub fn extended_property_by_tag(&self, tag: u16) -> Option<&str> {
+        self.extended
+            .iter()
+            .find(|p| p.uri.property_tag() == Some(tag))
+            .and_then(|p| p.value.as_single())
+    }
+
+    /// The value matching `uri` exactly, if the item has it.
+    pub(crate) fn extended_value(
+        &self,
+        uri: &super::props::ExtendedFieldUri,
+    ) -> Option<&PropertyValue> {
+        self.extended
+            .iter()
+            .find(|p| &p.uri == uri)
+            .map(|p| &p.value)
+    }
+}
+
+/// A snapshot of one mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    pub(crate) address: SmtpAddress,
+    pub(crate) folders: BTreeMap<Folder, Vec<StoredItem>>,
+}
+
+impl Mailbox {
+    /// The mailbox's SMTP address.
+    #[must_use]
+    pub fn address(&self) -> &SmtpAddress {
+        &self.address
+    }
+
+    /// The items in `folder`, oldest first.
+    #[must_use]
+    pub fn folder(&self, folder: Folder) -> &[StoredItem] {
+        self.folders.get(&folder).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every item in every folder.
+    pub fn items(&self) -> impl Iterator<Item = &StoredItem> {
+        self.folders.values().flatten()
+    }
+}
+
+/// Every mailbox, the outbound queue and the id counter.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub(crate) hosted: BTreeSet<Domain>,
+    pub(crate) on_demand: bool,
+    pub(crate) mailboxes: BTreeMap<SmtpAddress, Mailbox>,
+    /// Soft-deleted items (the Recoverable Items folder), per mailbox.
+    pub(crate) recoverable: BTreeMap<SmtpAddress, Vec<StoredItem>>,
+    pub(crate) outbound: Vec<StoredItem>,
+    next_id: u64,
+}
+
+impl Store {
+    pub(crate) fn new(on_demand: bool) -> Self {
+        Self {
+            on_demand,
+            ..Self::default()
+        }
+    }
+
+    /// Declares a mailbox (idempotent).
+    pub(crate) fn declare(&mut self, address: &SmtpAddress) {
+        self.mailboxes
+            .entry(address.clone())
+            .or_insert_with(|| Mailbox {
+                address: address.clone(),
+                folders: Folder::ALL.into_iter().map(|f| (f, Vec::new())).collect(),
+            });
+    }
+
+    /// Whether mail to `address` stays inside the organization: it has a mailbox, or
+    /// it is in a hosted domain and mailboxes are created on demand.
+    pub(crate) fn is_local(&self, address: &SmtpAddress) -> bool {
+        self.mailboxes.contains_key(address) || self.hosted.contains(address.domain())
+    }
+
+    /// The mailbox of `address`, created now if allowed. `acting` marks the
+    /// authenticated (or impersonated) user, whose mailbox is created on demand even
+    /// outside the hosted domains.
+    pub(crate) fn open(&mut self, address: &SmtpAddress, acting: bool) -> Option<&mut Mailbox> {
+        if !self.mailboxes.contains_key(address)
+            && self.on_demand
+            && (acting || self.hosted.contains(address.domain()))
+        {
+            self.declare(address);
+        }
+        self.mailboxes.get_mut(address)
+    }
+
+    /// A fresh item id and change key.
+    pub(crate) fn new_id(&mut self) -> (String, String) {
+        self.next_id += 1;
+        let id = STANDARD.encode(format!("offline-im-testkit-item:{:016x}", self.next_id));
+        let change_key = STANDARD.encode(format!("ck:{:016x}:1", self.next_id));
+        (id, change_key)
+    }
+
+    /// Puts `item` into `folder` of `owner` (whose mailbox must exist).
+    pub(crate) fn put(&mut self, owner: &SmtpAddress, folder: Folder, mut item: StoredItem) {
+        let (id, change_key) = self.new_id();
+        item.id = id;
+        item.change_key = change_key;
+        item.mailbox = Some(owner.clone());
+        item.folder = Some(folder);
+        if let Some(mb) = self.mailboxes.get_mut(owner) {
+            mb.folders.entry(folder).or_default().push(item);
+        }
+    }
+
+    /// Records mail that leaves the organization.
+    pub(crate) fn put_outbound(&mut self, mut item: StoredItem) {
+        let (id, change_key) = self.new_id();
+        item.id = id;
+        item.change_key = change_key;
+        item.mailbox = None;
+        item.folder = None;
+        self.outbound.push(item);
+    }
+
+    /// The item with id `id`, wherever it is.
+    pub(crate) fn get(&self, id: &str) -> Option<&StoredItem> {
+        self.mailboxes
+            .values()
+            .flat_map(Mailbox::items)
+            .find(|i| i.id == id)
+    }
+
+    /// Removes the item with id `id` from its folder.
+    pub(crate) fn take(&mut self, id: &str) -> Option<StoredItem> {
+        for mb in self.mailboxes.values_mut() {
+            for items in mb.folders.values_mut() {
+                if let Some(pos) = items.iter().position(|i| i.id == id) {
+                    return Some(items.remove(pos));
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether `id` looks like an id this server hands out.
+    pub(crate) fn is_well_formed_id(id: &str) -> bool {
+        STANDARD
+            .decode(id)
+            .ok()
+            .is_some_and(|b| b.starts_with(b"offline-im-testkit-item:"))
+    }
+}

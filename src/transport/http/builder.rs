@@ -1,0 +1,221 @@
+//! Settings for an `HttpTransport`, checked once in `build()`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::auth::{Auth, token_rule, user_name_rule};
+use super::transport::{HttpTransport, Settings};
+use super::{TokenProvider, TransportBuildError};
+
+/// The User-Agent sent by default: `offline-im/<crate version>`.
+pub const DEFAULT_USER_AGENT: &str = concat!("offline-im/", env!("CARGO_PKG_VERSION"));
+
+/// Builds an [`HttpTransport`]; start with [`HttpTransport::builder`].
+///
+/// Setters never fail; [`build`](Self::build) checks everything at once. Defaults:
+///
+/// | setting | default |
+/// | --- | --- |
+/// | authentication | none; [`basic`](Self::basic), [`bearer`](Self::bearer) or [`token_provider`](Self::token_provider) (the last one set wins) |
+/// | [`timeout`](Self::timeout) | 30 s for the whole exchange (connect, send, reply) |
+/// | [`connect_timeout`](Self::connect_timeout) | 10 s |
+/// | [`pool_max_idle_per_host`](Self::pool_max_idle_per_host) | 10 idle connections (Exchange's default `EWSMaxConcurrency` is 10 per user) |
+/// | [`user_agent`](Self::user_agent) | [`DEFAULT_USER_AGENT`] |
+/// | [`allow_http`](Self::allow_http) | false: only `https://` endpoints |
+/// | [`env_proxy`](Self::env_proxy) | true: honour `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` |
+///
+/// `Debug` shows the settings but never a password or token.
+#[must_use]
+#[derive(Clone)]
+pub struct HttpTransportBuilder {
+    endpoint: Url,
+    auth: Auth,
+    timeout: Duration,
+    connect_timeout: Duration,
+    pool_max_idle_per_host: usize,
+    user_agent: String,
+    allow_http: bool,
+    env_proxy: bool,
+}
+
+impl HttpTransportBuilder {
+    pub(super) fn new(endpoint: Url) -> Self {
+        Self {
+            endpoint,
+            auth: Auth::None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            pool_max_idle_per_host: 10,
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            allow_http: false,
+            env_proxy: true,
+        }
+    }
+
+    /// Authenticates with HTTP Basic (`user` may be `DOMAIN\user` or a UPN). Basic
+    /// must be enabled on the EWS virtual directory. Replaces any earlier
+    /// authentication.
+    pub fn basic(mut self, user: impl Into<String>, password: impl Into<SecretString>) -> Self {
+        self.auth = Auth::Basic {
+            user: user.into(),
+            password: password.into(),
+        };
+        self
+    }
+
+    /// Authenticates with a fixed OAuth bearer token. Replaces any earlier
+    /// authentication. For tokens that expire, use
+    /// [`token_provider`](Self::token_provider).
+    pub fn bearer(mut self, token: impl Into<SecretString>) -> Self {
+        self.auth = Auth::Bearer(token.into());
+        self
+    }
+
+    /// Authenticates with bearer tokens from `provider`, refreshed once when the
+    /// server answers 401 (see [`TokenProvider`]). Replaces any earlier
+    /// authentication.
+    pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.auth = Auth::Provider(Arc::new(provider));
+        self
+    }
+
+    /// The longest one request may take, from connecting to the last byte of the
+    /// reply (a token provider's time is not counted). Default: 30 s. When it runs
+    /// out after the request may have been sent, the error says the outcome is
+    /// unknown.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The longest connecting (TCP and TLS) may take. Default: 10 s. Keep it below
+    /// [`timeout`](Self::timeout): only a connect timeout proves the request was
+    /// not sent.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How many idle connections to keep open to the endpoint. Default: 10.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// The User-Agent header. Default: [`DEFAULT_USER_AGENT`].
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Allows a plain `http://` endpoint. Default: false. Meant for tests against a
+    /// loopback server: over plain HTTP, credentials and mail travel unencrypted.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Whether to use a proxy named by the environment variables `HTTPS_PROXY`,
+    /// `HTTP_PROXY` and `ALL_PROXY` (minus hosts listed in `NO_PROXY`). Default: true.
+    pub fn env_proxy(mut self, enabled: bool) -> Self {
+        self.env_proxy = enabled;
+        self
+    }
+
+    /// Checks the settings and builds the transport.
+    ///
+    /// # Errors
+    /// A [`TransportBuildError`] naming the setting and the rule: an endpoint that
+    /// is not `https://` (or `http://` with [`allow_http`](Self::allow_http)), that
+    /// carries credentials or has no host; a Basic user name with a colon; an empty
+    /// or multi-word bearer token; a User-Agent that is not a valid header value; a
+    /// zero timeout; or an HTTP client that could not be set up.
+    pub fn build(self) -> Result<HttpTransport, TransportBuildError> {
+        let shown = super::transport::shown_url(&self.endpoint);
+        match self.endpoint.scheme() {
+            "https" => {}
+            "http" if self.allow_http => {}
+            "http" => return Err(TransportBuildError::PlainHttp { url: shown }),
+            scheme => {
+                return Err(TransportBuildError::UnsupportedScheme {
+                    url: shown,
+                    scheme: scheme.to_owned(),
+                });
+            }
+        }
+        if !self.endpoint.username().is_empty() || self.endpoint.password().is_some() {
+            return Err(TransportBuildError::CredentialsInUrl { url: shown });
+        }
+        if self.endpoint.host_str().is_none_or(str::is_empty) {
+            return Err(TransportBuildError::NoHost { url: shown });
+        }
+        match &self.auth {
+            Auth::Basic { user, .. } => {
+                if let Some(rule) = user_name_rule(user) {
+                    return Err(TransportBuildError::InvalidUserName {
+                        user: user.clone(),
+                        rule,
+                    });
+                }
+            }
+            Auth::Bearer(token) => {
+                if let Some(rule) = token_rule(token) {
+                    return Err(TransportBuildError::InvalidToken { rule });
+                }
+            }
+            Auth::None | Auth::Provider(_) => {}
+        }
+        if self.user_agent.is_empty()
+            || !self
+                .user_agent
+                .bytes()
+                .all(|b| b == b' ' || b.is_ascii_graphic())
+        {
+            return Err(TransportBuildError::InvalidUserAgent {
+                value: self.user_agent,
+                rule: "a User-Agent must be non-empty printable ASCII",
+            });
+        }
+        for (setting, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(TransportBuildError::InvalidTimeout {
+                    setting,
+                    rule: "a timeout must be longer than zero",
+                });
+            }
+        }
+        HttpTransport::from_settings(Settings {
+            endpoint: self.endpoint,
+            shown,
+            auth: self.auth,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            pool_max_idle_per_host: self.pool_max_idle_per_host,
+            user_agent: self.user_agent,
+            allow_http: self.allow_http,
+            env_proxy: self.env_proxy,
+        })
+    }
+}
+
+impl fmt::Debug for HttpTransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpTransportBuilder")
+            .field("endpoint", &super::transport::shown_url(&self.endpoint))
+            .field("auth", &self.auth)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("user_agent", &self.user_agent)
+            .field("allow_http", &self.allow_http)
+            .field("env_proxy", &self.env_proxy)
+            .finish()
+    }
+}

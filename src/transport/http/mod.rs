@@ -1,0 +1,12 @@
+//! The HTTPS transport, on reqwest (feature `http`).
+
+mod auth;
+mod builder;
+mod error;
+mod token;
+mod transport;
+
+pub use builder::{DEFAULT_USER_AGENT, HttpTransportBuilder};
+pub use error::TransportBuildError;
+pub use token::{TokenError, TokenProvider};
+pub use transport::HttpTransport;

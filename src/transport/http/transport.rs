@@ -1,0 +1,317 @@
+//! `HttpTransport`: one SOAP POST per request, over reqwest.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use secrecy::SecretString;
+use tracing::{Instrument, debug, field};
+use url::Url;
+
+use super::auth::{Auth, token_rule};
+use super::{HttpTransportBuilder, TokenError, TransportBuildError};
+use crate::transport::{EwsReply, EwsRequest, RetryAfter, Transport, TransportError};
+
+/// A [`Transport`] that POSTs each request to one EWS endpoint over HTTPS.
+///
+/// Build one with [`HttpTransport::builder`]; see [`HttpTransportBuilder`] for the
+/// settings and their defaults. Cloning is cheap and clones share one connection
+/// pool, so build one per endpoint and credentials, and clone it.
+///
+/// Each request is a `POST` with `Content-Type: text/xml; charset=utf-8`, the
+/// `Authorization` header of the chosen scheme (marked sensitive), and, when the
+/// request carries them, `X-AnchorMailbox` and `client-request-id` with
+/// `return-client-request-id: true`.
+///
+/// It speaks HTTP/1.1, which every Exchange version serves EWS over, with TLS from
+/// rustls, or from the platform's library with the `native-tls` feature.
+///
+/// **Redirects are never followed.** A 3xx reply is returned as it is. EWS
+/// endpoints do not redirect in normal operation; following a redirect would mean
+/// sending the credentials, or the mail, to a host nobody configured. Find the
+/// right endpoint (Autodiscover, configuration) and build a transport for it.
+///
+/// **Logging.** Each request runs in an `ews_request` span (level INFO) with the
+/// operation, the endpoint and the client request id; `debug` events report
+/// sending (body size), the reply (status, size, time taken), token refreshes and
+/// failures. Bodies, passwords and tokens are never logged at any level.
+#[derive(Clone)]
+pub struct HttpTransport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    endpoint: Url,
+    shown: String,
+    auth: Auth,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: String,
+}
+
+/// The checked settings, handed over by the builder.
+pub(super) struct Settings {
+    pub(super) endpoint: Url,
+    pub(super) shown: String,
+    pub(super) auth: Auth,
+    pub(super) timeout: Duration,
+    pub(super) connect_timeout: Duration,
+    pub(super) pool_max_idle_per_host: usize,
+    pub(super) user_agent: String,
+    pub(super) allow_http: bool,
+    pub(super) env_proxy: bool,
+}
+
+impl HttpTransport {
+    /// Starts building a transport for the EWS endpoint `endpoint`, normally
+    /// `https://<server>/EWS/Exchange.asmx`.
+    pub fn builder(endpoint: Url) -> HttpTransportBuilder {
+        HttpTransportBuilder::new(endpoint)
+    }
+
+    /// The endpoint requests go to.
+    #[must_use]
+    pub fn endpoint(&self) -> &Url {
+        &self.inner.endpoint
+    }
+
+    pub(super) fn from_settings(settings: Settings) -> Result<Self, TransportBuildError> {
+        let mut client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(!settings.allow_http)
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
+            .pool_max_idle_per_host(settings.pool_max_idle_per_host)
+            .user_agent(settings.user_agent.as_str())
+            .referer(false);
+        if !settings.env_proxy {
+            client = client.no_proxy();
+        }
+        #[cfg(feature = "native-tls")]
+        {
+            client = client.tls_backend_native();
+        }
+        let client = client.build().map_err(|err| TransportBuildError::Client {
+            source: Box::new(err.without_url()),
+        })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                endpoint: settings.endpoint,
+                shown: settings.shown,
+                auth: settings.auth,
+                timeout: settings.timeout,
+                connect_timeout: settings.connect_timeout,
+                user_agent: settings.user_agent,
+            }),
+        })
+    }
+
+    async fn exchange(&self, request: EwsRequest) -> Result<EwsReply, TransportError> {
+        let inner = &*self.inner;
+        let started = Instant::now();
+        debug!(
+            body_bytes = request.body.len(),
+            auth = inner.auth.scheme(),
+            "sending EWS request"
+        );
+        let result = self.authenticated_post(&request).await;
+        let result = match result {
+            Ok(response) => self.read(response, &request).await,
+            Err(err) => Err(err),
+        };
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match &result {
+            Ok(reply) => debug!(
+                status = reply.status,
+                body_bytes = reply.body.len(),
+                elapsed_ms,
+                "EWS reply received"
+            ),
+            Err(err) => debug!(
+                error = %err,
+                outcome_unknown = err.outcome_unknown(),
+                elapsed_ms,
+                "EWS request failed"
+            ),
+        }
+        result
+    }
+
+    /// Sends the request; with a token provider, once more with a fresh token after
+    /// a 401.
+    async fn authenticated_post(
+        &self,
+        request: &EwsRequest,
+    ) -> Result<reqwest::Response, TransportError> {
+        let Auth::Provider(provider) = &self.inner.auth else {
+            return self.post(request, None).await;
+        };
+        let token = self.checked_token(provider.token_boxed().await, request)?;
+        let response = self.post(request, Some(&token)).await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        debug!("the server refused the access token (401); refreshing it and sending once more");
+        // Read the refusal so the connection can be reused; its content is not needed.
+        let _ = response.bytes().await;
+        let token = self.checked_token(provider.refresh_boxed().await, request)?;
+        self.post(request, Some(&token)).await
+    }
+
+    fn checked_token(
+        &self,
+        token: Result<SecretString, TokenError>,
+        request: &EwsRequest,
+    ) -> Result<SecretString, TransportError> {
+        let token = token.map_err(|err| {
+            TransportError::token_unavailable(err.is_transient())
+                .with_context(self.context(request))
+                .with_source(err)
+        })?;
+        if let Some(rule) = token_rule(&token) {
+            return Err(TransportError::token_unavailable(false)
+                .with_context(self.context(request))
+                .with_source(format!(
+                    "the token provider returned an unusable token: {rule}"
+                )));
+        }
+        Ok(token)
+    }
+
+    async fn post(
+        &self,
+        request: &EwsRequest,
+        token: Option<&SecretString>,
+    ) -> Result<reqwest::Response, TransportError> {
+        let inner = &*self.inner;
+        let mut builder = inner
+            .client
+            .post(inner.endpoint.clone())
+            .header(CONTENT_TYPE, "text/xml; charset=utf-8")
+            .header(ACCEPT, "text/xml")
+            .body(request.body.clone());
+        if let Some(mailbox) = &request.anchor_mailbox {
+            builder = builder.header("X-AnchorMailbox", mailbox.as_str());
+        }
+        if let Some(id) = request.client_request_id {
+            builder = builder
+                .header("client-request-id", id.hyphenated().to_string())
+                .header("return-client-request-id", "true");
+        }
+        builder = inner.auth.apply(builder, token);
+        builder
+            .send()
+            .await
+            .map_err(|err| self.failure(err, request))
+    }
+
+    async fn read(
+        &self,
+        response: reqwest::Response,
+        request: &EwsRequest,
+    ) -> Result<EwsReply, TransportError> {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| RetryAfter::from_header(value.as_bytes()));
+        let body = response
+            .bytes()
+            .await
+            .map_err(|err| self.failure(err, request))?;
+        Ok(EwsReply {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    /// Turns a reqwest error into a `TransportError`. Only a connect failure proves
+    /// the request was not sent; anything after that may have reached the server.
+    fn failure(&self, err: reqwest::Error, request: &EwsRequest) -> TransportError {
+        let error = if err.is_connect() {
+            if err.is_timeout() {
+                TransportError::connect_timed_out()
+            } else {
+                TransportError::connect_failed()
+            }
+        } else if err.is_timeout() {
+            TransportError::timed_out_after_send()
+        } else if err.is_builder() {
+            TransportError::invalid_request()
+        } else {
+            TransportError::connection_lost()
+        };
+        error
+            .with_context(self.context(request))
+            .with_source(err.without_url())
+    }
+
+    fn context(&self, request: &EwsRequest) -> String {
+        format!("{} to {}", request.operation, self.inner.shown)
+    }
+}
+
+impl Transport for HttpTransport {
+    fn send(
+        &self,
+        request: EwsRequest,
+    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
+        let span = tracing::info_span!(
+            "ews_request",
+            operation = request.operation,
+            endpoint = %self.inner.shown,
+            client_request_id = field::Empty,
+        );
+        if let Some(id) = request.client_request_id {
+            span.record("client_request_id", field::display(id));
+        }
+        self.exchange(request).instrument(span)
+    }
+}
+
+impl fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("HttpTransport")
+            .field("endpoint", &inner.shown)
+            .field("auth", &inner.auth)
+            .field("timeout", &inner.timeout)
+            .field("connect_timeout", &inner.connect_timeout)
+            .field("user_agent", &inner.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The endpoint as shown in logs, errors and `Debug`: without user name,
+/// password, query or fragment.
+pub(super) fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    // Both fail only for URLs that cannot have credentials at all.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_url_drops_credentials_query_and_fragment() {
+        let url: Url = "https://kim:secret@mail.contoso.com:8443/EWS/Exchange.asmx?token=abc#x"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            shown_url(&url),
+            "https://mail.contoso.com:8443/EWS/Exchange.asmx"
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! Transport: moves one SOAP request to an EWS endpoint and brings the reply back.
+//!
+//! This is the only stage of the crate that does I/O. Everything before it writes the
+//! SOAP envelope; everything after it reads the reply. A transport sees bytes and a
+//! few routing facts ([`EwsRequest`]), and returns the HTTP status, the
+//! `Retry-After` wait and the body ([`EwsReply`]), whatever the status. When no reply
+//! came back it returns a [`TransportError`], which says in particular whether the
+//! request may have reached the server ([`TransportError::outcome_unknown`]): the
+//! sending pipeline must then check before resending, or a message could be
+//! delivered twice.
+//!
+//! # The pieces
+//!
+//! - [`Transport`]: the trait (`async`, `Send` futures). [`DynTransport`] is its
+//!   object-safe companion for `dyn` use; every `Transport` is a `DynTransport`, and
+//!   `Box`/`Arc<dyn DynTransport>` are `Transport`s again.
+//! - [`HttpTransport`] (feature `http`, on by default): HTTPS on reqwest, with Basic
+//!   or Bearer authentication ([`TokenProvider`] for tokens that expire), timeouts,
+//!   a connection pool, never following redirects, never showing a secret in `Debug`,
+//!   errors or logs.
+//!   With the `native-tls` feature it uses the platform's TLS library instead of
+//!   rustls. Without `http`, the traits, the values and `RecordingTransport` remain.
+//! - [`RecordingTransport`]: sends nothing, answers from a script and records every
+//!   request, for testing code that uses a transport.
+//!
+//! # Using `HttpTransport`
+//!
+//! ```
+//! # #[cfg(feature = "http")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use offline_im::transport::{EwsRequest, HttpTransport, Transport};
+//!
+//! let transport = HttpTransport::builder("https://mail.contoso.com/EWS/Exchange.asmx".parse()?)
+//!     .basic("CONTOSO\\kim", std::env::var("EWS_PASSWORD").unwrap_or_default())
+//!     .timeout(Duration::from_secs(60))
+//!     .build()?;
+//!
+//! let request = EwsRequest::new("CreateItem", "<soap:Envelope>...</soap:Envelope>")
+//!     .anchor_mailbox("kim@contoso.com".parse()?)
+//!     .client_request_id(uuid::Uuid::new_v4());
+//! # let _ = async move {
+//! match transport.send(request).await {
+//!     Ok(reply) => println!("HTTP {}: {} bytes", reply.status, reply.body.len()),
+//!     Err(err) if err.outcome_unknown() => eprintln!("{err}: check before resending"),
+//!     Err(err) => eprintln!("{err}"),
+//! }
+//! # };
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "http"))]
+//! # fn main() {}
+//! ```
+//!
+//! Plain `http://` endpoints are refused unless [`HttpTransportBuilder::allow_http`]
+//! is set, which exists for tests against a loopback server.
+//!
+//! # Writing a transport
+//!
+//! Implement [`Transport`]: send `request.body` unchanged, return every HTTP status as
+//! an [`EwsReply`], and map failures to the [`TransportError`] constructors, taking
+//! care to say whether the request may have been sent. Serializing and parsing SOAP
+//! are not a transport's job.
+//!
+//! ```
+//! use offline_im::transport::{EwsReply, EwsRequest, Transport, TransportError};
+//!
+//! /// Answers every request with an empty SOAP envelope.
+//! struct Canned;
+//!
+//! impl Transport for Canned {
+//!     async fn send(&self, request: EwsRequest) -> Result<EwsReply, TransportError> {
+//!         if request.body.is_empty() {
+//!             return Err(TransportError::invalid_request());
+//!         }
+//!         Ok(EwsReply::ok("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"/>"))
+//!     }
+//! }
+//! ```
+
+mod error;
+#[cfg(feature = "http")]
+mod http;
+mod recording;
+mod reply;
+mod request;
+mod retry_after;
+mod traits;
+
+pub use error::TransportError;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use http::{
+    DEFAULT_USER_AGENT, HttpTransport, HttpTransportBuilder, TokenError, TokenProvider,
+    TransportBuildError,
+};
+pub use recording::RecordingTransport;
+pub use reply::EwsReply;
+pub use request::EwsRequest;
+pub use retry_after::RetryAfter;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use secrecy::SecretString;
+pub use traits::{BoxedSend, DynTransport, Transport};

@@ -1,0 +1,162 @@
+//! A transport for tests: scripted replies, every request recorded.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::{EwsReply, EwsRequest, Transport, TransportError};
+
+type Responder = Arc<dyn Fn(&EwsRequest) -> Result<EwsReply, TransportError> + Send + Sync>;
+
+/// A [`Transport`] that sends nothing: it records every request and answers from a
+/// script, for testing code that sends through a transport.
+///
+/// Answers come either from a queue of scripted results, used in order (one per
+/// request), or from a closure that sees each request. When the queue is empty, a
+/// request gets a [`TransportError`] saying so (never a panic), and is still
+/// recorded.
+///
+/// ```
+/// use offline_im::transport::{EwsReply, EwsRequest, RecordingTransport, Transport, TransportError};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let transport = RecordingTransport::new()
+///     .with_reply(EwsReply::new(503, ""))
+///     .with_error(TransportError::timed_out_after_send())
+///     .with_reply(EwsReply::ok("<Envelope/>"));
+///
+/// assert_eq!(transport.send(EwsRequest::new("CreateItem", "a")).await?.status, 503);
+/// assert!(transport.send(EwsRequest::new("CreateItem", "b")).await.unwrap_err().outcome_unknown());
+/// assert_eq!(transport.send(EwsRequest::new("FindItem", "c")).await?.status, 200);
+/// assert!(transport.send(EwsRequest::new("CreateItem", "d")).await.is_err()); // script used up
+///
+/// let sent: Vec<_> = transport.requests().iter().map(|r| r.operation).collect();
+/// assert_eq!(sent, ["CreateItem", "CreateItem", "FindItem", "CreateItem"]);
+/// # Ok::<(), TransportError>(())
+/// # }).unwrap();
+/// ```
+pub struct RecordingTransport {
+    state: Mutex<State>,
+}
+
+struct State {
+    requests: Vec<EwsRequest>,
+    script: VecDeque<Result<EwsReply, TransportError>>,
+    responder: Option<Responder>,
+}
+
+impl RecordingTransport {
+    /// A transport with an empty script: every request gets an error until replies
+    /// are scripted.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new(State {
+                requests: Vec::new(),
+                script: VecDeque::new(),
+                responder: None,
+            }),
+        }
+    }
+
+    /// A transport that answers every request by calling `respond` with it.
+    #[must_use]
+    pub fn responding_with<F>(respond: F) -> Self
+    where
+        F: Fn(&EwsRequest) -> Result<EwsReply, TransportError> + Send + Sync + 'static,
+    {
+        let transport = Self::new();
+        transport.lock().responder = Some(Arc::new(respond));
+        transport
+    }
+
+    /// Adds `reply` to the end of the script.
+    #[must_use]
+    pub fn with_reply(self, reply: EwsReply) -> Self {
+        self.push(Ok(reply));
+        self
+    }
+
+    /// Adds `error` to the end of the script.
+    #[must_use]
+    pub fn with_error(self, error: TransportError) -> Self {
+        self.push(Err(error));
+        self
+    }
+
+    /// Adds a reply or an error to the end of the script, through a shared
+    /// reference (for scripting while the transport is in use).
+    ///
+    /// A script takes precedence over a [`responding_with`](Self::responding_with)
+    /// closure: the closure answers only once the script is used up.
+    pub fn push(&self, result: Result<EwsReply, TransportError>) {
+        self.lock().script.push_back(result);
+    }
+
+    /// Every request received so far, oldest first.
+    #[must_use]
+    pub fn requests(&self) -> Vec<EwsRequest> {
+        self.lock().requests.clone()
+    }
+
+    /// How many requests were received so far.
+    #[must_use]
+    pub fn request_count(&self) -> usize {
+        self.lock().requests.len()
+    }
+
+    /// How many scripted replies and errors are still waiting to be used.
+    #[must_use]
+    pub fn remaining_script(&self) -> usize {
+        self.lock().script.len()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic in a responder closure must not make every later call panic too.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn answer(&self, request: EwsRequest) -> Result<EwsReply, TransportError> {
+        let mut state = self.lock();
+        state.requests.push(request.clone());
+        let number = state.requests.len();
+        if let Some(result) = state.script.pop_front() {
+            return result;
+        }
+        let responder = state.responder.clone();
+        // The closure runs without the lock, so it may look at this transport.
+        drop(state);
+        match responder {
+            Some(respond) => respond(&request),
+            None => Err(TransportError::unscripted()
+                .with_context(format!("request #{number} ({})", request.operation))),
+        }
+    }
+}
+
+impl Default for RecordingTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for RecordingTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct("RecordingTransport")
+            .field("requests", &state.requests.len())
+            .field("remaining_script", &state.script.len())
+            .field("responder", &state.responder.is_some())
+            .finish()
+    }
+}
+
+impl Transport for RecordingTransport {
+    fn send(
+        &self,
+        request: EwsRequest,
+    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
+        std::future::ready(self.answer(request))
+    }
+}

@@ -1,0 +1,114 @@
+//! The schema step: every request the crate writes is valid against Microsoft's EWS
+//! schema, and every reply fixture is a valid EWS reply.
+//!
+//! Runs `python3 ../shared/ews-schema/validate.py --strict`. Where that validator,
+//! python3 or lxml is missing (a crates.io user running the tests) the step reports
+//! itself skipped, unless `OFFLINE_IM_REQUIRE_SCHEMA_CHECK=1` (set by `.ci/run`).
+
+#[path = "common/ews_requests.rs"]
+mod ews_requests;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ews_requests::representative_envelopes;
+
+const REQUIRE: &str = "OFFLINE_IM_REQUIRE_SCHEMA_CHECK";
+
+fn validator() -> Option<PathBuf> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ews-schema/validate.py");
+    let why = if !script.is_file() {
+        format!("{} not found", script.display())
+    } else {
+        match Command::new("python3").args(["-c", "import lxml"]).output() {
+            Ok(out) if out.status.success() => return Some(script),
+            Ok(_) => "python3 has no lxml (pip install lxml)".to_owned(),
+            Err(e) => format!("python3 not runnable: {e}"),
+        }
+    };
+    assert!(
+        std::env::var(REQUIRE).as_deref() != Ok("1"),
+        "the EWS schema check is required ({REQUIRE}=1) but cannot run: {why}"
+    );
+    println!("skipped: EWS schema check: {why}");
+    None
+}
+
+/// Runs the validator on `files`; fails naming every file that is not OK.
+fn validate(script: &Path, files: &[PathBuf]) {
+    let out = Command::new("python3")
+        .arg(script)
+        .arg("--strict")
+        .args(files)
+        .output()
+        .expect("run validate.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for file in files {
+        let ok_line = format!("{}: OK", file.display());
+        assert!(
+            stdout.lines().any(|l| l == ok_line),
+            "{} is not valid:\n{stdout}\n{stderr}",
+            file.display()
+        );
+    }
+    assert!(
+        out.status.success(),
+        "validate.py failed:\n{stdout}\n{stderr}"
+    );
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("offline-im-{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn every_written_request_is_schema_valid() {
+    let Some(script) = validator() else { return };
+    let dir = TempDir::new("ews-schema");
+    let envelopes = representative_envelopes();
+    assert!(
+        envelopes.len() > 60,
+        "the representative set shrank to {}",
+        envelopes.len()
+    );
+    let files: Vec<PathBuf> = envelopes
+        .iter()
+        .map(|e| {
+            let path = dir.0.join(format!("{}.xml", e.name));
+            std::fs::write(&path, &e.xml).expect("write envelope");
+            path
+        })
+        .collect();
+    validate(&script, &files);
+}
+
+#[test]
+fn every_reply_fixture_is_schema_valid() {
+    let Some(script) = validator() else { return };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ews");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 12, "fixtures missing: {files:?}");
+    validate(&script, &files);
+}

@@ -1,0 +1,131 @@
+//! 10,000 messages through a seeded mix of every fault the testkit injects:
+//! every report agrees with the mailboxes, nothing is delivered twice, no drafts.
+
+mod send_support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use offline_im::plan::Folder;
+use offline_im::send::{Outcome, Summary};
+use offline_im::testkit::{Fault, ItemFault, TestServer};
+use send_support::*;
+
+const MESSAGES: usize = 10_000;
+const RECIPIENTS: usize = 50;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_messages_under_every_fault_arrive_exactly_once() {
+    let server = TestServer::builder()
+        .hosted_domain("contoso.com")
+        .basic_user("svc-offline-im@contoso.com", "service password")
+        .seed(20261203)
+        .start()
+        .await
+        .unwrap();
+    server
+        .faults()
+        .request_mix(
+            0.25,
+            &[
+                Fault::ServerBusyFault {
+                    back_off: Duration::from_millis(5),
+                },
+                Fault::ServiceUnavailable {
+                    retry_after_secs: 0,
+                },
+                Fault::CloseBeforeCommit,
+                Fault::CloseAfterCommit,
+                Fault::Delay(Duration::from_millis(20)),
+                Fault::MalformedReply,
+            ],
+        )
+        .item_mix(
+            0.02,
+            &[
+                ItemFault::ServerBusy {
+                    back_off: Duration::from_millis(5),
+                },
+                ItemFault::ServerBusy {
+                    back_off: Duration::from_millis(5),
+                },
+                ItemFault::ServerBusy {
+                    back_off: Duration::from_millis(5),
+                },
+                ItemFault::QuotaExceeded,
+            ],
+        );
+    let senders = [
+        "kim@contoso.com",
+        "lee2@contoso.com",
+        "sam@contoso.com",
+        "ola@contoso.com",
+    ];
+    let messages: Vec<_> = (0..MESSAGES)
+        .map(|i| {
+            im(
+                senders[i % senders.len()],
+                &format!("user{}@contoso.com", i % RECIPIENTS),
+                &format!("message {i}"),
+            )
+        })
+        .collect();
+
+    let reports = sender(&server).send_all(messages.clone()).await;
+    assert_eq!(reports.len(), MESSAGES);
+
+    // Count every copy in every recipient's inbox and every sender's history by delivery id.
+    let mut inbox: HashMap<String, usize> = HashMap::new();
+    for r in 0..RECIPIENTS {
+        for item in server.folder(&smtp(&format!("user{r}@contoso.com")), Folder::Inbox) {
+            let id = item
+                .extended_property_by_name("OfflineImDeliveryId")
+                .unwrap()
+                .to_owned();
+            *inbox.entry(id).or_default() += 1;
+        }
+    }
+    let mut history: HashMap<String, usize> = HashMap::new();
+    for s in senders {
+        assert!(
+            server.folder(&smtp(s), Folder::Drafts).is_empty(),
+            "drafts left in {s}"
+        );
+        for item in server.folder(&smtp(s), Folder::ConversationHistory) {
+            let id = item
+                .extended_property_by_name("OfflineImDeliveryId")
+                .unwrap()
+                .to_owned();
+            *history.entry(id).or_default() += 1;
+        }
+    }
+
+    for (message, report) in messages.iter().zip(&reports) {
+        let id = message.delivery_id().to_string();
+        assert_eq!(report.delivery_id, message.delivery_id());
+        let (got, kept) = (
+            inbox.get(&id).copied().unwrap_or(0),
+            history.get(&id).copied().unwrap_or(0),
+        );
+        match &report.outcome {
+            Outcome::Delivered { .. } => assert_eq!((got, kept), (1, 1), "{report}"),
+            Outcome::Failed(failure) => {
+                assert_eq!((got, kept), (0, 0), "{report}");
+                assert_eq!(
+                    failure.code.as_ref().map(|c| c.as_str()),
+                    Some("ErrorQuotaExceeded"),
+                    "{report}"
+                );
+            }
+            other => panic!("unexpected outcome {other}"),
+        }
+    }
+    let summary = Summary::of(&reports);
+    assert_eq!(summary.total(), MESSAGES);
+    assert!(summary.delivered > MESSAGES * 9 / 10, "{summary:?}");
+    assert!(
+        summary.duplicates_avoided > 0,
+        "the mix includes lost replies: {summary:?}"
+    );
+    assert!(!server.injected_faults().is_empty());
+}
