@@ -51,7 +51,9 @@
 //! | [`plan`] | the decision, and for allowed messages the [`plan::DeliveryPlan`] |
 //! | [`ews`] | the SOAP envelopes Exchange accepts, and what its replies mean |
 //!
-//! Everything above is synchronous and does no I/O.
+//! Everything above is synchronous and does no I/O. [`spool`] keeps the
+//! messages that could not be delivered yet on disk, like Skype for Business's
+//! History Spooler, until they are delivered or given up.
 //!
 //! # Features
 //!
@@ -69,6 +71,7 @@ pub mod powershell;
 pub mod route;
 pub mod send;
 pub mod settings;
+pub mod spool;
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;

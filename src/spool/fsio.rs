@@ -1,0 +1,152 @@
+//! Crash-safe file primitives: atomic writes, moves, directory syncs.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::SpoolError;
+use super::layout::temp_file_name;
+
+/// What [`write_atomic`] does when the final file exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Existing {
+    /// Replace it (one atomic rename).
+    Replace,
+    /// Keep it and fail with [`io::ErrorKind::AlreadyExists`] (a hard link, which
+    /// never replaces, then the temporary name is removed).
+    Keep,
+}
+
+/// Writes `bytes` to `dir/name` so that the file is either absent or complete,
+/// whenever the process dies: a temporary file in `dir`, fsync, rename (or hard
+/// link), fsync of `dir`.
+pub(crate) fn write_atomic(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    existing: Existing,
+) -> Result<(), SpoolError> {
+    let tmp = dir.join(temp_file_name(name));
+    let target = dir.join(name);
+    let result = write_temp(&tmp, bytes).and_then(|()| match existing {
+        Existing::Replace => fs::rename(&tmp, &target).map_err(|e| ("rename into place", e)),
+        Existing::Keep => {
+            let linked = fs::hard_link(&tmp, &target).map_err(|e| ("link into place", e));
+            let _ = fs::remove_file(&tmp);
+            linked
+        }
+    });
+    if let Err((op, source)) = result {
+        let _ = fs::remove_file(&tmp);
+        let path = if source.kind() == io::ErrorKind::AlreadyExists {
+            target
+        } else {
+            tmp
+        };
+        return Err(SpoolError::io(op, path, source));
+    }
+    sync_dir(dir)
+}
+
+fn write_temp(tmp: &Path, bytes: &[u8]) -> Result<(), (&'static str, io::Error)> {
+    let mut file = File::create_new(tmp).map_err(|e| ("create", e))?;
+    file.write_all(bytes).map_err(|e| ("write", e))?;
+    file.sync_all().map_err(|e| ("sync", e))
+}
+
+/// Moves `from` to `to` (replacing `to`) and makes both directories durable.
+///
+/// `Ok(false)` when `from` does not exist (someone else moved it first).
+pub(crate) fn move_file(from: &Path, to: &Path) -> Result<bool, SpoolError> {
+    match fs::rename(from, to) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(SpoolError::io("move", from, e)),
+    }
+    sync_parent(to)?;
+    if from.parent() != to.parent() {
+        sync_parent(from)?;
+    }
+    Ok(true)
+}
+
+/// Removes `path` and makes its directory durable. `Ok(false)` when it was not there.
+pub(crate) fn remove(path: &Path) -> Result<bool, SpoolError> {
+    match fs::remove_file(path) {
+        Ok(()) => sync_parent(path).map(|()| true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(SpoolError::io("remove", path, e)),
+    }
+}
+
+/// Reads a file; `Ok(None)` when it is not there (any more).
+pub(crate) fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, SpoolError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(SpoolError::io("read", path, e)),
+    }
+}
+
+/// Creates `dir` and its parents.
+pub(crate) fn create_dir(dir: &Path) -> Result<(), SpoolError> {
+    fs::create_dir_all(dir).map_err(|e| SpoolError::io("create directory", dir, e))
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed {
+    /// The entry's real path (names that are not UTF-8 included).
+    pub(crate) path: PathBuf,
+    /// The entry's name; names that are not UTF-8 (never the spool's own) lossily.
+    pub(crate) name: String,
+    /// Whether it is a directory (symbolic links are not followed).
+    pub(crate) is_dir: bool,
+}
+
+/// The entries of `dir`, sorted by name; empty when `dir` does not exist.
+pub(crate) fn list(dir: &Path) -> Result<Vec<Listed>, SpoolError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(SpoolError::io("list", dir, e)),
+    };
+    let mut listed = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| SpoolError::io("list", dir, e))?;
+        let is_dir = match entry.file_type() {
+            Ok(t) => t.is_dir(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(SpoolError::io("inspect", entry.path(), e)),
+        };
+        listed.push(Listed {
+            path: entry.path(),
+            name: entry.file_name().to_string_lossy().into_owned(),
+            is_dir,
+        });
+    }
+    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(listed)
+}
+
+fn sync_parent(path: &Path) -> Result<(), SpoolError> {
+    match path.parent() {
+        Some(dir) => sync_dir(dir),
+        None => Ok(()),
+    }
+}
+
+/// Makes the entries of `dir` (creations, renames, removals) durable.
+#[cfg(unix)]
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), SpoolError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| SpoolError::io("sync directory", dir, e))
+}
+
+/// Directories cannot be opened for syncing here; renames are made durable by
+/// the file system itself.
+#[cfg(not(unix))]
+pub(crate) fn sync_dir(_dir: &Path) -> Result<(), SpoolError> {
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Spool: keeping messages that could not be delivered yet, until they are.
+//!
+//! Skype for Business keeps offline messages in the sender's
+//! `...\lync\<SipUserAddress>\History Spooler` directory and picks them up about
+//! two minutes after they were sent. This module does the same, durably: a
+//! caller hands a message over once ([`Spool::put`]) and it is eventually
+//! delivered or reported as a dead letter, whatever crashes in between.
+//!
+//! This is the storage side only. The delivery pipeline drains it: it claims
+//! due messages ([`Spool::claim_due`]), delivers each, and reports the outcome
+//! ([`Spool::complete`], [`Spool::retry_later`] with a time from
+//! [`RetrySchedule`], or [`Spool::dead_letter`]). Before delivering a message a
+//! second time, the pipeline checks the recipient's mailbox for its
+//! [`DeliveryId`](crate::compose::DeliveryId): that check, not the spool, is
+//! what keeps a message that was sent just before a crash from arriving twice.
+//!
+//! - [`SpoolEntry`]: a message with its delivery state; [`DeadLetter`]: one given up.
+//! - [`Spool`]: the storage interface; [`DirectorySpool`]: the embedded one.
+//! - [`Claim`], [`ClaimantId`]: who is delivering a message, until when.
+//! - [`RetrySchedule`]: capped exponential back-off and a maximum age.
+//!
+//! # Life of a message
+//!
+//! 1. [`SpoolEntry::new`] at `now`: eligible after the pickup delay
+//!    ([`DEFAULT_PICKUP_DELAY`], 120 s; [`SpoolEntry::pickup_delay`] changes it).
+//!    [`Spool::put`] keeps it.
+//! 2. [`Spool::claim_due`] at or after its next attempt time hands it to one drainer.
+//! 3. The drainer reports: delivered ([`Spool::complete`]: gone); transient
+//!    failure ([`Spool::retry_later`]: waiting again, attempts + 1, last error,
+//!    next attempt time); permanent failure or too old ([`Spool::dead_letter`]).
+//! 4. Dead letters are listed ([`Spool::dead_letters`]), inspected
+//!    ([`Spool::find_dead_letter`]), put back ([`Spool::requeue`], due at once,
+//!    attempts reset) or deleted ([`Spool::discard_dead_letter`]).
+//!
+//! The sender's [`SenderProfile`](crate::policy::SenderProfile) is not stored
+//! with the message: the pipeline looks it up from its settings when it
+//! delivers, so that policy changes made while a message waits apply to it.
+//!
+//! # On-disk layout of [`DirectorySpool`]
+//!
+//! ```text
+//! <root>/
+//!   kim@contoso.com/                      one directory per sender SIP address
+//!     History Spooler/
+//!       <delivery id>.json                a waiting message
+//!       .<delivery id>.json.tmp-<random>  a file being written (never read)
+//!       claimed/
+//!         <delivery id>.<ms>.<claimant>.json       claimed at <ms> (Unix milliseconds)
+//!         <delivery id>.<ms>.<claimant>.releasing  being handed on (retry or dead letter)
+//!     Dead Letters/
+//!       <delivery id>.json                a message given up, with the reason
+//!     Quarantine/
+//!       ...                               files that were not valid spool records
+//!   Quarantine/                           foreign files found directly in <root>
+//! ```
+//!
+//! The sender directory is the SIP address without `sip:`, as in Skype for
+//! Business; see [`sender_dir_name`] for the escaping that keeps it inside the
+//! root. The whole tree must be on one file system (messages move by rename),
+//! one that supports hard links (used to write without replacing).
+//!
+//! # File format, version 1
+//!
+//! UTF-8 JSON, pretty-printed, one object per file; times are RFC 3339.
+//!
+//! ```json
+//! {
+//!   "format_version": 1,
+//!   "delivery_id": "67e55044-10b1-426f-9247-bb680e5fe0c8",
+//!   "spooled_at": "2026-03-02T09:15:00Z",
+//!   "eligible_at": "2026-03-02T09:17:00Z",
+//!   "next_attempt_at": "2026-03-02T09:19:00Z",
+//!   "attempts": 1,
+//!   "last_attempt_at": "2026-03-02T09:17:00Z",
+//!   "last_error": "ErrorServerBusy",
+//!   "message": { "delivery_id": "67e55044-...", "sender": {...}, "recipient": {...}, "lines": [...] }
+//! }
+//! ```
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `format_version` | `1` ([`FORMAT_VERSION`]) |
+//! | `delivery_id` | the message's [`DeliveryId`](crate::compose::DeliveryId); must equal `message.delivery_id` and the file name |
+//! | `spooled_at` | when it was handed over (or requeued); the maximum age counts from here |
+//! | `eligible_at` | `spooled_at` plus the pickup delay |
+//! | `next_attempt_at` | not attempted before this time |
+//! | `attempts` | failed attempts so far |
+//! | `last_attempt_at`, `last_error` | the last failed attempt, or `null` |
+//! | `message` | the [`OfflineIm`](crate::compose::OfflineIm) in its serde form |
+//! | `dead_letter` | dead letters only: `{ "reason": ..., "at": ... }` |
+//!
+//! Readers ignore fields they do not know, so version 1 can grow optional
+//! fields; a change that old readers would misread gets a new version. A file
+//! with another version is quarantined (not deleted) with a log line naming
+//! the version.
+//!
+//! # Crash safety
+//!
+//! Every file is written as a temporary file, fsynced, renamed (or hard-linked)
+//! into place, and its directory fsynced, so a file is either absent or
+//! complete. Each step of a message's life is one rename or unlink, or, for
+//! retry and dead-lettering, a rename that proves the claim is still held,
+//! then an atomic write, then an unlink (a crash there leaves a `.releasing`
+//! file that recovery resolves). Killed at any instant, the process loses no
+//! message:
+//!
+//! - while writing: only a temporary file exists, which is never read and is
+//!   removed once older than [`DirectorySpoolBuilder::stale_temp_after`]; the
+//!   [`Spool::put`] call did not return `Ok`, so the caller still has the message;
+//! - while sending, or after sending but before [`Spool::complete`]: the claimed
+//!   file stays, and becomes claimable again when its lease runs out
+//!   ([`DirectorySpoolBuilder::lease`]); the pipeline then finds the delivery id
+//!   in the mailbox and completes without resending.
+//!
+//! # Concurrent drainers
+//!
+//! Any number of drainers (threads or processes, each with its own
+//! [`ClaimantId`]) may share one root. A claim is the rename of
+//! `<id>.json` into `claimed/`: the file system lets exactly one rename of a
+//! name succeed, so no message is claimed twice while its lease holds. Ending a
+//! claim renames or removes the claimed file, which fails with
+//! [`SpoolError::ClaimLost`] when the lease had run out and another drainer took
+//! the message over. Recovery of an expired claim renames it back to
+//! `<id>.json`; it is safe because the pipeline re-checks the delivery id before
+//! resending. The lease must exceed the longest delivery attempt.
+//!
+//! # Bad files
+//!
+//! A file that is empty, truncated, not JSON, of another format version, not
+//! named like a spool file, or in the wrong sender's directory is moved to
+//! `Quarantine/` with a `tracing` warning naming the file and the reason; the
+//! drainer goes on. Nothing is deleted but the spool's own temporary files.
+//! The root directory belongs to the spool: keep nothing else in it.
+//!
+//! # Other backends
+//!
+//! A service that outgrows one machine keeps its queue in a durable system it
+//! already runs, by implementing [`Spool`] over it (no home-made distributed
+//! queue). Two mappings:
+//!
+//! **PostgreSQL**, one table:
+//! `spool(delivery_id uuid primary key, sender text, entry jsonb, next_attempt_at timestamptz,
+//! claimed_by text null, lease_until timestamptz null, dead_reason text null, dead_at timestamptz null)`.
+//! `put` is an `INSERT` (a unique violation is [`SpoolError::AlreadySpooled`]);
+//! `claim_due` is `UPDATE ... SET claimed_by = $me, lease_until = $now + lease
+//! WHERE delivery_id IN (SELECT delivery_id FROM spool WHERE dead_at IS NULL AND
+//! next_attempt_at <= $now AND (lease_until IS NULL OR lease_until < $now)
+//! ORDER BY next_attempt_at LIMIT $n FOR UPDATE SKIP LOCKED) RETURNING entry`;
+//! `complete` is a `DELETE ... WHERE delivery_id = $id AND claimed_by = $me`
+//! (no row: claim lost); `retry_later` and `dead_letter` are such guarded
+//! `UPDATE`s that also clear the claim; dead letters are the rows with `dead_at` set.
+//!
+//! **Kafka**: a topic keyed by sender SIP address (so one sender's messages
+//! stay in order on one partition), the consumer group's partition assignment
+//! standing in for claims and the committed offset for `complete`;
+//! `retry_later` produces the updated entry to a retry topic (or the same topic)
+//! whose consumer waits until `next_attempt_at`, `dead_letter` produces to a
+//! dead-letter topic, and `requeue` re-produces from it. Leases are the
+//! consumer session timeout.
+
+mod async_impl;
+mod claim;
+mod dead;
+mod directory;
+mod entry;
+mod error;
+mod fsio;
+mod layout;
+mod quarantine;
+mod scan;
+mod schedule;
+mod traits;
+
+pub use claim::{Claim, ClaimantId, MAX_CLAIMANT_CHARS};
+pub use directory::{
+    DEFAULT_LEASE, DEFAULT_STALE_TEMP_AFTER, DirectorySpool, DirectorySpoolBuilder,
+};
+pub use entry::{DEFAULT_PICKUP_DELAY, DeadLetter, FORMAT_VERSION, MAX_ERROR_CHARS, SpoolEntry};
+pub use error::SpoolError;
+pub use layout::{CLAIMED, DEAD_LETTERS, HISTORY_SPOOLER, QUARANTINE, sender_dir_name};
+pub use schedule::RetrySchedule;
+pub use traits::Spool;
