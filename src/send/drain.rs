@@ -119,7 +119,9 @@ impl<T: Transport> Sender<T> {
             match recorded {
                 Ok(()) => {}
                 Err(error) if error.is_claim_lost() => pass.lost_claims += 1,
-                Err(error) => warn!(delivery_id = %report.delivery_id, %error, "could not record a drained message's outcome; it comes back after its lease"),
+                Err(error) => {
+                    warn!(delivery_id = %report.delivery_id, %error, "could not record a drained message's outcome; it comes back after its lease")
+                }
             }
         }
         info!(
