@@ -41,8 +41,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use offline_im::compose::{ImLine, OfflineIm, Participant};
 use offline_im::send::{DeliveryReport, Sender, Summary};
-use offline_im::spool::{DEFAULT_PICKUP_DELAY, DirectorySpool, RetrySchedule};
 use offline_im::settings::Settings;
+use offline_im::spool::{DEFAULT_PICKUP_DELAY, DirectorySpool, RetrySchedule};
 use offline_im::testkit::TestServer;
 use offline_im::transport::HttpTransport;
 use time::OffsetDateTime;
@@ -178,12 +178,17 @@ async fn run() -> Result<bool, Box<dyn Error>> {
 
     if let Some(dir) = args.value("--spool", None) {
         let spool = DirectorySpool::open(&dir)?;
-        let results = sender.spool_all(&spool, messages, OffsetDateTime::now_utc(), pickup).await;
+        let results = sender
+            .spool_all(&spool, messages, OffsetDateTime::now_utc(), pickup)
+            .await;
         let failed = results.iter().filter(|r| r.is_err()).count();
         if let Some(Err(error)) = results.iter().find(|r| r.is_err()) {
             eprintln!("bulk_send: {error}");
         }
-        println!("spooled={} failed={failed} dir={dir}", results.len() - failed);
+        println!(
+            "spooled={} failed={failed} dir={dir}",
+            results.len() - failed
+        );
         return Ok(failed == 0);
     }
 
@@ -248,7 +253,11 @@ async fn drain(
             return Ok(reports);
         };
         let wait = (next - now).clamp(time::Duration::ZERO, time::Duration::seconds(5));
-        eprintln!("{} waiting; next due in {:.0} s", waiting.len(), (next - now).as_seconds_f64().max(0.0));
+        eprintln!(
+            "{} waiting; next due in {:.0} s",
+            waiting.len(),
+            (next - now).as_seconds_f64().max(0.0)
+        );
         tokio::time::sleep(wait.try_into().unwrap_or(Duration::from_secs(1))).await;
     }
 }
