@@ -7,8 +7,9 @@
 
 mod send_support;
 
+use std::io::BufRead;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use offline_im::plan::Folder;
 use offline_im::send::Sender;
@@ -53,6 +54,9 @@ fn child_drainer() {
             .build()
             .unwrap();
         let spool = open(&dir);
+        // Tell the parent the drainer is about to start, so that kill points are
+        // measured from here and not from process start-up on a loaded machine.
+        println!("ready");
         loop {
             let pass = sender
                 .drain(
@@ -126,11 +130,25 @@ async fn killed_drainers_lose_nothing_and_deliver_nothing_twice() {
             ])
             .env("OFFLINE_IM_DRAIN_CHILD", &root)
             .env("OFFLINE_IM_DRAIN_URL", server.url())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let alive = Duration::from_millis(30 + next(&mut seed) % 250);
+        let stdout = child.stdout.take().unwrap();
+        tokio::task::spawn_blocking(move || {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            lines.find(|line| line.as_deref().is_ok_and(|l| l.contains("ready")));
+        })
+        .await
+        .unwrap();
+        // Kill at a random point after the child has started talking to the server,
+        // so that every run dies in the middle of real work, however loaded the machine.
+        let before = server.requests().len();
+        let waited = Instant::now();
+        while server.requests().len() == before && waited.elapsed() < Duration::from_secs(20) {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let alive = Duration::from_millis(next(&mut seed) % 150);
         tokio::time::sleep(alive).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
