@@ -4,7 +4,7 @@ use crate::plan::Disposition;
 
 use super::props::{ExtendedFieldUri, ExtendedProperty, PropertyValue};
 use super::soap_in::{CreateItem, InError, parse_folder_id};
-use super::store::BodyType;
+use crate::ews::BodyType;
 use super::xml::{Cursor, El, M_NS, Sequence, T_NS, check_enum, parse_bool};
 
 /// `t:ItemType` then `t:MessageType` children, in schema order, with whether each
