@@ -1,0 +1,1 @@
+//! NtlmTransport against a real NTLM acceptor on loopback.
