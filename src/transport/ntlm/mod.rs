@@ -57,12 +57,12 @@
 //!
 //! # NTLM messages
 //!
-//! The messages are written here (no maintained pure-Rust NTLM crate fit: the
-//! complete ones need a newer compiler than this crate's minimum, the small
-//! ones are unmaintained), with RustCrypto's MD4, MD5 and HMAC, and tested
-//! against the NTLMv2 example of MS-NLMP section 4.2.4 (NTOWFv2, NTProofStr,
-//! LMv2 response, session base key) and against a real acceptor
-//! (`pyspnego`) on loopback. Only NTLMv2 is offered: no LM, no NTLMv1. Every
+//! The messages are written here, with RustCrypto's MD4, MD5 and HMAC: the
+//! complete, maintained Rust implementation (`sspi`) needs Rust 1.93 (this crate
+//! supports 1.89) and brings a large dependency tree, while the client side of
+//! NTLMv2 is a few hundred lines. They are tested against the NTLMv2 example
+//! of MS-NLMP section 4.2.4 (NTOWFv2, NTProofStr, LMv2 response, session base
+//! key) and against a real acceptor (`pyspnego`) on loopback. Only NTLMv2 is offered: no LM, no NTLMv1. Every
 //! AUTHENTICATE carries a MIC, the target name `HTTP/<host>` and, over TLS, the
 //! `tls-server-end-point` channel binding of the server's certificate, which
 //! Exchange's Extended Protection for Authentication checks. No signing or
@@ -70,14 +70,27 @@
 //!
 //! # Negotiate and Kerberos
 //!
-//! Not provided. Kerberos through the system's GSSAPI (MIT krb5 or Heimdal)
-//! would need `libgssapi_krb5` and its headers at build time and, to be tested
-//! at all, a KDC with a realm, service principals and keytabs for the test
-//! server: setting that up needs root and realm configuration that a CI machine
-//! and a user's build cannot be assumed to have, and a feature that cannot be
-//! tested here would not be kept working. Exchange's EWS directory offers NTLM
-//! beside Negotiate by default, and a server offering only `Negotiate` is sent
-//! the NTLM token under that scheme, which Windows accepts.
+//! Not provided (yet). Kerberos would go through the system's GSSAPI (MIT krb5
+//! or Heimdal). Debian's `libkrb5-dev` and `krb5-kdc` can be installed on the
+//! build machines, so it could be built; what stands in the way:
+//!
+//! - Testing it for real needs a KDC with a realm, a service principal and a
+//!   keytab for the test server, and a host name that resolves and
+//!   canonicalizes the way Kerberos expects (`HTTP/127.0.0.1` is no principal);
+//!   all set up per test run with its own realm configuration, and a GSSAPI
+//!   acceptor on the server side (Python `gssapi`, built against the same
+//!   library). A feature that is not tested against a real acceptor would not
+//!   stay working.
+//! - It brings a C library and its headers (and, for the Rust bindings,
+//!   libclang) into every `--all-features` build of a crate that is otherwise
+//!   pure Rust.
+//! - On Windows the ticket would come from SSPI, not GSSAPI: a second
+//!   implementation.
+//!
+//! Exchange's EWS directory offers NTLM beside Negotiate by default, and a
+//! server offering only `Negotiate` is sent the NTLM token under that scheme,
+//! which Windows accepts; only a server that disabled NTLM altogether needs
+//! Kerberos.
 //!
 //! # What is not supported
 //!
@@ -86,7 +99,8 @@
 //! - The `native-tls` feature: TLS is always rustls, with the platform's
 //!   certificate verifier (or only the roots given to
 //!   [`NtlmTransportBuilder::trust_only_root_der`]).
-//! - HTTP/2: Windows authentication over HTTP/2 falls back to HTTP/1.1 in IIS.
+//! - HTTP/2: connections speak HTTP/1.1, which IIS uses for Windows
+//!   authentication anyway.
 
 mod auth_header;
 mod builder;
