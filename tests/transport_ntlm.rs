@@ -360,6 +360,35 @@ async fn over_tls_the_handshake_is_bound_to_the_server_certificate() {
 }
 
 #[tokio::test]
+async fn timeouts_say_whether_the_request_may_have_arrived() {
+    // A server that never answers the NEGOTIATE: the request was not sent.
+    let Some(server) = Server::start(&["--stall", "handshake", "--lifetime", "30"]) else {
+        return;
+    };
+    let transport = NtlmTransport::builder(server.endpoint(), kim())
+        .allow_http(true)
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let err = transport.send(create_item("hi")).await.unwrap_err();
+    assert!(err.is_timeout() && !err.outcome_unknown(), "{err}");
+
+    // A server that authenticates, then never answers the request: it may have
+    // been delivered.
+    let Some(server) = Server::start(&["--stall", "request", "--lifetime", "30"]) else {
+        return;
+    };
+    let transport = NtlmTransport::builder(server.endpoint(), kim())
+        .allow_http(true)
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let err = transport.send(create_item("hi")).await.unwrap_err();
+    assert!(err.is_timeout() && err.outcome_unknown(), "{err}");
+    assert_eq!(server.stats().await["authenticated"], 1);
+}
+
+#[tokio::test]
 async fn connection_refused_is_a_connect_error() {
     // Find a port nobody listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

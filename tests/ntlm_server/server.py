@@ -18,6 +18,8 @@ Behaviour, per connection:
   refuses the response.
 - Anything else: 401 ``WWW-Authenticate: NTLM`` (``Negotiate`` only with
   ``--negotiate-only``).
+- ``--stall handshake`` / ``--stall request``: never answer a NEGOTIATE, or a
+  POST with a body on an authenticated connection (for timeout tests).
 - ``GET /stats``: counters as JSON (``requests`` counts POSTs with a body
   served authenticated); ``POST /forget``: every connection's
   authentication is dropped (the next request on it gets 401). Neither needs
@@ -35,6 +37,7 @@ import ssl
 import sys
 import tempfile
 import threading
+import time
 
 import spnego
 from spnego.channel_bindings import GssChannelBindings
@@ -180,6 +183,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         token = base64.b64decode(token)
         if token[8:12] == b"\x01\x00\x00\x00":
+            if self.server.stall == "handshake":
+                time.sleep(self.server.lifetime)
+                return
             self.context = spnego.server(protocol="ntlm")
             self.user = None
             with LOCK:
@@ -218,6 +224,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return NTClientChallengeV2.unpack(nt[16:]).av_pairs.get(AvId.channel_bindings)
 
     def serve(self, body):
+        if body and self.server.stall == "request":
+            time.sleep(self.server.lifetime)
+            return
         if body:  # the empty POSTs of a handshake are not requests
             with LOCK:
                 STATS["requests"] += 1
@@ -233,16 +242,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        # Clients that reject the test certificate or hang up are expected here.
+        pass
+
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tls", action="store_true")
     parser.add_argument("--negotiate-only", action="store_true")
+    parser.add_argument("--stall", choices=["handshake", "request"])
     parser.add_argument("--lifetime", type=float, default=120.0)
     args = parser.parse_args()
 
     server = Server(("127.0.0.1", 0), Handler)
     server.negotiate_only = args.negotiate_only
+    server.stall = args.stall
+    server.lifetime = args.lifetime
     server.bindings = None
     cert_dir = tempfile.TemporaryDirectory()
     if args.tls:
