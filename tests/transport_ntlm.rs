@@ -4,9 +4,6 @@
 //! Without python3 and pyspnego the tests print "skipped" and pass, unless
 //! `OFFLINE_IM_REQUIRE_NTLM_CHECK=1` (set by CI) makes that a failure.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use offline_im::transport::{
@@ -14,136 +11,10 @@ use offline_im::transport::{
 };
 use serde_json::Value;
 
-const KIM_PASSWORD: &str = "Kim-Pa55w0rd!";
-const ANN_PASSWORD: &str = "Ann-An0ther-pw";
-const ACCOUNTS: &str = "CONTOSO:kim:Kim-Pa55w0rd!\n:ann@contoso.com:Ann-An0ther-pw\n";
+#[path = "ntlm_server/harness.rs"]
+mod harness;
 
-/// The Python server, stopped (killed by its process id) when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    ca_der: Option<Vec<u8>>,
-    _accounts: tempfile::TempDir,
-}
-
-impl Server {
-    /// Starts the server with `args`, or returns `None` (after printing
-    /// "skipped") when python3 or pyspnego is missing and the check is optional.
-    fn start(args: &[&str]) -> Option<Self> {
-        let available = Command::new("python3")
-            .args(["-c", "import spnego"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        if !available {
-            assert!(
-                std::env::var("OFFLINE_IM_REQUIRE_NTLM_CHECK").as_deref() != Ok("1"),
-                "python3 with pyspnego is required (OFFLINE_IM_REQUIRE_NTLM_CHECK=1): \
-                 python3 -m pip install pyspnego"
-            );
-            println!("skipped: python3 with pyspnego is not available");
-            return None;
-        }
-        let accounts = tempfile::tempdir().unwrap();
-        let file = accounts.path().join("ntlm_users");
-        std::fs::write(&file, ACCOUNTS).unwrap();
-        let mut child = Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/ntlm_server/server.py"
-            ))
-            .args(args)
-            .env("NTLM_USER_FILE", &file)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut port = None;
-        let mut ca_der = None;
-        while let Some(Ok(line)) = lines.next() {
-            if let Some(value) = line.strip_prefix("PORT ") {
-                port = Some(value.parse().unwrap());
-            } else if let Some(path) = line.strip_prefix("CERT ") {
-                ca_der = Some(std::fs::read(path).unwrap());
-            }
-            if port.is_some() && (ca_der.is_some() || !args.contains(&"--tls")) {
-                break;
-            }
-        }
-        Some(Self {
-            child,
-            port: port.expect("the server printed its port"),
-            ca_der,
-            _accounts: accounts,
-        })
-    }
-
-    fn endpoint(&self) -> url::Url {
-        let scheme = if self.ca_der.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://127.0.0.1:{}/EWS/Exchange.asmx", self.port)
-            .parse()
-            .unwrap()
-    }
-
-    fn transport(&self, credentials: NtlmCredentials) -> NtlmTransport {
-        let mut builder = NtlmTransport::builder(self.endpoint(), credentials)
-            .allow_http(true)
-            .timeout(Duration::from_secs(20));
-        if let Some(ca) = &self.ca_der {
-            builder = builder.trust_only_root_der(ca.clone());
-        }
-        builder.build().unwrap()
-    }
-
-    /// A client for the server's control requests (`/stats`, `/forget`).
-    fn control(&self) -> (reqwest::Client, String) {
-        let mut client = reqwest::Client::builder();
-        if let Some(ca) = &self.ca_der {
-            client = client.tls_certs_only([reqwest::Certificate::from_der(ca).unwrap()]);
-        }
-        let base = self.endpoint().join("/").unwrap().to_string();
-        (client.build().unwrap(), base)
-    }
-
-    async fn stats(&self) -> Value {
-        let (client, base) = self.control();
-        let bytes = client
-            .get(format!("{base}stats"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        serde_json::from_slice(&bytes).unwrap()
-    }
-
-    async fn forget(&self) {
-        let (client, base) = self.control();
-        let status = client
-            .post(format!("{base}forget"))
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert_eq!(status, 204);
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stdin) = self.child.stdin.as_mut() {
-            let _ = stdin.flush();
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use harness::{ANN_PASSWORD, KIM_PASSWORD, Server};
 
 fn kim() -> NtlmCredentials {
     NtlmCredentials::parse("CONTOSO\\kim", KIM_PASSWORD).unwrap()
@@ -430,56 +301,4 @@ fn builder_refuses_plain_http_and_zero_limits() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("max_connections"), "{err}");
-}
-
-/// A `tracing` writer collecting everything into a string.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[test]
-fn password_and_ntlm_messages_never_show_in_debug_or_traces() {
-    let Some(server) = Server::start(&[]) else {
-        return;
-    };
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let transport = server.transport(kim());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    tracing::subscriber::with_default(subscriber, || {
-        runtime.block_on(async {
-            let reply = transport.send(create_item("hi")).await.unwrap();
-            assert_eq!(reply.status, 200);
-            let wrong =
-                server.transport(NtlmCredentials::parse("CONTOSO\\kim", "wrong-Pa55").unwrap());
-            assert_eq!(wrong.send(create_item("hi")).await.unwrap().status, 401);
-        });
-    });
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("connection authenticated"), "{logs}");
-    assert!(logs.contains("refused the credentials"), "{logs}");
-    for secret in [KIM_PASSWORD, "wrong-Pa55", "TlRMTVNTUA"] {
-        assert!(!logs.contains(secret), "{secret} in the logs:\n{logs}");
-    }
-    let debug = format!("{transport:?}");
-    assert!(
-        debug.contains("kim") && !debug.contains(KIM_PASSWORD),
-        "{debug}"
-    );
 }
