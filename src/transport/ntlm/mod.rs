@@ -109,6 +109,7 @@ mod client;
 mod connection;
 mod credentials;
 mod crypto;
+mod handshake;
 mod message;
 mod transport;
 
