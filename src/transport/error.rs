@@ -17,6 +17,7 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// | [`outcome_unknown`](Self::outcome_unknown) | the request may have reached the server (timeout after sending, connection lost before the reply). Resending could deliver a message twice: check first (for example with `FindItem`). |
 /// | [`is_connect`](Self::is_connect) | no connection could be made; the request was certainly not sent |
 /// | [`is_timeout`](Self::is_timeout) | a time limit ran out (connecting, or waiting for the reply) |
+/// | [`is_auth`](Self::is_auth) | a connection-level authentication handshake (NTLM) broke down; the request was not sent |
 /// | [`is_transient`](Self::is_transient) | trying again later may work |
 ///
 /// The message names the operation and the endpoint (without user name, password or
@@ -38,6 +39,7 @@ enum Kind {
     Connect,
     ConnectTimeout,
     Token { transient: bool },
+    Auth,
     InvalidRequest,
     Unscripted,
     Timeout,
@@ -97,6 +99,17 @@ impl TransportError {
         Self::new(Kind::Token { transient })
     }
 
+    /// The authentication handshake on a new connection broke down (for example
+    /// the server's NTLM challenge could not be read), so the request was not
+    /// sent. Not transient: the same server will answer the same way.
+    ///
+    /// A server that *refuses* the credentials answers with a 401 reply instead,
+    /// which is returned as an [`EwsReply`](super::EwsReply).
+    #[must_use]
+    pub fn auth_failed() -> Self {
+        Self::new(Kind::Auth)
+    }
+
     /// A [`RecordingTransport`](super::RecordingTransport) had no scripted reply
     /// left for a request. Not transient.
     pub(crate) fn unscripted() -> Self {
@@ -150,13 +163,20 @@ impl TransportError {
         matches!(self.kind, Kind::Token { .. })
     }
 
+    /// True when a connection-level authentication handshake broke down (the
+    /// request was not sent).
+    #[must_use]
+    pub fn is_auth(&self) -> bool {
+        matches!(self.kind, Kind::Auth)
+    }
+
     /// True when the same request may succeed if tried again later.
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self.kind {
             Kind::Connect | Kind::ConnectTimeout | Kind::Timeout | Kind::ConnectionLost => true,
             Kind::Token { transient } => transient,
-            Kind::InvalidRequest | Kind::Unscripted => false,
+            Kind::Auth | Kind::InvalidRequest | Kind::Unscripted => false,
         }
     }
 
@@ -167,6 +187,9 @@ impl TransportError {
                 "timed out connecting to the EWS endpoint; the request was not sent"
             }
             Kind::Token { .. } => "could not obtain an access token; the request was not sent",
+            Kind::Auth => {
+                "the authentication handshake with the EWS endpoint failed; the request was not sent"
+            }
             Kind::InvalidRequest => "the request could not be sent as given",
             Kind::Unscripted => {
                 "the recording transport has no scripted reply left; script one more reply or error"
@@ -239,6 +262,10 @@ mod tests {
         assert!(TransportError::token_unavailable(true).is_transient());
         let revoked = TransportError::token_unavailable(false);
         assert!(revoked.is_token() && !revoked.is_transient() && !revoked.outcome_unknown());
+
+        let auth = TransportError::auth_failed();
+        assert!(auth.is_auth() && !auth.is_transient() && !auth.outcome_unknown());
+        assert!(!auth.is_connect() && !auth.is_token());
 
         let unscripted = TransportError::unscripted();
         assert!(!unscripted.is_transient() && !unscripted.outcome_unknown());

@@ -20,6 +20,9 @@
 //!   errors or logs.
 //!   With the `native-tls` feature it uses the platform's TLS library instead of
 //!   rustls. Without `http`, the traits, the values and `RecordingTransport` remain.
+//! - [`NtlmTransport`] (feature `ntlm`): NTLMv2 authentication for on-premises
+//!   Exchange, on connections it keeps authenticated (see its module docs for
+//!   the connection model and the cost).
 //! - [`RecordingTransport`]: sends nothing, answers from a script and records every
 //!   request, for testing code that uses a transport.
 //!
@@ -81,6 +84,8 @@
 mod error;
 #[cfg(feature = "http")]
 mod http;
+#[cfg(feature = "ntlm")]
+mod ntlm;
 mod recording;
 mod reply;
 mod request;
@@ -94,6 +99,9 @@ pub use http::{
     DEFAULT_USER_AGENT, HttpTransport, HttpTransportBuilder, TokenError, TokenProvider,
     TransportBuildError,
 };
+#[cfg(feature = "ntlm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ntlm")))]
+pub use ntlm::{NtlmCredentials, NtlmCredentialsError, NtlmTransport, NtlmTransportBuilder};
 pub use recording::RecordingTransport;
 pub use reply::EwsReply;
 pub use request::EwsRequest;

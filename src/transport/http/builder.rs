@@ -9,7 +9,7 @@ use url::Url;
 
 use super::auth::{Auth, token_rule, user_name_rule};
 use super::transport::{HttpTransport, Settings};
-use super::{TokenProvider, TransportBuildError};
+use super::{TokenProvider, TransportBuildError, wire};
 
 /// The User-Agent sent by default: `offline-im/<crate version>`.
 pub const DEFAULT_USER_AGENT: &str = concat!("offline-im/", env!("CARGO_PKG_VERSION"));
@@ -135,24 +135,7 @@ impl HttpTransportBuilder {
     /// or multi-word bearer token; a User-Agent that is not a valid header value; a
     /// zero timeout; or an HTTP client that could not be set up.
     pub fn build(self) -> Result<HttpTransport, TransportBuildError> {
-        let shown = super::transport::shown_url(&self.endpoint);
-        match self.endpoint.scheme() {
-            "https" => {}
-            "http" if self.allow_http => {}
-            "http" => return Err(TransportBuildError::PlainHttp { url: shown }),
-            scheme => {
-                return Err(TransportBuildError::UnsupportedScheme {
-                    url: shown,
-                    scheme: scheme.to_owned(),
-                });
-            }
-        }
-        if !self.endpoint.username().is_empty() || self.endpoint.password().is_some() {
-            return Err(TransportBuildError::CredentialsInUrl { url: shown });
-        }
-        if self.endpoint.host_str().is_none_or(str::is_empty) {
-            return Err(TransportBuildError::NoHost { url: shown });
-        }
+        let shown = wire::check_endpoint(&self.endpoint, self.allow_http)?;
         match &self.auth {
             Auth::Basic { user, .. } => {
                 if let Some(rule) = user_name_rule(user) {
@@ -169,28 +152,11 @@ impl HttpTransportBuilder {
             }
             Auth::None | Auth::Provider(_) => {}
         }
-        if self.user_agent.is_empty()
-            || !self
-                .user_agent
-                .bytes()
-                .all(|b| b == b' ' || b.is_ascii_graphic())
-        {
-            return Err(TransportBuildError::InvalidUserAgent {
-                value: self.user_agent,
-                rule: "a User-Agent must be non-empty printable ASCII",
-            });
-        }
-        for (setting, value) in [
+        wire::check_user_agent(&self.user_agent)?;
+        wire::check_timeouts(&[
             ("timeout", self.timeout),
             ("connect_timeout", self.connect_timeout),
-        ] {
-            if value.is_zero() {
-                return Err(TransportBuildError::InvalidTimeout {
-                    setting,
-                    rule: "a timeout must be longer than zero",
-                });
-            }
-        }
+        ])?;
         HttpTransport::from_settings(Settings {
             endpoint: self.endpoint,
             shown,
@@ -208,7 +174,7 @@ impl HttpTransportBuilder {
 impl fmt::Debug for HttpTransportBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpTransportBuilder")
-            .field("endpoint", &super::transport::shown_url(&self.endpoint))
+            .field("endpoint", &wire::shown_url(&self.endpoint))
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)

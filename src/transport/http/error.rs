@@ -71,6 +71,14 @@ pub enum TransportBuildError {
         /// The rule it broke.
         rule: &'static str,
     },
+    /// A connection limit is zero.
+    #[error("invalid {setting}: {rule}")]
+    InvalidConnectionLimit {
+        /// Which setting (`"max_connections"`).
+        setting: &'static str,
+        /// The rule it broke.
+        rule: &'static str,
+    },
     /// The HTTP client could not be set up (for example, no TLS root certificates
     /// could be loaded).
     #[error("could not set up the HTTP client")]

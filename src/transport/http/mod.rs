@@ -5,6 +5,7 @@ mod builder;
 mod error;
 mod token;
 mod transport;
+pub(crate) mod wire;
 
 pub use builder::{DEFAULT_USER_AGENT, HttpTransportBuilder};
 pub use error::TransportBuildError;

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use tracing::{Instrument, debug, field};
 use url::Url;
 
 use super::auth::{Auth, token_rule};
-use super::{HttpTransportBuilder, TokenError, TransportBuildError};
-use crate::transport::{EwsReply, EwsRequest, RetryAfter, Transport, TransportError};
+use super::{HttpTransportBuilder, TokenError, TransportBuildError, wire};
+use crate::transport::{EwsReply, EwsRequest, Transport, TransportError};
 
 /// A [`Transport`] that POSTs each request to one EWS endpoint over HTTPS.
 ///
@@ -189,21 +189,18 @@ impl HttpTransport {
         token: Option<&SecretString>,
     ) -> Result<reqwest::Response, TransportError> {
         let inner = &*self.inner;
-        let mut builder = inner
+        let mut headers = HeaderMap::new();
+        wire::soap_headers(request, &mut headers).map_err(|err| {
+            TransportError::invalid_request()
+                .with_context(self.context(request))
+                .with_source(err)
+        })?;
+        let builder = inner
             .client
             .post(inner.endpoint.clone())
-            .header(CONTENT_TYPE, "text/xml; charset=utf-8")
-            .header(ACCEPT, "text/xml")
+            .headers(headers)
             .body(request.body.clone());
-        if let Some(mailbox) = &request.anchor_mailbox {
-            builder = builder.header("X-AnchorMailbox", mailbox.as_str());
-        }
-        if let Some(id) = request.client_request_id {
-            builder = builder
-                .header("client-request-id", id.hyphenated().to_string())
-                .header("return-client-request-id", "true");
-        }
-        builder = inner.auth.apply(builder, token);
+        let builder = inner.auth.apply(builder, token);
         builder
             .send()
             .await
@@ -216,10 +213,7 @@ impl HttpTransport {
         request: &EwsRequest,
     ) -> Result<EwsReply, TransportError> {
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|value| RetryAfter::from_header(value.as_bytes()));
+        let retry_after = wire::retry_after(response.headers());
         let body = response
             .bytes()
             .await
@@ -285,33 +279,5 @@ impl fmt::Debug for HttpTransport {
             .field("connect_timeout", &inner.connect_timeout)
             .field("user_agent", &inner.user_agent)
             .finish_non_exhaustive()
-    }
-}
-
-/// The endpoint as shown in logs, errors and `Debug`: without user name,
-/// password, query or fragment.
-pub(super) fn shown_url(url: &Url) -> String {
-    let mut shown = url.clone();
-    // Both fail only for URLs that cannot have credentials at all.
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shown_url_drops_credentials_query_and_fragment() {
-        let url: Url = "https://kim:secret@mail.contoso.com:8443/EWS/Exchange.asmx?token=abc#x"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            shown_url(&url),
-            "https://mail.contoso.com:8443/EWS/Exchange.asmx"
-        );
     }
 }

@@ -1,0 +1,160 @@
+//! Settings for an `NtlmTransport`, checked once in `build()`.
+
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+use super::NtlmCredentials;
+use super::transport::{NtlmTransport, Settings};
+use crate::transport::http::wire;
+use crate::transport::{DEFAULT_USER_AGENT, TransportBuildError};
+
+/// Builds an [`NtlmTransport`]; start with [`NtlmTransport::builder`].
+///
+/// Setters never fail; [`build`](Self::build) checks everything at once. Defaults:
+///
+/// | setting | default |
+/// | --- | --- |
+/// | [`timeout`](Self::timeout) | 30 s for one request: connecting, the handshake on a new connection, sending, the reply |
+/// | [`connect_timeout`](Self::connect_timeout) | 10 s for TCP and TLS |
+/// | [`max_connections`](Self::max_connections) | 8 connections, and so 8 requests in flight (Exchange's default `EWSMaxConcurrency` is 10 per user) |
+/// | [`idle_timeout`](Self::idle_timeout) | 60 s: idle connections older than this are closed instead of reused (IIS closes them after 120 s) |
+/// | [`user_agent`](Self::user_agent) | [`DEFAULT_USER_AGENT`] |
+/// | [`allow_http`](Self::allow_http) | false: only `https://` endpoints |
+/// | [`trust_only_root_der`](Self::trust_only_root_der) | none: the platform's trusted certificates |
+///
+/// `Debug` shows the settings and the account, never the password.
+#[must_use]
+#[derive(Clone)]
+pub struct NtlmTransportBuilder {
+    endpoint: Url,
+    credentials: NtlmCredentials,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_connections: usize,
+    idle_timeout: Duration,
+    user_agent: String,
+    allow_http: bool,
+    roots: Vec<Vec<u8>>,
+}
+
+impl NtlmTransportBuilder {
+    pub(super) fn new(endpoint: Url, credentials: NtlmCredentials) -> Self {
+        Self {
+            endpoint,
+            credentials,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_connections: 8,
+            idle_timeout: Duration::from_secs(60),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            allow_http: false,
+            roots: Vec::new(),
+        }
+    }
+
+    /// The longest one request may take, from waiting for a connection to be
+    /// ready to the last byte of the reply, including the NTLM handshake when a
+    /// new connection is needed. Time spent waiting for a free connection (all
+    /// [`max_connections`](Self::max_connections) busy) is not counted. Default: 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The longest connecting (TCP and TLS) may take. Default: 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The most connections open at once, which is also the most requests in
+    /// flight: more wait for a connection. Default: 8.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// How long an authenticated connection may sit unused and still be reused.
+    /// Keep it below the server's idle limit (IIS: 120 s), so that a request is
+    /// rarely sent on a connection the server is closing. Default: 60 s.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// The User-Agent header. Default: [`DEFAULT_USER_AGENT`].
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Allows a plain `http://` endpoint. Default: false. Meant for tests against
+    /// a loopback server: NTLM does not encrypt the mail, and over plain HTTP its
+    /// messages can be captured and the password attacked offline.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Trusts the root CA certificate `der` (DER-encoded) **instead of** the
+    /// platform's trusted certificates; call again to trust several. For an
+    /// Exchange server whose certificate comes from a private CA that this
+    /// machine does not trust. Default: none, the platform decides.
+    pub fn trust_only_root_der(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.roots.push(der.into());
+        self
+    }
+
+    /// Checks the settings and builds the transport.
+    ///
+    /// # Errors
+    /// A [`TransportBuildError`] naming the setting and the rule: an endpoint that
+    /// is not `https://` (or `http://` with [`allow_http`](Self::allow_http)), that
+    /// carries credentials or has no host; a User-Agent that is not a valid header
+    /// value; a zero timeout or connection limit; or TLS that could not be set up
+    /// (including a root certificate that could not be read).
+    pub fn build(self) -> Result<NtlmTransport, TransportBuildError> {
+        let shown = wire::check_endpoint(&self.endpoint, self.allow_http)?;
+        wire::check_user_agent(&self.user_agent)?;
+        wire::check_timeouts(&[
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+            ("idle_timeout", self.idle_timeout),
+        ])?;
+        if self.max_connections == 0 {
+            return Err(TransportBuildError::InvalidConnectionLimit {
+                setting: "max_connections",
+                rule: "at least one connection is needed",
+            });
+        }
+        NtlmTransport::from_settings(Settings {
+            endpoint: self.endpoint,
+            shown,
+            credentials: self.credentials,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            max_connections: self.max_connections,
+            idle_timeout: self.idle_timeout,
+            user_agent: self.user_agent,
+            roots: self.roots,
+        })
+    }
+}
+
+impl fmt::Debug for NtlmTransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NtlmTransportBuilder")
+            .field("endpoint", &wire::shown_url(&self.endpoint))
+            .field("credentials", &self.credentials)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("allow_http", &self.allow_http)
+            .field("trusted_roots", &self.roots.len())
+            .finish()
+    }
+}
