@@ -78,9 +78,13 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<bool, Box<dyn Error>> {
     let args = Args(std::env::args().skip(1).collect());
-    let from = args.value("--from", None).unwrap_or_else(|| "kim@contoso.com".into());
+    let from = args
+        .value("--from", None)
+        .unwrap_or_else(|| "kim@contoso.com".into());
     let from_domain = from.rsplit('@').next().unwrap_or_default().to_owned();
-    let to_domain = args.value("--to-domain", None).unwrap_or_else(|| from_domain.clone());
+    let to_domain = args
+        .value("--to-domain", None)
+        .unwrap_or_else(|| from_domain.clone());
     let count = args.number("--count", 1000)? as usize;
     let batch = args.number("--batch", 100)? as usize;
     let concurrency = args.number("--concurrency", 8)? as usize;
@@ -105,7 +109,10 @@ async fn run() -> Result<bool, Box<dyn Error>> {
     let url = match args.value("--url", Some("EWS_URL")) {
         Some(url) => url,
         None => {
-            let started = TestServer::builder().hosted_domain(&from_domain).start().await?;
+            let started = TestServer::builder()
+                .hosted_domain(&from_domain)
+                .start()
+                .await?;
             let url = started.url();
             eprintln!("no --url: sending to the embedded EWS server at {url}");
             server = Some(started);
@@ -119,7 +126,11 @@ async fn run() -> Result<bool, Box<dyn Error>> {
     if let Some(token) = args.value("--token", Some("EWS_TOKEN")) {
         transport = transport.bearer(token);
     } else if let Some(user) = args.value("--user", Some("EWS_USERNAME")) {
-        transport = transport.basic(user, args.value("--password", Some("EWS_PASSWORD")).unwrap_or_default());
+        transport = transport.basic(
+            user,
+            args.value("--password", Some("EWS_PASSWORD"))
+                .unwrap_or_default(),
+        );
     }
     let sender = Sender::from_settings(transport.build()?, settings)
         .batch_size(batch)
@@ -132,8 +143,16 @@ async fn run() -> Result<bool, Box<dyn Error>> {
             let to = format!("user{i}@{to_domain}");
             Ok(OfflineIm::builder()
                 .sender(author.clone())
-                .recipient(Participant::new(format!("sip:{to}").parse()?, to.parse()?, format!("User {i}")))
-                .line(ImLine::new(author.sip().clone(), OffsetDateTime::now_utc(), format!("Generated message {i}")))
+                .recipient(Participant::new(
+                    format!("sip:{to}").parse()?,
+                    to.parse()?,
+                    format!("User {i}"),
+                ))
+                .line(ImLine::new(
+                    author.sip().clone(),
+                    OffsetDateTime::now_utc(),
+                    format!("Generated message {i}"),
+                ))
                 .build()?)
         })
         .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
@@ -146,7 +165,12 @@ async fn run() -> Result<bool, Box<dyn Error>> {
         reports.push(report);
         if progress && (reports.len() % 100 == 0 || reports.len() == count) {
             let done = reports.len() * 40 / count.max(1);
-            eprint!("\r[{}{}] {}/{count}", "#".repeat(done), " ".repeat(40 - done), reports.len());
+            eprint!(
+                "\r[{}{}] {}/{count}",
+                "#".repeat(done),
+                " ".repeat(40 - done),
+                reports.len()
+            );
             let _ = std::io::stderr().flush();
         }
     }

@@ -71,11 +71,19 @@ fn person(address: &str, name: &str) -> Result<Participant, Box<dyn Error>> {
     ))
 }
 
-fn offline_im(from: &Participant, to: &Participant, text: &str) -> Result<OfflineIm, Box<dyn Error>> {
+fn offline_im(
+    from: &Participant,
+    to: &Participant,
+    text: &str,
+) -> Result<OfflineIm, Box<dyn Error>> {
     Ok(OfflineIm::builder()
         .sender(from.clone())
         .recipient(to.clone())
-        .line(ImLine::new(from.sip().clone(), OffsetDateTime::now_utc(), text))
+        .line(ImLine::new(
+            from.sip().clone(),
+            OffsetDateTime::now_utc(),
+            text,
+        ))
         .build()?)
 }
 
@@ -89,7 +97,11 @@ async fn send_and_report(
     let reports = sender.send_all(messages.clone()).await;
     for (n, (message, report)) in messages.iter().zip(&reports).enumerate() {
         let decision = planner.decide(message, &settings.sender(message.sender().sip()))?;
-        let pair = format!("{} -> {}", message.sender().smtp(), message.recipient().smtp());
+        let pair = format!(
+            "{} -> {}",
+            message.sender().smtp(),
+            message.recipient().smtp()
+        );
         let (verdict, detail) = match (&report.outcome, &decision) {
             (Outcome::Delivered { .. }, Decision::Deliver(plan)) => (
                 "DELIVERED",
@@ -110,8 +122,13 @@ async fn demo() -> Result<(), Box<dyn Error>> {
         .basic_user("svc-offline-im@contoso.com", "demo password")
         .start()
         .await?;
-    println!("Contoso's Exchange (embedded test server): {}", server.url());
-    println!("contoso.com federates with fabrikam.com and blocks spam.example; lee has Tag:NoArchiving\n");
+    println!(
+        "Contoso's Exchange (embedded test server): {}",
+        server.url()
+    );
+    println!(
+        "contoso.com federates with fabrikam.com and blocks spam.example; lee has Tag:NoArchiving\n"
+    );
 
     let settings = Settings::from_toml_str(CONTOSO)?;
     let transport = HttpTransport::builder(server.url().parse()?)
@@ -149,7 +166,11 @@ async fn demo() -> Result<(), Box<dyn Error>> {
         }
     }
     for item in server.outbound() {
-        let to = item.to().first().map(|r| r.address().as_str()).unwrap_or("?");
+        let to = item
+            .to()
+            .first()
+            .map(|r| r.address().as_str())
+            .unwrap_or("?");
         println!(
             "  {:<18} {:<20} {:<27} {:?}",
             "(left contoso)",
@@ -158,7 +179,10 @@ async fn demo() -> Result<(), Box<dyn Error>> {
             item.subject().unwrap_or_default()
         );
     }
-    let drafts: usize = mailboxes.iter().map(|m| server.folder(m, Folder::Drafts).len()).sum();
+    let drafts: usize = mailboxes
+        .iter()
+        .map(|m| server.folder(m, Folder::Drafts).len())
+        .sum();
     println!("  drafts left behind: {drafts}");
     Ok(())
 }
@@ -190,7 +214,13 @@ async fn real_exchange(url: &str) -> Result<(), Box<dyn Error>> {
     let from = person(&from, &from)?;
     let messages = to
         .split(',')
-        .map(|to| offline_im(&from, &person(to.trim(), to.trim())?, "Sent by the offline-im example"))
+        .map(|to| {
+            offline_im(
+                &from,
+                &person(to.trim(), to.trim())?,
+                "Sent by the offline-im example",
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     println!("Sending {} offline IM(s) through {url}\n", messages.len());
     send_and_report(&sender, &settings, messages).await

@@ -63,6 +63,7 @@
 #![warn(missing_docs)]
 
 pub mod address;
+pub mod autodiscover;
 pub mod compose;
 pub mod ews;
 pub mod plan;
