@@ -12,7 +12,9 @@
 //!
 //! Answers may redirect to another Autodiscover URL (`redirectUrl`, SOAP
 //! `RedirectUrl`, HTTP 3xx) or another address (`redirectAddr`, SOAP
-//! `RedirectAddress`, which starts the plan over for that address's domain).
+//! `RedirectAddress`, which starts the plan over for that address's domain,
+//! provided that domain is the user's, below it, or allow-listed; otherwise the
+//! redirect is refused and the plan goes on).
 //! The first EWS URL found wins and is cached.
 //!
 //! # Safety rules

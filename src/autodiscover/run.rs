@@ -233,6 +233,13 @@ impl Run<'_> {
             self.record(step, AttemptOutcome::Unreadable(why));
             return Next::Failed;
         };
+        // The new address's domain gets the same scrutiny as a host: otherwise
+        // its Autodiscover hosts would all be refused later anyway, and the
+        // rest of this address's plan would be lost.
+        if let Err(refusal) = self.rules.check_host(next.domain().as_str()) {
+            self.record(step, AttemptOutcome::Refused(refusal));
+            return Next::Failed;
+        }
         if self.addresses.contains(&next) {
             let refusal = Refusal::RedirectLoop {
                 target: next.to_string(),
