@@ -40,6 +40,44 @@ pub struct FetchRequest {
     pub credentials: Option<Credentials>,
 }
 
+impl FetchRequest {
+    /// A `GET` of `url` without credentials.
+    #[must_use]
+    pub fn get(url: Url) -> Self {
+        Self {
+            method: FetchMethod::Get,
+            url,
+            headers: Vec::new(),
+            body: Bytes::new(),
+            credentials: None,
+        }
+    }
+
+    /// A `POST` of `body` to `url` without credentials.
+    #[must_use]
+    pub fn post(url: Url, body: impl Into<Bytes>) -> Self {
+        Self {
+            method: FetchMethod::Post,
+            body: body.into(),
+            ..Self::get(url)
+        }
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Sends `credentials` with the request.
+    #[must_use]
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+}
+
 impl fmt::Debug for FetchRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FetchRequest")

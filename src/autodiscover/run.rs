@@ -12,7 +12,7 @@ use super::client::Inner;
 use super::error::{Attempt, AttemptOutcome};
 use super::safety::shown_url;
 use super::{
-    AutodiscoverError, EwsEndpoint, FetchMethod, FetchRequest, HostRules, Protocol, Refusal, Step,
+    AutodiscoverError, EwsEndpoint, FetchRequest, HostRules, Protocol, Refusal, Step,
     order_srv_records, plan, read_pox_response, read_soap_response, write_pox_request,
     write_soap_request,
 };
@@ -218,13 +218,10 @@ impl Run<'_> {
                 vec![("Content-Type", "text/xml; charset=utf-8".to_owned())],
             ),
         };
-        FetchRequest {
-            method: FetchMethod::Post,
-            url: url.clone(),
-            headers,
-            body: Bytes::from(body),
-            credentials: self.inner.credentials.clone(),
-        }
+        let mut request = FetchRequest::post(url.clone(), Bytes::from(body));
+        request.headers = headers;
+        request.credentials = self.inner.credentials.clone();
+        request
     }
 
     fn redirect_address(&mut self, step: String, target: &str) -> Next {
@@ -294,13 +291,7 @@ impl Run<'_> {
             self.record(step, AttemptOutcome::Refused(refusal));
             return Next::Failed;
         }
-        let request = FetchRequest {
-            method: FetchMethod::Get,
-            url: url.clone(),
-            headers: Vec::new(),
-            body: Bytes::new(),
-            credentials: None,
-        };
+        let request = FetchRequest::get(url.clone());
         let response = match self.inner.fetcher.fetch_boxed(request).await {
             Ok(response) => response,
             Err(err) => {
