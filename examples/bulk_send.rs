@@ -20,6 +20,14 @@
 //! | `--timeout S` | seconds per request | 30 |
 //! | `--allow-http` | permit `http://` endpoints | off |
 //! | `--settings FILE` | organization and policies (TOML/JSON or a `Get-Cs*.json` directory) | the sender's domain, federating with `--to-domain` |
+//! | `--spool DIR` | spool the messages in the History Spooler at `DIR` instead of sending | |
+//! | `--drain DIR` | deliver what is spooled at `DIR` (no messages are generated) | |
+//! | `--pickup-delay S` | seconds from spooling to pickup | 120, as in SfB |
+//!
+//! With `--drain`, passes run until nothing is left waiting, sleeping until the next
+//! message is due. `--pickup-delay` there drains as though messages had been spooled
+//! with that delay instead of the default 120 s (the drainer's clock runs
+//! `120 - S` seconds ahead), so `--drain DIR --pickup-delay 0` delivers at once.
 //!
 //! The last line is `delivered=N denied=N failed=N duplicates_avoided=N secs=S
 //! msgs_per_s=R`; the exit status is non-zero when any message is not delivered
@@ -32,8 +40,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use offline_im::compose::{ImLine, OfflineIm, Participant};
-use offline_im::send::{Sender, Summary};
+use offline_im::send::{DeliveryReport, Sender, Summary};
 use offline_im::settings::Settings;
+use offline_im::spool::{DEFAULT_PICKUP_DELAY, DirectorySpool, RetrySchedule};
 use offline_im::testkit::TestServer;
 use offline_im::transport::HttpTransport;
 use time::OffsetDateTime;
@@ -137,6 +146,16 @@ async fn run() -> Result<bool, Box<dyn Error>> {
         .concurrency(concurrency)
         .build()?;
 
+    let pickup = match args.value("--pickup-delay", None) {
+        Some(_) => Duration::from_secs(args.number("--pickup-delay", 120)?),
+        None => DEFAULT_PICKUP_DELAY,
+    };
+    if let Some(dir) = args.value("--drain", None) {
+        let started = Instant::now();
+        let reports = drain(&sender, &dir, pickup).await?;
+        return Ok(summarize(&reports, reports.len(), started));
+    }
+
     let author = Participant::new(format!("sip:{from}").parse()?, from.parse()?, "Bulk sender");
     let messages = (0..count)
         .map(|i| {
@@ -156,6 +175,22 @@ async fn run() -> Result<bool, Box<dyn Error>> {
                 .build()?)
         })
         .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
+
+    if let Some(dir) = args.value("--spool", None) {
+        let spool = DirectorySpool::open(&dir)?;
+        let results = sender
+            .spool_all(&spool, messages, OffsetDateTime::now_utc(), pickup)
+            .await;
+        let failed = results.iter().filter(|r| r.is_err()).count();
+        if let Some(Err(error)) = results.iter().find(|r| r.is_err()) {
+            eprintln!("bulk_send: {error}");
+        }
+        println!(
+            "spooled={} failed={failed} dir={dir}",
+            results.len() - failed
+        );
+        return Ok(failed == 0);
+    }
 
     let progress = std::io::stderr().is_terminal();
     let started = Instant::now();
@@ -177,8 +212,14 @@ async fn run() -> Result<bool, Box<dyn Error>> {
     if progress {
         eprintln!();
     }
+    drop(server);
+    Ok(summarize(&reports, count, started))
+}
+
+/// Prints the summary line; true when every message is accounted for and none failed.
+fn summarize(reports: &[DeliveryReport], count: usize, started: Instant) -> bool {
     let secs = started.elapsed().as_secs_f64();
-    let summary = Summary::of(&reports);
+    let summary = Summary::of(reports);
     println!(
         "delivered={} denied={} failed={} duplicates_avoided={} secs={secs:.3} msgs_per_s={:.0}",
         summary.delivered,
@@ -187,6 +228,36 @@ async fn run() -> Result<bool, Box<dyn Error>> {
         summary.duplicates_avoided,
         summary.delivered as f64 / secs.max(1e-9),
     );
-    drop(server);
-    Ok(reports.len() == count && summary.failed == 0 && summary.deferred == 0)
+    reports.len() == count && summary.failed == 0 && summary.deferred == 0
+}
+
+/// Drains the spool at `dir` until nothing is left waiting.
+async fn drain(
+    sender: &Sender<HttpTransport>,
+    dir: &str,
+    pickup: Duration,
+) -> Result<Vec<DeliveryReport>, Box<dyn Error>> {
+    let spool = DirectorySpool::open(dir)?;
+    let ahead = time::Duration::try_from(DEFAULT_PICKUP_DELAY.saturating_sub(pickup))?;
+    let schedule = RetrySchedule::default();
+    let mut reports = Vec::new();
+    loop {
+        let now = OffsetDateTime::now_utc() + ahead;
+        let pass = sender.drain(&spool, &schedule, now, 1000).await?;
+        if !pass.is_empty() {
+            reports.extend(pass.reports);
+            continue;
+        }
+        let waiting = spool.blocking_waiting()?;
+        let Some(next) = waiting.iter().map(|e| e.next_attempt_at()).min() else {
+            return Ok(reports);
+        };
+        let wait = (next - now).clamp(time::Duration::ZERO, time::Duration::seconds(5));
+        eprintln!(
+            "{} waiting; next due in {:.0} s",
+            waiting.len(),
+            (next - now).as_seconds_f64().max(0.0)
+        );
+        tokio::time::sleep(wait.try_into().unwrap_or(Duration::from_secs(1))).await;
+    }
 }

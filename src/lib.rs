@@ -51,13 +51,40 @@
 //! | [`plan`] | the decision, and for allowed messages the [`plan::DeliveryPlan`] |
 //! | [`ews`] | the SOAP envelopes Exchange accepts, and what its replies mean |
 //!
-//! Everything above is synchronous and does no I/O. [`spool`] keeps the
-//! messages that could not be delivered yet on disk, like Skype for Business's
-//! History Spooler, until they are delivered or given up.
+//! Everything above is synchronous and does no I/O. Then:
+//!
+//! | module | stage |
+//! |---|---|
+//! | [`transport`] | moves one SOAP request to Exchange and back: the [`transport::Transport`] trait, `HttpTransport`, a recording transport for tests |
+//! | [`send`] | the pipeline: plans, batches, sends with bounded concurrency, retries, checks before resending, reports every message |
+//! | [`spool`] | the History Spooler: messages kept on disk until they can be delivered |
+//! | `testkit` | an embedded EWS mailbox server for tests and the examples (feature `testkit`) |
+//!
+//! # Quick start: send
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # let settings = offline_im::settings::Settings::from_toml_str("[organization]\nsip_domains = [\"contoso.com\"]")?;
+//! # let im: offline_im::compose::OfflineIm = unimplemented!();
+//! use offline_im::send::Sender;
+//! use offline_im::transport::HttpTransport;
+//!
+//! let transport = HttpTransport::builder("https://mail.contoso.com/EWS/Exchange.asmx".parse()?)
+//!     .basic("svc-offline-im@contoso.com", "password")
+//!     .build()?;
+//! let sender = Sender::from_settings(transport, settings).build()?;
+//! let report = sender.send(im).await;
+//! println!("{report}"); // delivered, denied, blocked, failed or deferred
+//! # Ok(()) }
+//! ```
 //!
 //! # Features
 //!
-//! None yet beyond the default build; see the README for what is in progress.
+//! | feature | default | what |
+//! |---|---|---|
+//! | `http` | yes | `transport::HttpTransport`, EWS over HTTPS with reqwest and rustls |
+//! | `native-tls` | no | the platform's TLS library instead of rustls |
+//! | `testkit` | no | `testkit::TestServer`, an embedded EWS mailbox server with fault injection |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

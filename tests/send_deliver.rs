@@ -136,3 +136,40 @@ async fn many_messages_go_in_few_requests() {
         250
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_of_messages_gets_its_reports_in_order() {
+    use futures_util::StreamExt;
+    let server = server().await;
+    let sender = offline_im::send::Sender::from_settings(
+        transport(&server, std::time::Duration::from_secs(5)),
+        offline_im::settings::Settings::from_toml_str(SETTINGS).unwrap(),
+    )
+    .batch_size(20)
+    .concurrency(2)
+    .build()
+    .unwrap();
+    let messages: Vec<_> = (0..130)
+        .map(|i| {
+            im(
+                "kim@contoso.com",
+                &format!("user{i}@contoso.com"),
+                &format!("message {i}"),
+            )
+        })
+        .collect();
+    let reports: Vec<_> = sender
+        .send_stream(futures_util::stream::iter(messages.clone()))
+        .collect()
+        .await;
+    let ids: Vec<_> = reports.iter().map(|r| r.delivery_id).collect();
+    let expected: Vec<_> = messages.iter().map(|m| m.delivery_id()).collect();
+    assert_eq!(ids, expected);
+    assert!(reports.iter().all(|r| r.outcome.is_delivered()));
+    assert_eq!(
+        server
+            .folder(&smtp("kim@contoso.com"), Folder::ConversationHistory)
+            .len(),
+        130
+    );
+}

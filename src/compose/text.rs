@@ -69,16 +69,19 @@ pub fn xml_safe(text: &str) -> Cow<'_, str> {
 /// The first character in `text` XML 1.0 cannot carry, if any.
 #[must_use]
 pub fn first_invalid_char(text: &str) -> Option<char> {
-    // Fast path over bytes: only a C0 control byte, or 0xEF (the lead byte of
-    // U+FFFE and U+FFFF, among many valid characters), can start an invalid one.
-    let suspect = text
-        .bytes()
-        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
-    if suspect {
-        text.chars().find(|&c| !is_xml_char(c))
-    } else {
-        None
-    }
+    // Byte by byte: an invalid character is an ASCII control byte other than tab,
+    // LF and CR, or the UTF-8 sequences EF BF BE (U+FFFE) and EF BF BF (U+FFFF).
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().find_map(|(i, &b)| match b {
+        b'\t' | b'\n' | b'\r' => None,
+        0..=0x1F => Some(char::from(b)),
+        0xEF => match (bytes.get(i + 1), bytes.get(i + 2)) {
+            (Some(0xBF), Some(0xBE)) => Some('\u{FFFE}'),
+            (Some(0xBF), Some(0xBF)) => Some('\u{FFFF}'),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// Applies `policy` to `text`, the value of `field` (of IM line `line`).
@@ -119,6 +122,27 @@ mod tests {
             assert!(!is_xml_char(c), "{c:?}");
         }
         assert!(is_xml_char('\u{10000}') && is_xml_char('\u{10FFFF}'));
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn byte_scan_agrees_with_the_character_rule(
+            chars in proptest::collection::vec(
+                prop_oneof![
+                    any::<char>(),
+                    Just('\u{FFFE}'),
+                    Just('\u{FFFF}'),
+                    Just('\u{FFFD}'),
+                    (0u8..0x20).prop_map(char::from),
+                ],
+                0..40,
+            )
+        ) {
+            let text: String = chars.into_iter().collect();
+            prop_assert_eq!(first_invalid_char(&text), text.chars().find(|&c| !is_xml_char(c)));
+        }
     }
 
     #[test]

@@ -152,6 +152,13 @@ pub(crate) async fn run<T: Transport>(
 }
 
 fn report(job: Job, outcome: Outcome) -> (usize, DeliveryReport) {
+    debug!(
+        delivery_id = %job.plan.delivery_id(),
+        attempts = job.attempts,
+        outcome = outcome_kind(&outcome),
+        code = failure_code(&outcome),
+        "message settled"
+    );
     (
         job.index,
         DeliveryReport {
@@ -160,6 +167,29 @@ fn report(job: Job, outcome: Outcome) -> (usize, DeliveryReport) {
             attempts: job.attempts,
         },
     )
+}
+
+fn outcome_kind(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Delivered {
+            duplicate_avoided: true,
+            ..
+        } => "delivered (duplicate avoided)",
+        Outcome::Delivered { .. } => "delivered",
+        Outcome::Denied(_) => "denied",
+        Outcome::Blocked(_) => "blocked",
+        Outcome::Failed(_) => "failed",
+        Outcome::Deferred(_) => "deferred",
+    }
+}
+
+fn failure_code(outcome: &Outcome) -> &str {
+    match outcome {
+        Outcome::Failed(failure) | Outcome::Deferred(failure) => {
+            failure.code.as_ref().map_or("", |code| code.as_str())
+        }
+        _ => "",
+    }
 }
 
 /// Applies per-message results; returns the longest back-off a busy item asked for.

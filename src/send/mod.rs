@@ -50,6 +50,13 @@
 //! any failed, deferred or uncertain message the sender searches Drafts for its
 //! delivery id and hard-deletes what it finds.
 //!
+//! # Sending later
+//!
+//! [`Sender::spool_all`] hands messages to a [`Spool`](crate::spool::Spool)
+//! instead of sending them, and [`Sender::drain`] delivers what is due, with the
+//! same batching, retries and exactly-once check, recording each outcome in the
+//! spool (see [`spool`](crate::spool) for the History Spooler itself).
+//!
 //! # Observability
 //!
 //! `tracing`: a `create_item_batch` span per batch (mailbox, size) and events per
@@ -57,6 +64,7 @@
 //! Message text and credentials are never logged.
 
 mod batch;
+mod drain;
 mod error;
 mod exchange;
 mod item;
@@ -65,6 +73,7 @@ mod report;
 mod retry;
 mod sender;
 
+pub use drain::DrainPass;
 pub use error::SenderError;
 pub use options::MailboxAccess;
 pub use report::{DeliveryReport, Failure, Outcome, Summary};

@@ -76,6 +76,18 @@ pub(crate) async fn handle(
     shared: std::sync::Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Reply, CloseConnection> {
+    // The latency counts from the request's arrival, as on a real server, where
+    // the time spent working on a request is part of its latency.
+    let reply_at = tokio::time::Instant::now() + shared.config.latency;
+    let reply = handle_request(shared, req).await?;
+    tokio::time::sleep_until(reply_at).await;
+    Ok(reply)
+}
+
+async fn handle_request(
+    shared: std::sync::Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Reply, CloseConnection> {
     let mut record = RecordedRequest::new(req.method().as_str(), req.uri().path());
     let header = |name: &str| {
         req.headers()
@@ -338,7 +350,7 @@ fn update(shared: &Shared, index: usize, record: RecordedRequest) {
     }
 }
 
-/// Waits out the latency, records the status, adds the common headers.
+/// Records the status, adds the common headers.
 async fn store_record(
     shared: &Shared,
     index: usize,
@@ -348,7 +360,7 @@ async fn store_record(
 ) -> Reply {
     record.status = Some(reply.status().as_u16());
     update(shared, index, record);
-    decorate(shared, reply, echo_id).await
+    decorate(reply, echo_id)
 }
 
 /// Like [`store_record`] for requests refused before their body was read.
@@ -364,13 +376,10 @@ async fn finish(
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(record);
-    decorate(shared, reply, echo_id).await
+    decorate(reply, echo_id)
 }
 
-async fn decorate(shared: &Shared, mut reply: Reply, echo_id: Option<&str>) -> Reply {
-    if !shared.config.latency.is_zero() {
-        tokio::time::sleep(shared.config.latency).await;
-    }
+fn decorate(mut reply: Reply, echo_id: Option<&str>) -> Reply {
     let headers = reply.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         headers.insert("request-id", v);

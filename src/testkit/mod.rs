@@ -93,12 +93,13 @@ mod soap_out;
 mod store;
 mod xml;
 
+pub use crate::ews::BodyType;
 pub use error::TestServerError;
 pub use faults::{Fault, Faults, InjectedFault, ItemFault};
 pub use props::{ExtendedFieldUri, ExtendedProperty, PropertyValue};
 pub use record::RecordedRequest;
 pub use server::{DEFAULT_MAX_REQUEST_BYTES, DEFAULT_SEED, TestServer, TestServerBuilder};
-pub use store::{BodyType, Mailbox, Recipient, StoredItem};
+pub use store::{Mailbox, Recipient, StoredItem};
 
 #[doc(no_inline)]
 pub use crate::plan::Folder;

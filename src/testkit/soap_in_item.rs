@@ -4,8 +4,8 @@ use crate::plan::Disposition;
 
 use super::props::{ExtendedFieldUri, ExtendedProperty, PropertyValue};
 use super::soap_in::{CreateItem, InError, parse_folder_id};
-use super::store::BodyType;
 use super::xml::{Cursor, El, M_NS, Sequence, T_NS, check_enum, parse_bool};
+use crate::ews::BodyType;
 
 /// `t:ItemType` then `t:MessageType` children, in schema order, with whether each
 /// may repeat. Elements this server does not store are accepted and skipped.

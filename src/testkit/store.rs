@@ -6,30 +6,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::address::{Domain, SmtpAddress};
+use crate::ews::BodyType;
 use crate::plan::Folder;
 
 use super::props::{ExtendedProperty, PropertyValue};
-
-/// The format of an item's body (`BodyType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BodyType {
-    /// `HTML`.
-    Html,
-    /// `Text`.
-    Text,
-}
-
-impl BodyType {
-    /// The value EWS writes in `BodyType`.
-    #[must_use]
-    pub const fn as_ews_str(self) -> &'static str {
-        match self {
-            Self::Html => "HTML",
-            Self::Text => "Text",
-        }
-    }
-}
 
 /// A sender or recipient of a stored item.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,137 @@
+//! Sending later: spooling messages, and draining a spool through the sender.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tracing::{info, warn};
+
+use crate::compose::{DeliveryId, OfflineIm};
+use crate::spool::{RetrySchedule, Spool, SpoolEntry, SpoolError};
+use crate::transport::Transport;
+
+use super::{DeliveryReport, Outcome, Sender};
+
+/// What one [`Sender::drain`] pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DrainPass {
+    /// One report per message claimed, in claim order.
+    pub reports: Vec<DeliveryReport>,
+    /// Messages delivered (or found already delivered) and removed from the spool.
+    pub completed: usize,
+    /// Messages put back with a later attempt time after transient trouble.
+    pub retried: usize,
+    /// Messages moved to dead letters (failed, denied, blocked, or too old).
+    pub dead_lettered: usize,
+    /// Messages whose claim another drainer took over while this one worked on
+    /// them (the lease ran out); that drainer reports them.
+    pub lost_claims: usize,
+}
+
+impl DrainPass {
+    /// Whether the pass claimed nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.reports.is_empty()
+    }
+}
+
+impl<T: Transport> Sender<T> {
+    /// Spools `messages` to be sent later, each eligible `pickup_delay` after `now`
+    /// (SfB waits 120 s: [`DEFAULT_PICKUP_DELAY`](crate::spool::DEFAULT_PICKUP_DELAY)).
+    /// Returns one result per message, in order: a message whose `put` failed is
+    /// still the caller's.
+    ///
+    /// Policy and routing are applied when the message is drained, not now, so that
+    /// changes made while it waits apply to it.
+    pub async fn spool_all<S: Spool>(
+        &self,
+        spool: &S,
+        messages: impl IntoIterator<Item = OfflineIm>,
+        now: OffsetDateTime,
+        pickup_delay: Duration,
+    ) -> Vec<Result<DeliveryId, SpoolError>> {
+        let mut results = Vec::new();
+        for message in messages {
+            let id = message.delivery_id();
+            let entry = SpoolEntry::new(message, now).pickup_delay(pickup_delay);
+            results.push(spool.put(entry).await.map(|()| id));
+        }
+        results
+    }
+
+    /// One drain pass: claims up to `limit` messages due at `now`, delivers them
+    /// with the same batching and retries as [`send_all`](Self::send_all), and
+    /// records each outcome in the spool.
+    ///
+    /// A claimed message may have been sent by a drainer that crashed before it
+    /// could record the outcome, so delivery starts with the check of
+    /// [`resume_all`](Self::resume_all): messages found in the sender's saved
+    /// copies are completed, not resent. Then:
+    ///
+    /// | outcome | spool |
+    /// |---|---|
+    /// | delivered | removed |
+    /// | deferred (transient trouble) | back to waiting, next attempt per `schedule`; dead letter once older than its maximum age |
+    /// | failed, denied or blocked | dead letter, with the reason |
+    ///
+    /// # Errors
+    /// A [`SpoolError`] when the spool cannot be read or claimed from. Errors while
+    /// recording single outcomes are logged and counted, not returned: the message
+    /// stays claimed and comes back after its lease.
+    pub async fn drain<S: Spool>(
+        &self,
+        spool: &S,
+        schedule: &RetrySchedule,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<DrainPass, SpoolError> {
+        let claims = spool.claim_due(now, limit).await?;
+        if claims.is_empty() {
+            return Ok(DrainPass::default());
+        }
+        let messages: Vec<OfflineIm> = claims.iter().map(|c| c.entry().message().clone()).collect();
+        let reports = self.resume_all(messages).await;
+        let mut pass = DrainPass::default();
+        for (claim, report) in claims.into_iter().zip(&reports) {
+            let recorded = match &report.outcome {
+                Outcome::Delivered { .. } => {
+                    pass.completed += 1;
+                    spool.complete(claim).await
+                }
+                Outcome::Deferred(failure) => match schedule.after_failure(claim.entry(), now) {
+                    Some(next) => {
+                        pass.retried += 1;
+                        spool
+                            .retry_later(claim, now, next, &failure.to_string())
+                            .await
+                    }
+                    None => {
+                        pass.dead_lettered += 1;
+                        let reason = format!("too old to retry; last error: {failure}");
+                        spool.dead_letter(claim, &reason, now).await
+                    }
+                },
+                outcome => {
+                    pass.dead_lettered += 1;
+                    spool.dead_letter(claim, &outcome.to_string(), now).await
+                }
+            };
+            match recorded {
+                Ok(()) => {}
+                Err(error) if error.is_claim_lost() => pass.lost_claims += 1,
+                Err(error) => {
+                    warn!(delivery_id = %report.delivery_id, %error, "could not record a drained message's outcome; it comes back after its lease")
+                }
+            }
+        }
+        info!(
+            claimed = reports.len(),
+            completed = pass.completed,
+            retried = pass.retried,
+            dead_lettered = pass.dead_lettered,
+            "drain pass"
+        );
+        pass.reports = reports;
+        Ok(pass)
+    }
+}

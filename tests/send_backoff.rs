@@ -1,0 +1,170 @@
+//! Retry timing under paused tokio time, with a scripted transport: the sender
+//! waits what the server asks, backs off exponentially, and gives up at the
+//! deadline. Also: what the sender logs at info level.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use offline_im::compose::{ImLine, OfflineIm, Participant};
+use offline_im::plan::Planner;
+use offline_im::route::Organization;
+use offline_im::send::{Outcome, RetryPolicy, Sender};
+use offline_im::transport::{EwsReply, RecordingTransport, RetryAfter, TransportError};
+use time::macros::datetime;
+use tokio::time::Instant;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/ews/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn one_success() -> EwsReply {
+    EwsReply::ok(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:CreateItemResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><m:ResponseMessages><m:CreateItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items/></m:CreateItemResponseMessage></m:ResponseMessages></m:CreateItemResponse></s:Body></s:Envelope>"#,
+    )
+}
+
+fn message(text: &str) -> OfflineIm {
+    let person = |user: &str| {
+        Participant::new(
+            format!("sip:{user}@contoso.com").parse().unwrap(),
+            format!("{user}@contoso.com").parse().unwrap(),
+            user,
+        )
+    };
+    OfflineIm::builder()
+        .sender(person("kim"))
+        .recipient(person("pat"))
+        .line(ImLine::new(
+            person("kim").sip().clone(),
+            datetime!(2026-03-02 09:15 UTC),
+            text,
+        ))
+        .build()
+        .unwrap()
+}
+
+fn sender(transport: RecordingTransport, retry: RetryPolicy) -> Sender<RecordingTransport> {
+    let organization = Organization::builder()
+        .sip_domain("contoso.com".parse().unwrap())
+        .build()
+        .unwrap();
+    Sender::builder(transport, Planner::builder(organization).build())
+        .retry(retry)
+        .jitter_seed(7)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn waits_what_the_server_asks_for() {
+    let transport = RecordingTransport::new()
+        .with_reply(
+            EwsReply::new(503, "").with_retry_after(RetryAfter::Delay(Duration::from_secs(7))),
+        )
+        .with_reply(EwsReply::new(
+            500,
+            fixture("fault_server_busy_types_ns.xml"),
+        ))
+        .with_reply(one_success());
+    let retry = RetryPolicy::new().base(Duration::from_millis(10));
+    let sender = sender(transport, retry);
+    let started = Instant::now();
+    let report = sender.send(message("hi")).await;
+    let waited = started.elapsed();
+    assert!(report.outcome.is_delivered(), "{report}");
+    assert_eq!(report.attempts, 3);
+    // The fixture asks for 297,749 ms; the policy's cap on server delays (60 s) wins.
+    let busy = Duration::from_secs(60);
+    assert!(waited >= Duration::from_secs(7) + busy, "{waited:?}");
+    assert!(
+        waited < Duration::from_secs(7) + busy + Duration::from_millis(50),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn backs_off_exponentially_with_jitter_and_a_cap() {
+    let transport = RecordingTransport::new();
+    for _ in 0..6 {
+        transport.push(Err(TransportError::connect_failed()));
+    }
+    transport.push(Ok(one_success()));
+    let retry = RetryPolicy::new()
+        .base(Duration::from_millis(100))
+        .cap(Duration::from_millis(1600));
+    let sender = sender(transport, retry);
+    let started = Instant::now();
+    let report = sender.send(message("hi")).await;
+    let waited = started.elapsed();
+    assert!(report.outcome.is_delivered());
+    assert_eq!(report.attempts, 7);
+    // Ceilings 100, 200, 400, 800, 1600, 1600 ms; each wait is in [ceiling/2, ceiling].
+    let ceilings: u64 = 100 + 200 + 400 + 800 + 1600 + 1600;
+    assert!(waited >= Duration::from_millis(ceilings / 2), "{waited:?}");
+    assert!(waited <= Duration::from_millis(ceilings), "{waited:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn gives_up_at_the_deadline_and_defers() {
+    let transport = RecordingTransport::responding_with(|_| {
+        Ok(EwsReply::new(503, "").with_retry_after(RetryAfter::Delay(Duration::from_secs(30))))
+    });
+    let sender = sender(
+        transport,
+        RetryPolicy::new().deadline(Duration::from_secs(120)),
+    );
+    let started = Instant::now();
+    let report = sender.send(message("hi")).await;
+    let Outcome::Deferred(failure) = &report.outcome else {
+        panic!("{report}")
+    };
+    assert!(failure.message.contains("503"));
+    assert!(started.elapsed() <= Duration::from_secs(120));
+    assert_eq!(
+        report.attempts, 5,
+        "at 0, 30, 60, 90 and 120 s; the next would pass the deadline"
+    );
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn info_logs_never_carry_message_text() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let transport = RecordingTransport::new()
+        .with_error(TransportError::connection_lost())
+        .with_reply(EwsReply::ok(fixture("find_item_none.xml")))
+        .with_reply(one_success());
+    let sender = sender(transport, RetryPolicy::new());
+    let report = sender
+        .send(message("the secret launch date is Friday"))
+        .await;
+    assert!(report.outcome.is_delivered(), "{report}");
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("create_item_batch"),
+        "the batch span is logged: {logs}"
+    );
+    assert!(!logs.contains("secret launch"), "{logs}");
+}

@@ -1,0 +1,249 @@
+//! Sending later: spool, pickup delay, drain, retries, dead letters, exactly once.
+
+mod send_support;
+
+use std::time::Duration;
+
+use offline_im::plan::Folder;
+use offline_im::send::Outcome;
+use offline_im::spool::{DirectorySpool, RetrySchedule, Spool};
+use offline_im::testkit::{Fault, ItemFault};
+use send_support::*;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const T0: OffsetDateTime = datetime!(2026-03-02 09:00 UTC);
+
+fn spool_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("offline-im-{name}-"))
+        .tempdir()
+        .unwrap()
+}
+
+fn minutes(n: i64) -> time::Duration {
+    time::Duration::minutes(n)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spooled_messages_wait_for_the_pickup_delay_then_arrive_once() {
+    let server = server().await;
+    let sender = sender(&server);
+    let dir = spool_dir("pickup");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let messages = vec![
+        im("kim@contoso.com", "pat@contoso.com", "first"),
+        im("kim@contoso.com", "ann@fabrikam.com", "second"),
+    ];
+    let spooled = sender
+        .spool_all(&spool, messages.clone(), T0, Duration::from_secs(120))
+        .await;
+    assert!(spooled.iter().all(Result::is_ok));
+    assert!(dir.path().join("kim@contoso.com/History Spooler").is_dir());
+
+    // Before the two minutes are up nothing is claimed or sent.
+    let early = sender
+        .drain(&spool, &RetrySchedule::default(), T0 + minutes(1), 100)
+        .await
+        .unwrap();
+    assert!(early.is_empty());
+    assert!(server.requests().is_empty());
+
+    let pass = sender
+        .drain(&spool, &RetrySchedule::default(), T0 + minutes(2), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        (pass.completed, pass.retried, pass.dead_lettered),
+        (2, 0, 0)
+    );
+    assert_eq!(
+        copies(&server, "pat@contoso.com", Folder::Inbox, &messages[0]),
+        1
+    );
+    assert_eq!(server.outbound().len(), 1);
+    // Nothing is left waiting.
+    let later = sender
+        .drain(&spool, &RetrySchedule::default(), T0 + minutes(60), 100)
+        .await
+        .unwrap();
+    assert!(later.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_sent_before_a_crash_is_completed_not_resent() {
+    let server = server().await;
+    let sender = sender(&server);
+    let dir = spool_dir("crash");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let message = im(
+        "kim@contoso.com",
+        "pat@contoso.com",
+        "sent, then the drainer died",
+    );
+    sender
+        .spool_all(&spool, [message.clone()], T0, Duration::ZERO)
+        .await[0]
+        .as_ref()
+        .unwrap();
+    // The drainer that died had already delivered it:
+    assert!(sender.send(message.clone()).await.outcome.is_delivered());
+
+    let pass = sender
+        .drain(&spool, &RetrySchedule::default(), T0, 100)
+        .await
+        .unwrap();
+    assert_eq!(pass.completed, 1);
+    assert!(matches!(
+        pass.reports[0].outcome,
+        Outcome::Delivered {
+            duplicate_avoided: true,
+            ..
+        }
+    ));
+    assert_eq!(
+        copies(&server, "pat@contoso.com", Folder::Inbox, &message),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_failures_wait_and_permanent_ones_become_dead_letters() {
+    let server = server().await;
+    let sender = offline_im::send::Sender::from_settings(
+        transport(&server, Duration::from_secs(5)),
+        offline_im::settings::Settings::from_toml_str(SETTINGS).unwrap(),
+    )
+    .retry(fast_retry().deadline(Duration::from_millis(50)))
+    .build()
+    .unwrap();
+    let dir = spool_dir("failures");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let busy = im("kim@contoso.com", "pat@contoso.com", "server busy");
+    let quota = im("kim@contoso.com", "full@contoso.com", "mailbox full");
+    let denied = im("lee@contoso.com", "pat@contoso.com", "no archiving");
+    sender
+        .spool_all(
+            &spool,
+            [busy.clone(), quota.clone(), denied.clone()],
+            T0,
+            Duration::ZERO,
+        )
+        .await;
+    server
+        .faults()
+        .per_recipient(
+            &smtp("pat@contoso.com"),
+            ItemFault::ServerBusy {
+                back_off: Duration::from_millis(5),
+            },
+        )
+        .per_recipient(&smtp("full@contoso.com"), ItemFault::QuotaExceeded);
+
+    let schedule = RetrySchedule::new(
+        Duration::from_secs(60),
+        2.0,
+        Duration::from_secs(3600),
+        Duration::from_secs(600),
+    )
+    .unwrap();
+    let pass = sender.drain(&spool, &schedule, T0, 100).await.unwrap();
+    assert_eq!(
+        (pass.completed, pass.retried, pass.dead_lettered),
+        (0, 1, 2),
+        "{pass:?}"
+    );
+
+    let dead = spool.dead_letters().await.unwrap();
+    let reason = |id| {
+        dead.iter()
+            .find(|d| d.entry().delivery_id() == id)
+            .map(|d| d.reason().to_owned())
+    };
+    assert!(
+        reason(quota.delivery_id())
+            .unwrap()
+            .contains("ErrorQuotaExceeded")
+    );
+    assert!(
+        reason(denied.delivery_id())
+            .unwrap()
+            .contains("EnableIMAutoArchiving")
+    );
+
+    // The busy one waits a minute (the schedule's base), then goes once the server recovers.
+    assert!(
+        sender
+            .drain(&spool, &schedule, T0 + minutes(0), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    server.faults().clear();
+    let pass = sender
+        .drain(&spool, &schedule, T0 + minutes(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(pass.completed, 1, "{pass:?}");
+    assert_eq!(copies(&server, "pat@contoso.com", Folder::Inbox, &busy), 1);
+
+    // A dead letter can be put back and then goes through.
+    spool
+        .requeue(quota.delivery_id(), T0 + minutes(2))
+        .await
+        .unwrap();
+    let pass = sender
+        .drain(&spool, &schedule, T0 + minutes(2), 100)
+        .await
+        .unwrap();
+    assert_eq!(pass.completed, 1, "{pass:?}");
+    assert_eq!(
+        copies(&server, "full@contoso.com", Folder::Inbox, &quota),
+        1
+    );
+    assert!(
+        server
+            .folder(&smtp("kim@contoso.com"), Folder::Drafts)
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_too_old_to_retry_become_dead_letters() {
+    let server = server().await;
+    server.faults().next_requests(
+        1000,
+        Fault::ServiceUnavailable {
+            retry_after_secs: 0,
+        },
+    );
+    let sender = offline_im::send::Sender::from_settings(
+        transport(&server, Duration::from_secs(5)),
+        offline_im::settings::Settings::from_toml_str(SETTINGS).unwrap(),
+    )
+    .retry(fast_retry().deadline(Duration::from_millis(30)))
+    .build()
+    .unwrap();
+    let dir = spool_dir("old");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let message = im("kim@contoso.com", "pat@contoso.com", "never gets through");
+    sender
+        .spool_all(&spool, [message.clone()], T0, Duration::ZERO)
+        .await;
+    let schedule = RetrySchedule::default(); // maximum age 24 h
+    let pass = sender
+        .drain(&spool, &schedule, T0 + time::Duration::hours(25), 100)
+        .await
+        .unwrap();
+    assert_eq!(pass.dead_lettered, 1);
+    let dead = spool
+        .find_dead_letter(message.delivery_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        dead.reason().contains("too old") && dead.reason().contains("503"),
+        "{}",
+        dead.reason()
+    );
+}

@@ -1,0 +1,222 @@
+//! Crash safety of the History Spooler through the real pipeline: a drainer in a
+//! child process is killed with SIGKILL at random points, again and again; in the
+//! end every message is in its recipient's inbox exactly once and the spool is empty.
+//!
+//! The child is this test binary itself, run with `OFFLINE_IM_DRAIN_CHILD` set: it
+//! then acts as a drainer (see `child_drainer`) instead of testing.
+
+mod send_support;
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use offline_im::plan::Folder;
+use offline_im::send::Sender;
+use offline_im::settings::Settings;
+use offline_im::spool::{DirectorySpool, RetrySchedule, Spool, SpoolEntry};
+use send_support::*;
+use time::OffsetDateTime;
+
+const MESSAGES: usize = 400;
+const KILLS: usize = 15;
+const LEASE: Duration = Duration::from_millis(300);
+
+fn open(dir: &str) -> DirectorySpool {
+    DirectorySpool::builder(dir).lease(LEASE).open().unwrap()
+}
+
+/// The drainer the parent test kills. A no-op in a normal test run.
+#[test]
+fn child_drainer() {
+    let (Ok(dir), Ok(url)) = (
+        std::env::var("OFFLINE_IM_DRAIN_CHILD"),
+        std::env::var("OFFLINE_IM_DRAIN_URL"),
+    ) else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let transport = offline_im::transport::HttpTransport::builder(url.parse().unwrap())
+            .basic("svc-offline-im@contoso.com", "service password")
+            .allow_http(true)
+            .env_proxy(false)
+            .build()
+            .unwrap();
+        let sender = Sender::from_settings(transport, Settings::from_toml_str(SETTINGS).unwrap())
+            .batch_size(10)
+            .concurrency(2)
+            .retry(fast_retry())
+            .build()
+            .unwrap();
+        let spool = open(&dir);
+        // Tell the parent the drainer is about to start, so that kill points are
+        // measured from here and not from process start-up on a loaded machine.
+        println!("ready");
+        loop {
+            let pass = sender
+                .drain(
+                    &spool,
+                    &RetrySchedule::default(),
+                    OffsetDateTime::now_utc(),
+                    40,
+                )
+                .await
+                .unwrap();
+            if pass.is_empty() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    });
+}
+
+/// SplitMix64, for reproducible kill points.
+fn next(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_drainers_lose_nothing_and_deliver_nothing_twice() {
+    // Slow enough that the kills land while messages are in flight.
+    let server = offline_im::testkit::TestServer::builder()
+        .hosted_domain("contoso.com")
+        .basic_user("svc-offline-im@contoso.com", "service password")
+        .latency(Duration::from_millis(25))
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("offline-im-crash-")
+        .tempdir()
+        .unwrap();
+    let root = dir.path().to_str().unwrap().to_owned();
+    let spool = open(&root);
+    let messages: Vec<_> = (0..MESSAGES)
+        .map(|i| {
+            im(
+                "kim@contoso.com",
+                &format!("user{}@contoso.com", i % 40),
+                &format!("message {i}"),
+            )
+        })
+        .collect();
+    for message in &messages {
+        spool
+            .put(
+                SpoolEntry::new(message.clone(), OffsetDateTime::now_utc())
+                    .pickup_delay(Duration::ZERO),
+            )
+            .await
+            .unwrap();
+    }
+
+    let exe = std::env::current_exe().unwrap();
+    let mut seed = 0x5EED_2026_1203;
+    for _ in 0..KILLS {
+        let mut child = Command::new(&exe)
+            .args([
+                "--exact",
+                "child_drainer",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("OFFLINE_IM_DRAIN_CHILD", &root)
+            .env("OFFLINE_IM_DRAIN_URL", server.url())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        tokio::task::spawn_blocking(move || {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            lines.find(|line| line.as_deref().is_ok_and(|l| l.contains("ready")));
+        })
+        .await
+        .unwrap();
+        // Kill at a random point after the child has started talking to the server,
+        // so that every run dies in the middle of real work, however loaded the machine.
+        let before = server.requests().len();
+        let waited = Instant::now();
+        while server.requests().len() == before && waited.elapsed() < Duration::from_secs(20) {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let alive = Duration::from_millis(next(&mut seed) % 150);
+        tokio::time::sleep(alive).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+
+    let delivered_by_children: usize = (0..40)
+        .map(|r| {
+            server
+                .folder(&smtp(&format!("user{r}@contoso.com")), Folder::Inbox)
+                .len()
+        })
+        .sum();
+    eprintln!("children delivered {delivered_by_children} of {MESSAGES} before the last kill");
+    assert!(delivered_by_children > 0, "the children did real work");
+
+    // Let the dead drainers' leases run out, then finish in this process.
+    tokio::time::sleep(LEASE + Duration::from_millis(100)).await;
+    let sender = sender(&server);
+    let mut idle = 0;
+    while idle < 2 {
+        let pass = sender
+            .drain(
+                &spool,
+                &RetrySchedule::default(),
+                OffsetDateTime::now_utc(),
+                500,
+            )
+            .await
+            .unwrap();
+        if pass.is_empty() {
+            idle += 1;
+            tokio::time::sleep(LEASE + Duration::from_millis(50)).await;
+        }
+    }
+
+    for (i, message) in messages.iter().enumerate() {
+        let to = message.recipient().smtp().as_str();
+        assert_eq!(
+            copies(&server, to, Folder::Inbox, message),
+            1,
+            "message {i} in {to}'s inbox"
+        );
+        assert_eq!(
+            copies(
+                &server,
+                "kim@contoso.com",
+                Folder::ConversationHistory,
+                message
+            ),
+            1,
+            "message {i}: sender's copy"
+        );
+    }
+    assert!(
+        server
+            .folder(&smtp("kim@contoso.com"), Folder::Drafts)
+            .is_empty()
+    );
+    assert!(
+        spool.blocking_waiting().unwrap().is_empty(),
+        "nothing left waiting"
+    );
+    assert!(
+        spool.dead_letters().await.unwrap().is_empty(),
+        "no dead letters: every failure was transient"
+    );
+    let claimed = std::fs::read_dir(dir.path().join("kim@contoso.com/History Spooler/claimed"))
+        .map(|entries| entries.count())
+        .unwrap_or(0);
+    assert_eq!(claimed, 0, "no claims left behind");
+}
