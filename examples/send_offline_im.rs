@@ -18,6 +18,11 @@
 //! cargo run --example send_offline_im -- --from kim@contoso.com --to pat@contoso.com
 //! ```
 //!
+//! Without `EWS_URL`, but with credentials (`EWS_USERNAME`/`EWS_PASSWORD` or
+//! `EWS_TOKEN`), the EWS URL is found by Autodiscover from the `--from` address;
+//! `--allow hoster.example,...` (or `EWS_AUTODISCOVER_ALLOW`) lets credentials go to
+//! Autodiscover hosts outside the sender's domain.
+//!
 //! `EWS_TOKEN` replaces the user name and password with a bearer token;
 //! `--settings FILE` (TOML/JSON, or a directory of `Get-Cs*.json`) replaces the
 //! built-in Contoso settings; `--from`/`--to` default to `EWS_FROM`/`EWS_TO`. The
@@ -28,6 +33,7 @@ use std::error::Error;
 use std::time::Duration;
 
 use offline_im::address::SmtpAddress;
+use offline_im::autodiscover::{Autodiscover, Credentials};
 use offline_im::compose::{ImLine, OfflineIm, Participant};
 use offline_im::plan::{Decision, Folder};
 use offline_im::send::{Outcome, Sender};
@@ -59,8 +65,51 @@ client_policy = "NoArchiving"
 async fn main() -> Result<(), Box<dyn Error>> {
     match std::env::var("EWS_URL") {
         Ok(url) if !url.trim().is_empty() => real_exchange(url.trim()).await,
+        _ if std::env::var("EWS_USERNAME").is_ok() || std::env::var("EWS_TOKEN").is_ok() => {
+            let url = autodiscover().await?;
+            real_exchange(&url).await
+        }
         _ => demo().await,
     }
+}
+
+/// Finds the EWS URL of the `--from` mailbox with Autodiscover.
+async fn autodiscover() -> Result<String, Box<dyn Error>> {
+    let from: SmtpAddress = arg("--from", "EWS_FROM")
+        .ok_or("--from (or EWS_FROM) is needed to find the EWS URL without EWS_URL")?
+        .parse()?;
+    let credentials = match (std::env::var("EWS_TOKEN"), std::env::var("EWS_USERNAME")) {
+        (Ok(token), _) => Credentials::bearer(token),
+        (_, Ok(user)) => {
+            Credentials::basic(user, std::env::var("EWS_PASSWORD").unwrap_or_default())
+        }
+        _ => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
+    };
+    let mut builder = Autodiscover::builder().credentials(credentials);
+    for host in arg("--allow", "EWS_AUTODISCOVER_ALLOW")
+        .unwrap_or_default()
+        .split(',')
+    {
+        if !host.trim().is_empty() {
+            builder = builder.allow_host(host.trim());
+        }
+    }
+    println!("EWS_URL is not set: Autodiscover for {from}...");
+    let endpoint = match builder.build()?.discover(&from).await {
+        Ok(endpoint) => endpoint,
+        Err(err) => {
+            eprintln!("{err}");
+            return Err(
+                "Autodiscover failed: set EWS_URL, or fix what the steps above report".into(),
+            );
+        }
+    };
+    println!(
+        "Autodiscover: EWS at {} (answered by {})",
+        endpoint.url(),
+        endpoint.answered_by()
+    );
+    Ok(endpoint.url().to_string())
 }
 
 fn person(address: &str, name: &str) -> Result<Participant, Box<dyn Error>> {
@@ -197,7 +246,7 @@ fn arg(flag: &str, env: &str) -> Option<String> {
 }
 
 async fn real_exchange(url: &str) -> Result<(), Box<dyn Error>> {
-    let from = arg("--from", "EWS_FROM").ok_or("--from (or EWS_FROM) is needed with EWS_URL")?;
+    let from = arg("--from", "EWS_FROM").ok_or("--from (or EWS_FROM) is needed")?;
     let to = arg("--to", "EWS_TO").ok_or("--to (or EWS_TO) is needed with EWS_URL")?;
     let settings = match arg("--settings", "OFFLINE_IM_SETTINGS") {
         Some(path) if std::path::Path::new(&path).is_dir() => Settings::from_powershell_dir(&path)?,

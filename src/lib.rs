@@ -58,6 +58,7 @@
 //! | [`transport`] | moves one SOAP request to Exchange and back: the [`transport::Transport`] trait, `HttpTransport`, a recording transport for tests |
 //! | [`send`] | the pipeline: plans, batches, sends with bounded concurrency, retries, checks before resending, reports every message |
 //! | [`spool`] | the History Spooler: messages kept on disk until they can be delivered |
+//! | [`autodiscover`] | finds a mailbox's EWS URL from its SMTP address (SOAP and POX Autodiscover, with the safety rules) |
 //! | `testkit` | an embedded EWS mailbox server for tests and the examples (feature `testkit`) |
 //!
 //! # Quick start: send
@@ -90,6 +91,7 @@
 #![warn(missing_docs)]
 
 pub mod address;
+pub mod autodiscover;
 pub mod compose;
 pub mod ews;
 pub mod plan;

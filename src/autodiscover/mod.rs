@@ -1,0 +1,118 @@
+//! Autodiscover: find a mailbox's EWS URL from its SMTP address, safely.
+//!
+//! On-premises Exchange tells clients where EWS lives through Autodiscover.
+//! [`Autodiscover::discover`] tries, for `kim@contoso.com`, in this order
+//! ([`plan`] lists them):
+//!
+//! 1. SOAP, then POX Autodiscover at `https://contoso.com/autodiscover/...`;
+//! 2. the same at `https://autodiscover.contoso.com/autodiscover/...`;
+//! 3. an unauthenticated `GET` on `http://autodiscover.contoso.com/autodiscover/autodiscover.xml`,
+//!    used only for the HTTPS redirect it may answer with;
+//! 4. the DNS SRV record `_autodiscover._tcp.contoso.com`, then POX at each target.
+//!
+//! Answers may redirect to another Autodiscover URL (`redirectUrl`, SOAP
+//! `RedirectUrl`, HTTP 3xx) or another address (`redirectAddr`, SOAP
+//! `RedirectAddress`, which starts the plan over for that address's domain,
+//! provided that domain is the user's, below it, or allow-listed; otherwise the
+//! redirect is refused and the plan goes on).
+//! The first EWS URL found wins and is cached.
+//!
+//! # Safety rules
+//!
+//! Autodiscover sends the user's credentials, so before every request:
+//!
+//! - **HTTPS only.** Only the redirect probe goes over plain HTTP, without
+//!   credentials and without a body; the URL it redirects to is checked like
+//!   any other.
+//! - **Credentials only to the user's domain** (`contoso.com` and the names below
+//!   it) or to domains allowed with [`AutodiscoverBuilder::allow_host`]. Any
+//!   other host, from a redirect or an SRV record, is refused and receives
+//!   nothing at all.
+//! - **Never a host built from a public suffix.** A single-label name (`com`) or
+//!   `autodiscover.` + a single label (`autodiscover.com`) is always refused,
+//!   even when allow-listed. The crate ships no public-suffix list; add the
+//!   multi-label suffixes your users sit under (`co.uk`) with
+//!   [`AutodiscoverBuilder::refuse_suffix`]. The planner itself only ever builds
+//!   `<domain>` and `autodiscover.<domain>`, never a parent of the domain.
+//! - **Bounded redirects**: at most [`DEFAULT_MAX_REDIRECTS`] (10) in one
+//!   discovery, counting all kinds, and never the same URL or address twice.
+//! - The EWS URL returned must be `https://` and not a public-suffix host; its
+//!   host need not be in the user's domain, since an allowed host vouched for it
+//!   in an authenticated answer.
+//!
+//! When nothing works, [`AutodiscoverError`] lists every step tried and what came
+//! of it (refused and why, unreachable, HTTP status, server error, ...), never a
+//! secret.
+//!
+//! # The pieces
+//!
+//! Pure, synchronous, always available: the planner ([`plan`], [`Step`]), the
+//! rules ([`HostRules`], [`is_allowed_host`], [`public_suffix_refusal`]), the
+//! request writers and response readers ([`write_pox_request`],
+//! [`read_pox_response`], [`write_soap_request`], [`read_soap_response`] giving
+//! an [`Answer`]). The I/O goes through two traits, so tests and callers control
+//! it: [`Fetcher`] (default [`HttpFetcher`], feature `http`) and [`SrvResolver`].
+//!
+//! **SRV lookups need a resolver you provide.** The default, [`NoSrvResolver`],
+//! finds nothing: the standard library cannot query SRV records and a full DNS
+//! resolver (hickory-resolver) is a heavy dependency for the last, rarely needed
+//! step. Implement [`SrvResolver`] over the resolver your application already
+//! has, or use [`StaticSrvResolver`] for known records.
+//!
+//! # Example
+//!
+//! ```
+//! # #[cfg(feature = "http")]
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use offline_im::autodiscover::{Autodiscover, Credentials};
+//! use offline_im::transport::HttpTransport;
+//!
+//! let autodiscover = Autodiscover::builder()
+//!     .credentials(Credentials::basic("kim@contoso.com", "password"))
+//!     .build()?;
+//! let endpoint = autodiscover.discover(&"kim@contoso.com".parse()?).await?;
+//! let transport = HttpTransport::builder(endpoint.url().clone())
+//!     .basic("kim@contoso.com", "password")
+//!     .build()?;
+//! # let _ = transport;
+//! # Ok(())
+//! # }
+//! ```
+
+mod answer;
+mod cache;
+mod client;
+mod credentials;
+mod endpoint;
+mod error;
+mod fetch;
+#[cfg(feature = "http")]
+mod http_fetcher;
+mod plan;
+mod pox;
+mod run;
+mod safety;
+mod soap;
+mod srv;
+mod xml;
+
+pub use answer::Answer;
+pub use client::{Autodiscover, AutodiscoverBuilder, DEFAULT_CACHE_TTL, DEFAULT_MAX_REDIRECTS};
+pub use credentials::Credentials;
+pub use endpoint::EwsEndpoint;
+pub use error::{Attempt, AttemptOutcome, AutodiscoverBuildError, AutodiscoverError};
+pub use fetch::{FetchError, FetchMethod, FetchRequest, FetchResponse, Fetcher};
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use http_fetcher::{
+    DEFAULT_MAX_RESPONSE_BYTES, FetcherBuildError, HttpFetcher, HttpFetcherBuilder,
+};
+pub use plan::{Protocol, Step, plan};
+pub use pox::{POX_REQUEST_NAMESPACE, POX_RESPONSE_SCHEMA, read_pox_response, write_pox_request};
+pub use safety::{HostRules, Refusal, is_allowed_host, public_suffix_refusal};
+pub use soap::{
+    GET_USER_SETTINGS_ACTION, SOAP_AUTODISCOVER_NAMESPACE, read_soap_response, write_soap_request,
+};
+pub use srv::{
+    NoSrvResolver, SrvError, SrvRecord, SrvResolver, StaticSrvResolver, order_srv_records,
+};
