@@ -83,8 +83,9 @@
 //!
 //! | feature | default | what |
 //! |---|---|---|
-//! | `http` | yes | `transport::HttpTransport`, EWS over HTTPS with reqwest and rustls |
+//! | `http` | yes | `transport::HttpTransport`, EWS over HTTPS with reqwest and rustls, and `autodiscover::HttpFetcher` |
 //! | `native-tls` | no | the platform's TLS library instead of rustls |
+//! | `ntlm` | no | `transport::NtlmTransport`: NTLMv2 (Windows authentication) for on-premises Exchange |
 //! | `testkit` | no | `testkit::TestServer`, an embedded EWS mailbox server with fault injection |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
