@@ -1,0 +1,97 @@
+//! What the sender logs at info level: never message text. In a binary of its
+//! own, because tracing caches which call sites are enabled per process, and tests
+//! running in parallel under other subscribers would disturb that.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use offline_im::compose::{ImLine, OfflineIm, Participant};
+use offline_im::plan::Planner;
+use offline_im::route::Organization;
+use offline_im::send::{RetryPolicy, Sender};
+use offline_im::transport::{EwsReply, RecordingTransport, TransportError};
+use time::macros::datetime;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/ews/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn one_success() -> EwsReply {
+    EwsReply::ok(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:CreateItemResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><m:ResponseMessages><m:CreateItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items/></m:CreateItemResponseMessage></m:ResponseMessages></m:CreateItemResponse></s:Body></s:Envelope>"#,
+    )
+}
+
+fn message(text: &str) -> OfflineIm {
+    let person = |user: &str| {
+        Participant::new(
+            format!("sip:{user}@contoso.com").parse().unwrap(),
+            format!("{user}@contoso.com").parse().unwrap(),
+            user,
+        )
+    };
+    OfflineIm::builder()
+        .sender(person("kim"))
+        .recipient(person("pat"))
+        .line(ImLine::new(
+            person("kim").sip().clone(),
+            datetime!(2026-03-02 09:15 UTC),
+            text,
+        ))
+        .build()
+        .unwrap()
+}
+
+fn sender(transport: RecordingTransport) -> Sender<RecordingTransport> {
+    let organization = Organization::builder()
+        .sip_domain("contoso.com".parse().unwrap())
+        .build()
+        .unwrap();
+    Sender::builder(transport, Planner::builder(organization).build())
+        .retry(RetryPolicy::new().check_delay(Duration::from_millis(1)))
+        .build()
+        .unwrap()
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn info_logs_never_carry_message_text() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let transport = RecordingTransport::new()
+        .with_error(TransportError::connection_lost())
+        .with_reply(EwsReply::ok(fixture("find_item_none.xml")))
+        .with_reply(one_success());
+    let sender = sender(transport);
+    let report = sender
+        .send(message("the secret launch date is Friday"))
+        .await;
+    assert!(report.outcome.is_delivered(), "{report}");
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("create_item_batch"),
+        "the batch span is logged: {logs}"
+    );
+    assert!(!logs.contains("secret launch"), "{logs}");
+}
