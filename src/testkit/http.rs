@@ -78,9 +78,14 @@ pub(crate) async fn handle(
 ) -> Result<Reply, CloseConnection> {
     // The latency counts from the request's arrival, as on a real server, where
     // the time spent working on a request is part of its latency.
-    let reply_at = tokio::time::Instant::now() + shared.config.latency;
+    let reply_at = std::time::Instant::now() + shared.config.latency;
     let reply = handle_request(shared, req).await?;
-    tokio::time::sleep_until(reply_at).await;
+    let remaining = reply_at.saturating_duration_since(std::time::Instant::now());
+    if !remaining.is_zero() {
+        // A thread's sleep keeps to the microsecond; tokio's timer rounds up to
+        // whole milliseconds, which would add a millisecond or two to every reply.
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(remaining)).await;
+    }
     Ok(reply)
 }
 
@@ -144,7 +149,7 @@ async fn handle_request(
         Ok(b) => b,
         Err(reply) => return Ok(finish(&shared, record, reply, echo_id.as_deref()).await),
     };
-    record.body = body.to_vec();
+    record.body = body.clone();
 
     let index = {
         let mut requests = shared

@@ -19,7 +19,7 @@ pub struct RecordedRequest {
     pub(crate) client_request_id: Option<String>,
     pub(crate) anchor_mailbox: Option<String>,
     pub(crate) fault: Option<Fault>,
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: bytes::Bytes,
 }
 
 impl RecordedRequest {
@@ -37,7 +37,7 @@ impl RecordedRequest {
             client_request_id: None,
             anchor_mailbox: None,
             fault: None,
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
         }
     }
 
