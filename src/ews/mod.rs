@@ -118,6 +118,7 @@ mod namespaces;
 mod parse;
 mod parse_fault;
 mod parse_items;
+mod plans;
 mod property;
 mod read;
 mod response;
@@ -135,6 +136,7 @@ pub use message::{Body, BodyType, Mailbox, MessageItem};
 pub use namespaces::{
     CREATE_ITEM_ACTION, DELETE_ITEM_ACTION, ERRORS, FIND_ITEM_ACTION, MESSAGES, SOAP, TYPES,
 };
+pub use plans::write_create_item_for_plans;
 pub use property::{
     DELIVERY_ID_PROPERTY, DELIVERY_ID_PROPERTY_NAME, DistinguishedPropertySet, ExtendedProperty,
     OFFLINE_IM_PROPERTY_SET, PropertyPath, PropertySet, PropertyTag, PropertyType, PropertyValue,

@@ -8,13 +8,12 @@ use crate::address::SmtpAddress;
 use crate::compose::DeliveryId;
 use crate::ews::{
     CreateItemResult, DeleteItem, DeleteType, FindItem, FolderTarget, ItemId, Reply, RequestHeader,
-    ResponseReader, SoapFault, write_delete_item, write_find_item,
+    ResponseReader, SoapFault, write_create_item_for_plans, write_delete_item, write_find_item,
 };
 use crate::plan::{DeliveryPlan, Folder};
 use crate::transport::{EwsReply, EwsRequest, Transport};
 
 use super::Failure;
-use super::item::write_plans;
 
 /// What one `CreateItem` round trip means.
 pub(crate) enum Attempt {
@@ -95,7 +94,7 @@ impl<T: Transport> Session<'_, T> {
     /// Sends one `CreateItem` for `plans` and classifies the outcome.
     pub(crate) async fn create(&self, plans: &[&DeliveryPlan], size_hint: usize) -> Attempt {
         let mut body = Vec::with_capacity(size_hint);
-        if let Err(error) = write_plans(&mut body, &self.header, plans.iter().copied()) {
+        if let Err(error) = write_create_item_for_plans(&mut body, &self.header, plans) {
             let failure = Failure::new(None, format!("cannot write CreateItem: {error}"));
             return Attempt::Trouble(Trouble::new(TroubleKind::Fail, failure));
         }

@@ -67,7 +67,6 @@ mod batch;
 mod drain;
 mod error;
 mod exchange;
-mod item;
 mod options;
 mod report;
 mod retry;

@@ -380,5 +380,88 @@ pub fn representative_envelopes() -> Vec<Envelope> {
         &header,
         &DeleteItem::new(&ids, DeleteType::HardDelete),
     ));
+    // Straight from delivery plans: every disposition, same organization and
+    // federated, hostile text in names and lines, batches of 1 and 100.
+    for (name, plans) in plans_for_schema() {
+        let refs: Vec<&offline_im::plan::DeliveryPlan> = plans.iter().collect();
+        let mut xml = Vec::new();
+        offline_im::ews::write_create_item_for_plans(&mut xml, &default_header, &refs)
+            .expect("valid plans");
+        out.push(Envelope { name, xml });
+    }
+    out
+}
+
+/// Delivery plans made by the planner from hostile text, grouped as one request each.
+fn plans_for_schema() -> Vec<(String, Vec<offline_im::plan::DeliveryPlan>)> {
+    use offline_im::compose::{ImLine, OfflineIm, Participant};
+    use offline_im::plan::{Disposition, Planner};
+    use offline_im::policy::{ExternalAccessPolicy, PolicySet, Scope, SenderProfile};
+    use offline_im::route::{AllowedDomain, Organization};
+
+    let organization = Organization::builder()
+        .sip_domain("contoso.com".parse().unwrap())
+        .allow_federated_users(true)
+        .allowed_domain(AllowedDomain::new("fabrikam.com".parse().unwrap()))
+        .build()
+        .unwrap();
+    let policies = PolicySet::builder()
+        .external_access_policy(ExternalAccessPolicy {
+            scope: Scope::Global,
+            enable_federation_access: true,
+        })
+        .build()
+        .unwrap();
+    let mut out = Vec::new();
+    for disposition in [
+        Disposition::SendAndSaveCopy,
+        Disposition::SendOnly,
+        Disposition::SaveOnly,
+    ] {
+        let planner = Planner::builder(organization.clone())
+            .policies(policies.clone())
+            .disposition(disposition)
+            .build();
+        for (domain, size) in [
+            ("contoso.com", 1),
+            ("fabrikam.com", 1),
+            ("contoso.com", 100),
+        ] {
+            let texts = hostile_texts();
+            let plans = (0..size)
+                .map(|i| {
+                    let (_, text) = &texts[i % texts.len()];
+                    let kim = Participant::new(
+                        "sip:kim@contoso.com".parse().unwrap(),
+                        "kim@contoso.com".parse().unwrap(),
+                        text.chars().take(200).collect::<String>(),
+                    );
+                    let to = Participant::new(
+                        format!("sip:user{i}@{domain}").parse().unwrap(),
+                        format!("user{i}@{domain}").parse().unwrap(),
+                        text.chars().take(200).collect::<String>(),
+                    );
+                    let im = OfflineIm::builder()
+                        .sender(kim.clone())
+                        .recipient(to)
+                        .subject(text.chars().take(300).collect::<String>())
+                        .line(ImLine::new(
+                            kim.sip().clone(),
+                            time::macros::datetime!(2026-03-02 09:15 UTC),
+                            format!("x {}", text.chars().take(20_000).collect::<String>()),
+                        ))
+                        .build()
+                        .unwrap();
+                    planner
+                        .decide(&im, &SenderProfile::default())
+                        .unwrap()
+                        .plan()
+                        .cloned()
+                        .expect("allowed")
+                })
+                .collect();
+            out.push((format!("plans-{disposition}-{domain}-{size}"), plans));
+        }
+    }
     out
 }
