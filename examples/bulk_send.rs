@@ -20,6 +20,7 @@
 //! | `--timeout S` | seconds per request | 30 |
 //! | `--allow-http` | permit `http://` endpoints | off |
 //! | `--settings FILE` | organization and policies (TOML/JSON or a `Get-Cs*.json` directory) | the sender's domain, federating with `--to-domain` |
+//! | `--latency-ms N` | simulated reply latency of the embedded server | 0 |
 //! | `--spool DIR` | spool the messages in the History Spooler at `DIR` instead of sending | |
 //! | `--drain DIR` | deliver what is spooled at `DIR` (no messages are generated) | |
 //! | `--pickup-delay S` | seconds from spooling to pickup | 120, as in SfB |

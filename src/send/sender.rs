@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::FutureExt;
+use futures_util::stream::{self, FuturesUnordered, Stream, StreamExt};
 use tracing::{Instrument, info_span};
 
 use crate::address::{SipUri, SmtpAddress};
@@ -200,8 +201,9 @@ impl<T: Transport> Sender<T> {
         self.deliver(messages, true).await
     }
 
-    /// Delivers a stream of messages, in windows of `batch_size × concurrency`
-    /// messages; reports come out window by window, in input order.
+    /// Delivers a stream of messages, in windows of `4 × batch_size × concurrency`
+    /// messages (each window as [`send_all`](Self::send_all) would); reports come
+    /// out window by window, in input order.
     pub fn send_stream<'a>(
         &'a self,
         messages: impl Stream<Item = OfflineIm> + Send + 'a,
@@ -209,13 +211,16 @@ impl<T: Transport> Sender<T> {
     where
         T: 'a,
     {
-        let window = self.options.batch_size * self.options.concurrency;
+        let window = 4 * self.options.batch_size * self.options.concurrency;
         messages
             .ready_chunks(window)
             .then(move |chunk| self.send_all(chunk))
             .flat_map(stream::iter)
     }
 
+    /// Plans the messages one by one and sends each batch as soon as it is full,
+    /// so that the first requests are on the wire while later messages are still
+    /// being planned; at most `concurrency` batches are in flight.
     async fn deliver(
         &self,
         messages: impl IntoIterator<Item = OfflineIm>,
@@ -224,6 +229,8 @@ impl<T: Transport> Sender<T> {
         let mut reports: Vec<Option<DeliveryReport>> = Vec::new();
         let mut ids = Vec::new();
         let mut groups: HashMap<BatchKey, Vec<Job>> = HashMap::new();
+        let mut in_flight = FuturesUnordered::new();
+        let mut launched = 0u64;
         for (index, im) in messages.into_iter().enumerate() {
             reports.push(None);
             ids.push(im.delivery_id());
@@ -235,11 +242,32 @@ impl<T: Transport> Sender<T> {
                         disposition: plan.disposition(),
                         saved_item_folder: plan.saved_item_folder(),
                     };
-                    groups.entry(key).or_default().push(Job {
+                    let jobs = groups.entry(key.clone()).or_default();
+                    jobs.push(Job {
                         index,
                         plan,
                         attempts: 0,
                     });
+                    if jobs.len() >= self.options.batch_size {
+                        let full = std::mem::take(jobs);
+                        while in_flight.len() >= self.options.concurrency {
+                            if let Some(done) = in_flight.next().await {
+                                settle(done, &mut reports);
+                            }
+                        }
+                        in_flight.push(self.run_batch(
+                            key,
+                            full,
+                            maybe_sent,
+                            self.options.seed ^ launched,
+                        ));
+                        launched += 1;
+                        // Start the new batch (write it, hand it to the transport) and
+                        // collect any that finished, without waiting.
+                        while let Some(Some(done)) = in_flight.next().now_or_never() {
+                            settle(done, &mut reports);
+                        }
+                    }
                     continue;
                 }
                 Ok(Decision::Denied(denial)) => match denial.reasons() {
@@ -254,25 +282,20 @@ impl<T: Transport> Sender<T> {
                 attempts: 0,
             });
         }
-
-        let mut batches: Vec<(BatchKey, Vec<Job>)> = Vec::new();
-        for (key, mut jobs) in groups {
-            while !jobs.is_empty() {
-                let rest = jobs.split_off(jobs.len().min(self.options.batch_size));
-                batches.push((key.clone(), jobs));
-                jobs = rest;
+        for (key, jobs) in groups {
+            if jobs.is_empty() {
+                continue;
             }
+            while in_flight.len() >= self.options.concurrency {
+                if let Some(done) = in_flight.next().await {
+                    settle(done, &mut reports);
+                }
+            }
+            in_flight.push(self.run_batch(key, jobs, maybe_sent, self.options.seed ^ launched));
+            launched += 1;
         }
-        let seed = self.options.seed;
-        let done: Vec<Vec<(usize, DeliveryReport)>> = stream::iter(batches.into_iter().enumerate())
-            .map(|(n, (key, jobs))| self.run_batch(key, jobs, maybe_sent, seed ^ n as u64))
-            .buffer_unordered(self.options.concurrency)
-            .collect()
-            .await;
-        for (index, report) in done.into_iter().flatten() {
-            if let Some(slot) = reports.get_mut(index) {
-                *slot = Some(report);
-            }
+        while let Some(done) = in_flight.next().await {
+            settle(done, &mut reports);
         }
         reports
             .into_iter()
@@ -303,6 +326,15 @@ impl<T: Transport> Sender<T> {
         batch::run(&session, &self.options.retry, &mut jitter, jobs, maybe_sent)
             .instrument(span)
             .await
+    }
+}
+
+/// Puts finished reports in their places.
+fn settle(done: Vec<(usize, DeliveryReport)>, reports: &mut [Option<DeliveryReport>]) {
+    for (index, report) in done {
+        if let Some(slot) = reports.get_mut(index) {
+            *slot = Some(report);
+        }
     }
 }
 

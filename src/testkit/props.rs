@@ -246,7 +246,7 @@ mod tests {
 
     fn el(attrs: &[(&str, &str)]) -> El {
         El {
-            ns: String::new(),
+            ns: std::borrow::Cow::Borrowed(""),
             name: "ExtendedFieldURI".into(),
             attrs: attrs
                 .iter()

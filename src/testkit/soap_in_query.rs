@@ -249,7 +249,7 @@ fn parse_shape(cur: &mut Cursor<'_>) -> Result<Shape, InError> {
 
 /// Reads a path element (start tag already read) and its end tag.
 fn parse_path(cur: &mut Cursor<'_>, el: &El) -> Result<PropPath, InError> {
-    let path = match (el.ns.as_str(), el.name.as_str()) {
+    let path = match (el.ns.as_ref(), el.name.as_str()) {
         (T_NS, "FieldURI") => PropPath::Field(
             el.attr("FieldURI")
                 .ok_or_else(|| {

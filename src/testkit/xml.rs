@@ -4,6 +4,8 @@
 //! list of start tags, end tags and texts, not a tree. The request parsers walk it
 //! with [`Cursor`], checking names and order as they go.
 
+use std::borrow::Cow;
+
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -26,7 +28,7 @@ const MAX_DEPTH: usize = 64;
 /// A start tag: its namespace, local name and unprefixed attributes.
 #[derive(Debug, Clone)]
 pub(crate) struct El {
-    pub(crate) ns: String,
+    pub(crate) ns: Cow<'static, str>,
     pub(crate) name: String,
     pub(crate) attrs: Vec<(String, String)>,
 }
@@ -61,16 +63,26 @@ pub(crate) fn tokenize(body: &[u8]) -> Result<Vec<Tok>, InError> {
         .map_err(|e| InError::Malformed(format!("the request is not UTF-8: {e}")))?;
     let mut reader = NsReader::from_str(text);
     reader.config_mut().expand_empty_elements = true;
-    let mut toks = Vec::new();
+    // About one token per tag and one per text: sized once, so that a large
+    // request's token list is not copied over and over as it grows.
+    let tags = body.iter().filter(|&&b| b == b'<').count();
+    let mut toks = Vec::with_capacity(tags + tags / 2);
     let mut depth = 0usize;
     let mut pending = String::new();
     loop {
         let (ns, event) = reader
             .read_resolved_event()
             .map_err(|e| InError::Malformed(format!("the request is not well-formed XML: {e}")))?;
-        let ns = match ns {
-            ResolveResult::Bound(n) => n.as_ref().to_owned(),
-            ResolveResult::Unbound => String::new(),
+        // The namespaces EWS uses are shared constants: no allocation per element.
+        let ns: Cow<'static, str> = match ns {
+            ResolveResult::Bound(n) => match n.as_ref() {
+                b if b == SOAP_NS => Cow::Borrowed(SOAP_NS),
+                b if b == M_NS => Cow::Borrowed(M_NS),
+                b if b == T_NS => Cow::Borrowed(T_NS),
+                b if b == E_NS => Cow::Borrowed(E_NS),
+                other => Cow::Owned(other.to_owned()),
+            },
+            ResolveResult::Unbound => Cow::Borrowed(""),
             ResolveResult::Unknown(p) => {
                 return Err(InError::Malformed(format!(
                     "the namespace prefix '{}' is not declared",
