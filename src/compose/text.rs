@@ -72,6 +72,13 @@ pub fn first_invalid_char(text: &str) -> Option<char> {
     // Byte by byte: an invalid character is an ASCII control byte other than tab,
     // LF and CR, or the UTF-8 sequences EF BF BE (U+FFFE) and EF BF BF (U+FFFF).
     let bytes = text.as_bytes();
+    // Most text has neither; this check vectorizes, the exact search below does not.
+    let suspect = bytes
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    if !suspect {
+        return None;
+    }
     bytes.iter().enumerate().find_map(|(i, &b)| match b {
         b'\t' | b'\n' | b'\r' => None,
         0..=0x1F => Some(char::from(b)),
