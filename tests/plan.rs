@@ -249,3 +249,20 @@ fn classes_disposition_and_folder_are_configurable() {
     assert_eq!(decision.plan().unwrap().saved_item_folder(), None);
     assert!(matches!(decision, Decision::Deliver(_)));
 }
+
+#[test]
+fn deciding_an_owned_message_gives_the_same_decision() {
+    let planner = Planner::builder(contoso()).policies(policies()).build();
+    for to in [
+        person("pat", "contoso.com", "Pat"),
+        person("ann", "fabrikam.com", "Ann"),
+        person("x", "spam.example", "X"),
+    ] {
+        let message = im(to, "hello <there>");
+        let borrowed = planner.decide(&message, &SenderProfile::default()).unwrap();
+        let owned = planner
+            .decide_owned(message, &SenderProfile::default())
+            .unwrap();
+        assert_eq!(borrowed, owned);
+    }
+}

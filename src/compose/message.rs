@@ -108,6 +108,11 @@ impl OfflineIm {
         self.importance
     }
 
+    /// The sender and recipient, by value (for the planner, which keeps them).
+    pub(crate) fn into_participants(self) -> (Participant, Participant) {
+        (self.sender, self.recipient)
+    }
+
     /// The lines of the conversation, in the order given (never empty).
     #[must_use]
     pub fn lines(&self) -> &[ImLine] {

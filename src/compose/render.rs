@@ -1,7 +1,6 @@
 //! Turning an offline IM into a subject, an HTML body and a text body.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
@@ -76,7 +75,7 @@ impl TranscriptRenderer {
         self
     }
 
-    fn rows(im: &OfflineIm) -> impl Iterator<Item = (String, Cow<'_, str>, &str)> {
+    fn rows(im: &OfflineIm) -> impl Iterator<Item = (HhMm, Cow<'_, str>, &str)> {
         im.lines().iter().map(|line| {
             let name = im
                 .participant(line.author())
@@ -101,9 +100,25 @@ fn one_line(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// `HH:MM` at the timestamp's own offset.
-fn hh_mm(at: OffsetDateTime) -> String {
-    format!("{:02}:{:02}", at.hour(), at.minute())
+/// `HH:MM` at the timestamp's own offset, without allocating.
+struct HhMm([u8; 5]);
+
+impl HhMm {
+    fn as_str(&self) -> &str {
+        // Always ASCII digits and a colon.
+        std::str::from_utf8(&self.0).unwrap_or("--:--")
+    }
+}
+
+fn hh_mm(at: OffsetDateTime) -> HhMm {
+    let (h, m) = (at.hour(), at.minute());
+    HhMm([
+        b'0' + h / 10,
+        b'0' + h % 10,
+        b':',
+        b'0' + m / 10,
+        b'0' + m % 10,
+    ])
 }
 
 impl Renderer for TranscriptRenderer {
@@ -125,7 +140,7 @@ impl Renderer for TranscriptRenderer {
         out.push_str("</title>\n</head>\n<body>\n<table class=\"offline-im\">\n");
         for (time, name, text) in Self::rows(im) {
             out.push_str("<tr><td class=\"time\">");
-            out.push_str(&time);
+            out.push_str(time.as_str());
             out.push_str("</td><td class=\"author\" dir=\"auto\">");
             escape_html(&name, out);
             out.push_str("</td><td class=\"text\" dir=\"auto\">");
@@ -137,8 +152,13 @@ impl Renderer for TranscriptRenderer {
 
     fn text(&self, im: &OfflineIm, out: &mut String) {
         for (time, name, text) in Self::rows(im) {
-            // Writing to a String cannot fail.
-            let _ = writeln!(out, "[{time}] {name}: {text}");
+            out.push('[');
+            out.push_str(time.as_str());
+            out.push_str("] ");
+            out.push_str(&name);
+            out.push_str(": ");
+            out.push_str(text);
+            out.push('\n');
         }
     }
 }
@@ -156,8 +176,11 @@ mod tests {
 
     #[test]
     fn times_are_shown_at_their_own_offset() {
-        assert_eq!(hh_mm(datetime!(2026-03-02 07:04:59 -05:00)), "07:04");
-        assert_eq!(hh_mm(datetime!(2026-03-02 23:00 +14:00)), "23:00");
+        assert_eq!(
+            hh_mm(datetime!(2026-03-02 07:04:59 -05:00)).as_str(),
+            "07:04"
+        );
+        assert_eq!(hh_mm(datetime!(2026-03-02 23:00 +14:00)).as_str(), "23:00");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The planner: policy, then routing, then composition, for one message at a time.
 
 use super::{Decision, DeliveryPlan, Denial, DenialReason, Disposition, Folder, PlanError};
-use crate::compose::{Composer, ItemClass, OfflineIm};
+use crate::compose::{
+    Composer, DeliveryId, Importance, ItemClass, OfflineIm, Participant, RenderedMessage,
+};
 use crate::policy::{PolicySet, SenderProfile};
 use crate::route::{Organization, Route};
 
@@ -146,6 +148,39 @@ impl Planner {
     /// size cap, say). A message that the settings forbid is not an error but a
     /// [`Decision::Denied`].
     pub fn decide(&self, im: &OfflineIm, sender: &SenderProfile) -> Result<Decision, PlanError> {
+        Ok(match self.verdict(im, sender)? {
+            Verdict::Denied(denial) => Decision::Denied(denial),
+            Verdict::Allowed(allowed) => Decision::Deliver(self.plan(
+                allowed,
+                im,
+                im.sender().clone(),
+                im.recipient().clone(),
+            )),
+        })
+    }
+
+    /// Like [`decide`](Self::decide), for a message the caller no longer needs:
+    /// its participants move into the plan instead of being copied.
+    ///
+    /// # Errors
+    /// As [`decide`](Self::decide).
+    pub fn decide_owned(
+        &self,
+        im: OfflineIm,
+        sender: &SenderProfile,
+    ) -> Result<Decision, PlanError> {
+        Ok(match self.verdict(&im, sender)? {
+            Verdict::Denied(denial) => Decision::Denied(denial),
+            Verdict::Allowed(allowed) => {
+                let (delivery_id, importance) = (im.delivery_id(), im.importance());
+                let (from, to) = im.into_participants();
+                Decision::Deliver(self.plan_parts(allowed, delivery_id, importance, from, to))
+            }
+        })
+    }
+
+    /// Policy, then routing, then (only when allowed) rendering.
+    fn verdict(&self, im: &OfflineIm, sender: &SenderProfile) -> Result<Verdict, PlanError> {
         let effective = self.policies.resolve(sender)?;
         let mut reasons: Vec<DenialReason> = effective
             .denials()
@@ -161,20 +196,47 @@ impl Planner {
             reasons.push(DenialReason::Route(reason.clone()));
         }
         if !reasons.is_empty() {
-            return Ok(Decision::Denied(Denial {
+            return Ok(Verdict::Denied(Denial {
                 delivery_id: im.delivery_id(),
                 reasons,
             }));
         }
         let message = self.composer.compose(im)?;
+        Ok(Verdict::Allowed(Allowed { route, message }))
+    }
+
+    fn plan(
+        &self,
+        allowed: Allowed,
+        im: &OfflineIm,
+        sender: Participant,
+        recipient: Participant,
+    ) -> DeliveryPlan {
+        self.plan_parts(
+            allowed,
+            im.delivery_id(),
+            im.importance(),
+            sender,
+            recipient,
+        )
+    }
+
+    fn plan_parts(
+        &self,
+        Allowed { route, message }: Allowed,
+        delivery_id: DeliveryId,
+        importance: Importance,
+        sender: Participant,
+        recipient: Participant,
+    ) -> DeliveryPlan {
         let item_class = match route {
             Route::SameOrganization => self.same_organization_class.clone(),
             _ => self.federated_class.clone(),
         };
-        Ok(Decision::Deliver(DeliveryPlan {
-            delivery_id: im.delivery_id(),
-            sender: im.sender().clone(),
-            recipient: im.recipient().clone(),
+        DeliveryPlan {
+            delivery_id,
+            sender,
+            recipient,
             route,
             item_class,
             disposition: self.disposition,
@@ -182,8 +244,20 @@ impl Planner {
                 .disposition
                 .keeps_copy()
                 .then_some(self.saved_item_folder),
-            importance: im.importance(),
+            importance,
             message,
-        }))
+        }
     }
+}
+
+/// What the checks concluded, before a plan is assembled.
+enum Verdict {
+    Denied(Denial),
+    Allowed(Allowed),
+}
+
+/// An allowed message's route and rendering.
+struct Allowed {
+    route: Route,
+    message: RenderedMessage,
 }

@@ -233,9 +233,10 @@ impl<T: Transport> Sender<T> {
         let mut launched = 0u64;
         for (index, im) in messages.into_iter().enumerate() {
             reports.push(None);
-            ids.push(im.delivery_id());
+            let delivery_id = im.delivery_id();
+            ids.push(delivery_id);
             let profile = (self.profiles)(im.sender().sip());
-            let outcome = match self.planner.decide(&im, &profile) {
+            let outcome = match self.planner.decide_owned(im, &profile) {
                 Ok(Decision::Deliver(plan)) => {
                     let key = BatchKey {
                         mailbox: plan.sender().smtp().clone(),
@@ -277,7 +278,7 @@ impl<T: Transport> Sender<T> {
                 Err(error) => Outcome::Failed(Failure::new(None, error.to_string())),
             };
             reports[index] = Some(DeliveryReport {
-                delivery_id: im.delivery_id(),
+                delivery_id,
                 outcome,
                 attempts: 0,
             });
