@@ -118,9 +118,15 @@ async fn run() -> Result<bool, Box<dyn Error>> {
     let mut server = None;
     let url = match args.value("--url", Some("EWS_URL")) {
         Some(url) => url,
+        // Spooling sends nothing: the URL is only a placeholder then.
+        None if args.value("--spool", None).is_some() => {
+            "http://127.0.0.1:9/EWS/Exchange.asmx".to_owned()
+        }
         None => {
+            let latency = Duration::from_millis(args.number("--latency-ms", 0)?);
             let started = TestServer::builder()
                 .hosted_domain(&from_domain)
+                .latency(latency)
                 .start()
                 .await?;
             let url = started.url();
@@ -131,7 +137,7 @@ async fn run() -> Result<bool, Box<dyn Error>> {
     };
     let mut transport = HttpTransport::builder(url.parse()?)
         .timeout(timeout)
-        .allow_http(args.has("--allow-http") || server.is_some())
+        .allow_http(args.has("--allow-http") || args.value("--url", Some("EWS_URL")).is_none())
         .pool_max_idle_per_host(concurrency.max(1));
     if let Some(token) = args.value("--token", Some("EWS_TOKEN")) {
         transport = transport.bearer(token);
