@@ -2,61 +2,14 @@
 //! waits what the server asks, backs off exponentially, and gives up at the
 //! deadline.
 
+mod send_scripted;
+
 use std::time::Duration;
 
-use offline_im::compose::{ImLine, OfflineIm, Participant};
-use offline_im::plan::Planner;
-use offline_im::route::Organization;
-use offline_im::send::{Outcome, RetryPolicy, Sender};
+use offline_im::send::{Outcome, RetryPolicy};
 use offline_im::transport::{EwsReply, RecordingTransport, RetryAfter, TransportError};
-use time::macros::datetime;
+use send_scripted::{fixture, message, one_success, sender};
 use tokio::time::Instant;
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/ews/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn one_success() -> EwsReply {
-    EwsReply::ok(
-        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:CreateItemResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><m:ResponseMessages><m:CreateItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items/></m:CreateItemResponseMessage></m:ResponseMessages></m:CreateItemResponse></s:Body></s:Envelope>"#,
-    )
-}
-
-fn message(text: &str) -> OfflineIm {
-    let person = |user: &str| {
-        Participant::new(
-            format!("sip:{user}@contoso.com").parse().unwrap(),
-            format!("{user}@contoso.com").parse().unwrap(),
-            user,
-        )
-    };
-    OfflineIm::builder()
-        .sender(person("kim"))
-        .recipient(person("pat"))
-        .line(ImLine::new(
-            person("kim").sip().clone(),
-            datetime!(2026-03-02 09:15 UTC),
-            text,
-        ))
-        .build()
-        .unwrap()
-}
-
-fn sender(transport: RecordingTransport, retry: RetryPolicy) -> Sender<RecordingTransport> {
-    let organization = Organization::builder()
-        .sip_domain("contoso.com".parse().unwrap())
-        .build()
-        .unwrap();
-    Sender::builder(transport, Planner::builder(organization).build())
-        .retry(retry)
-        .jitter_seed(7)
-        .build()
-        .unwrap()
-}
 
 #[tokio::test(start_paused = true)]
 async fn waits_what_the_server_asks_for() {

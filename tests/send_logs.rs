@@ -2,60 +2,14 @@
 //! own, because tracing caches which call sites are enabled per process, and tests
 //! running in parallel under other subscribers would disturb that.
 
+mod send_scripted;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use offline_im::compose::{ImLine, OfflineIm, Participant};
-use offline_im::plan::Planner;
-use offline_im::route::Organization;
-use offline_im::send::{RetryPolicy, Sender};
+use offline_im::send::RetryPolicy;
 use offline_im::transport::{EwsReply, RecordingTransport, TransportError};
-use time::macros::datetime;
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/ews/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn one_success() -> EwsReply {
-    EwsReply::ok(
-        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:CreateItemResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><m:ResponseMessages><m:CreateItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items/></m:CreateItemResponseMessage></m:ResponseMessages></m:CreateItemResponse></s:Body></s:Envelope>"#,
-    )
-}
-
-fn message(text: &str) -> OfflineIm {
-    let person = |user: &str| {
-        Participant::new(
-            format!("sip:{user}@contoso.com").parse().unwrap(),
-            format!("{user}@contoso.com").parse().unwrap(),
-            user,
-        )
-    };
-    OfflineIm::builder()
-        .sender(person("kim"))
-        .recipient(person("pat"))
-        .line(ImLine::new(
-            person("kim").sip().clone(),
-            datetime!(2026-03-02 09:15 UTC),
-            text,
-        ))
-        .build()
-        .unwrap()
-}
-
-fn sender(transport: RecordingTransport) -> Sender<RecordingTransport> {
-    let organization = Organization::builder()
-        .sip_domain("contoso.com".parse().unwrap())
-        .build()
-        .unwrap();
-    Sender::builder(transport, Planner::builder(organization).build())
-        .retry(RetryPolicy::new().check_delay(Duration::from_millis(1)))
-        .build()
-        .unwrap()
-}
+use send_scripted::{fixture, message, one_success, sender};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -83,7 +37,10 @@ async fn info_logs_never_carry_message_text() {
         .with_error(TransportError::connection_lost())
         .with_reply(EwsReply::ok(fixture("find_item_none.xml")))
         .with_reply(one_success());
-    let sender = sender(transport);
+    let sender = sender(
+        transport,
+        RetryPolicy::new().check_delay(Duration::from_millis(1)),
+    );
     let report = sender
         .send(message("the secret launch date is Friday"))
         .await;

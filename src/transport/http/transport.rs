@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use secrecy::SecretString;
-use tracing::{Instrument, debug, field};
+use tracing::{Instrument, debug};
 use url::Url;
 
 use super::auth::{Auth, token_rule};
@@ -247,7 +247,7 @@ impl HttpTransport {
     }
 
     fn context(&self, request: &EwsRequest) -> String {
-        format!("{} to {}", request.operation, self.inner.shown)
+        wire::context(request, &self.inner.shown)
     }
 }
 
@@ -256,15 +256,7 @@ impl Transport for HttpTransport {
         &self,
         request: EwsRequest,
     ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
-        let span = tracing::info_span!(
-            "ews_request",
-            operation = request.operation,
-            endpoint = %self.inner.shown,
-            client_request_id = field::Empty,
-        );
-        if let Some(id) = request.client_request_id {
-            span.record("client_request_id", field::display(id));
-        }
+        let span = wire::request_span(&request, &self.inner.shown);
         self.exchange(request).instrument(span)
     }
 }

@@ -12,7 +12,7 @@ use hyper::header::{CONTENT_LENGTH, HOST, HeaderMap, HeaderValue, USER_AGENT};
 use hyper::{Method, Request, Response, StatusCode, Uri};
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout_at};
-use tracing::{Instrument, debug, field};
+use tracing::{Instrument, debug};
 use url::{Host, Url};
 
 use super::connection::{self, Connection, Target};
@@ -387,7 +387,7 @@ impl NtlmTransport {
     }
 
     pub(super) fn context(&self, request: &EwsRequest) -> String {
-        format!("{} to {}", request.operation, self.inner.shown)
+        wire::context(request, &self.inner.shown)
     }
 }
 
@@ -396,15 +396,7 @@ impl Transport for NtlmTransport {
         &self,
         request: EwsRequest,
     ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
-        let span = tracing::info_span!(
-            "ews_request",
-            operation = request.operation,
-            endpoint = %self.inner.shown,
-            client_request_id = field::Empty,
-        );
-        if let Some(id) = request.client_request_id {
-            span.record("client_request_id", field::display(id));
-        }
+        let span = wire::request_span(&request, &self.inner.shown);
         self.exchange(request).instrument(span)
     }
 }
