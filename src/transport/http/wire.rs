@@ -115,6 +115,26 @@ pub(crate) fn check_timeouts(
     Ok(())
 }
 
+/// The `ews_request` span every HTTP transport runs a request in: operation,
+/// endpoint (without credentials) and client request id; never the body.
+pub(crate) fn request_span(request: &EwsRequest, shown: &str) -> tracing::Span {
+    let span = tracing::info_span!(
+        "ews_request",
+        operation = request.operation,
+        endpoint = %shown,
+        client_request_id = tracing::field::Empty,
+    );
+    if let Some(id) = request.client_request_id {
+        span.record("client_request_id", tracing::field::display(id));
+    }
+    span
+}
+
+/// What a transport error says it was doing: `CreateItem to https://host/EWS/...`.
+pub(crate) fn context(request: &EwsRequest, shown: &str) -> String {
+    format!("{} to {}", request.operation, shown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,24 +165,4 @@ mod tests {
         );
         assert_eq!(headers["return-client-request-id"], "true");
     }
-}
-
-/// The `ews_request` span every HTTP transport runs a request in: operation,
-/// endpoint (without credentials) and client request id; never the body.
-pub(crate) fn request_span(request: &EwsRequest, shown: &str) -> tracing::Span {
-    let span = tracing::info_span!(
-        "ews_request",
-        operation = request.operation,
-        endpoint = %shown,
-        client_request_id = tracing::field::Empty,
-    );
-    if let Some(id) = request.client_request_id {
-        span.record("client_request_id", tracing::field::display(id));
-    }
-    span
-}
-
-/// What a transport error says it was doing: `CreateItem to https://host/EWS/...`.
-pub(crate) fn context(request: &EwsRequest, shown: &str) -> String {
-    format!("{} to {}", request.operation, shown)
 }
