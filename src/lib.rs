@@ -4,86 +4,124 @@
 //! sender's client puts the conversation into the recipient's Exchange mailbox
 //! through Exchange Web Services (EWS): inside one organization as a *missed
 //! conversation* (item class `IPM.Note.Microsoft.Missed`), to a federated
-//! organization as plain mail. This crate does the same as a library.
+//! organization as plain mail. This crate does the same, as a library: it decides
+//! whether each message may go (the administrator's policies and federation
+//! rules), builds it, sends it in as few EWS requests as possible, never delivers
+//! it twice, and keeps what cannot go yet.
 //!
-//! # Quick start: decide
+//! # Quick start
+//!
+//! Send two offline IMs to the embedded EWS server (feature `testkit`; point
+//! [`transport::HttpTransport`] at your Exchange server instead) and look at what
+//! arrived:
 //!
 //! ```
+//! # #[cfg(all(feature = "testkit", feature = "http"))]
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use offline_im::compose::{ImLine, OfflineIm, Participant};
+//! use offline_im::plan::Folder;
+//! use offline_im::send::Sender;
 //! use offline_im::settings::Settings;
-//! use time::macros::datetime;
+//! use offline_im::testkit::TestServer;
+//! use offline_im::transport::HttpTransport;
+//! use time::OffsetDateTime;
 //!
+//! // Contoso's settings: its SIP domain, federation with Fabrikam.
 //! let settings = Settings::from_toml_str(r#"
 //!     [organization]
 //!     sip_domains = ["contoso.com"]
 //!     allow_federated_users = true
 //!     allowed_domains = [{ domain = "fabrikam.com" }]
-//!
 //!     [[policies.external_access_policies]]
 //!     scope = "Global"
 //!     enable_federation_access = true
 //! "#)?;
-//! let planner = settings.planner().build();
+//!
+//! // An Exchange stand-in on 127.0.0.1, and a transport to it.
+//! let server = TestServer::builder().hosted_domain("contoso.com").start().await?;
+//! let transport = HttpTransport::builder(server.url().parse()?).allow_http(true).build()?;
+//! let sender = Sender::from_settings(transport, settings).build()?;
 //!
 //! let kim = Participant::new("sip:kim@contoso.com".parse()?, "kim@contoso.com".parse()?, "Kim Akers");
-//! let ann = Participant::new("sip:ann@fabrikam.com".parse()?, "ann@fabrikam.com".parse()?, "Ann Beebe");
-//! let im = OfflineIm::builder()
-//!     .sender(kim.clone())
-//!     .recipient(ann)
-//!     .line(ImLine::new(kim.sip().clone(), datetime!(2026-03-02 09:15 UTC), "The contract is signed."))
-//!     .build()?;
+//! let im = |to: &str, name: &str| -> Result<OfflineIm, Box<dyn std::error::Error>> {
+//!     Ok(OfflineIm::builder()
+//!         .sender(kim.clone())
+//!         .recipient(Participant::new(format!("sip:{to}").parse()?, to.parse()?, name))
+//!         .line(ImLine::new(kim.sip().clone(), OffsetDateTime::now_utc(), "Are you free at 3?"))
+//!         .build()?)
+//! };
+//! let reports = sender.send_all([im("pat@contoso.com", "Pat")?, im("ann@fabrikam.com", "Ann")?]).await;
+//! assert!(reports.iter().all(|report| report.outcome.is_delivered()));
 //!
-//! let decision = planner.decide(&im, &settings.sender(kim.sip()))?;
-//! let plan = decision.plan().expect("fabrikam.com is a federated partner");
-//! assert_eq!(plan.item_class().as_str(), "IPM.Note"); // federated: plain mail
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! # The journey of one message, module by module
-//!
-//! | module | stage |
-//! |---|---|
-//! | [`address`] | SIP URIs, SMTP addresses and domains, validated and normalized once |
-//! | [`settings`] | the organization, its policies and sender profiles, from TOML/JSON or PowerShell output ([`powershell`]) |
-//! | [`policy`] | may this sender use offline IM at all (`EnableOfflineIM`, `EnableIMAutoArchiving`, client build)? |
-//! | [`route`] | same organization, federated, or blocked, and why |
-//! | [`compose`] | the message: subject, HTML transcript, plain text, size cap, XML-safe text |
-//! | [`plan`] | the decision, and for allowed messages the [`plan::DeliveryPlan`] |
-//! | [`ews`] | the SOAP envelopes Exchange accepts, and what its replies mean |
-//!
-//! Everything above is synchronous and does no I/O. Then:
-//!
-//! | module | stage |
-//! |---|---|
-//! | [`transport`] | moves one SOAP request to Exchange and back: the [`transport::Transport`] trait, `HttpTransport`, a recording transport for tests |
-//! | [`send`] | the pipeline: plans, batches, sends with bounded concurrency, retries, checks before resending, reports every message |
-//! | [`spool`] | the History Spooler: messages kept on disk until they can be delivered |
-//! | [`autodiscover`] | finds a mailbox's EWS URL from its SMTP address (SOAP and POX Autodiscover, with the safety rules) |
-//! | `testkit` | an embedded EWS mailbox server for tests and the examples (feature `testkit`) |
-//!
-//! # Quick start: send
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! # let settings = offline_im::settings::Settings::from_toml_str("[organization]\nsip_domains = [\"contoso.com\"]")?;
-//! # let im: offline_im::compose::OfflineIm = unimplemented!();
-//! use offline_im::send::Sender;
-//! use offline_im::transport::HttpTransport;
-//!
-//! let transport = HttpTransport::builder("https://mail.contoso.com/EWS/Exchange.asmx".parse()?)
-//!     .basic("svc-offline-im@contoso.com", "password")
-//!     .build()?;
-//! let sender = Sender::from_settings(transport, settings).build()?;
-//! let report = sender.send(im).await;
-//! println!("{report}"); // delivered, denied, blocked, failed or deferred
+//! // Same organization: a missed conversation in Pat's inbox.
+//! let inbox = server.folder(&"pat@contoso.com".parse()?, Folder::Inbox);
+//! assert_eq!(inbox[0].item_class(), "IPM.Note.Microsoft.Missed");
+//! // Federated: plain mail leaving Contoso. Kim keeps both in Conversation History.
+//! assert_eq!(server.outbound()[0].item_class(), "IPM.Note");
+//! assert_eq!(server.folder(&"kim@contoso.com".parse()?, Folder::ConversationHistory).len(), 2);
 //! # Ok(()) }
+//! # #[cfg(not(all(feature = "testkit", feature = "http")))]
+//! # fn main() {}
 //! ```
+//!
+//! # The model in one screen
+//!
+//! One message passes through one module per stage; everything up to [`ews`] is
+//! synchronous and does no I/O.
+//!
+//! | stage | module | decides or does |
+//! |---|---|---|
+//! | settings | [`settings`], [`powershell`] | organization, policies, sender profiles, from TOML/JSON or `Get-Cs* \| ConvertTo-Json` |
+//! | policy | [`policy`] | may the sender use offline IM at all: `EnableOfflineIM`, `EnableIMAutoArchiving` (tag > site > global, whole objects), client build |
+//! | routing | [`route`] | same organization, federated (allow list or partner discovery) or blocked, with the reason |
+//! | message | [`compose`] | subject, HTML transcript, text, XML-safe characters, size cap |
+//! | decision | [`plan`] | deliver with a [`plan::DeliveryPlan`] (item class, `SendAndSaveCopy`, copy in `conversationhistory`), or denied with every reason |
+//! | wire | [`ews`] | schema-valid SOAP envelopes; typed replies, faults and the transient/permanent code table |
+//! | transport | [`transport`] | moves bytes: `HttpTransport`, `NtlmTransport`, your own [`transport::Transport`] |
+//! | sender | [`send`] | batches, concurrency, retries, the exactly-once check, no drafts, one report per message |
+//! | spool | [`spool`] | the History Spooler: durable, crash-safe "send later" with the two-minute pickup |
+//!
+//! [`address`] holds the validated atoms (SIP URIs, SMTP addresses, domains);
+//! [`autodiscover`] finds the EWS URL from an address; `testkit` is the embedded
+//! EWS server for tests.
+//!
+//! # Guarantees
+//!
+//! - **What is retried**: `ErrorServerBusy` (fault or per item, honouring
+//!   `BackOffMilliseconds`), the other transient codes of [`ews::ResponseCode`],
+//!   HTTP 429/503 (honouring `Retry-After`), other 5xx and connection failures,
+//!   with capped exponential back-off and jitter until a per-message deadline;
+//!   then the message is reported deferred. Permanent errors fail their message
+//!   only.
+//! - **Exactly once** with `SendAndSaveCopy` (the default) and `SaveOnly`: after a
+//!   lost reply the sender searches the sender's saved copies for the message's
+//!   delivery id before resending. `SendOnly` keeps no copy: a message whose
+//!   outcome is unknown is reported failed, not resent (at most once). A request
+//!   Exchange is still working on when the search runs can, rarely, lead to a
+//!   second copy; the search waits [`send::RetryPolicy::check_delay`] first.
+//! - **No drafts left behind**: messages are created and sent in one request, and
+//!   after any failure the sender removes drafts carrying the message's id.
+//! - **Nothing lost**: every message handed to a [`send::Sender`] gets exactly one
+//!   report; a spooled message is delivered or becomes a dead letter with its
+//!   reason, whatever crashes in between.
+//! - **Secrets** never appear in `Debug`, `Display`, errors or logs.
+//!
+//! # Limits
+//!
+//! - EWS in Exchange Online is blocked for most tenants since 2026-10-01 and shuts
+//!   down on 2027-04-01; this crate targets Exchange Server (Subscription Edition)
+//!   on-premises. Exchange Online mailboxes need Microsoft Graph, which this crate
+//!   does not speak.
+//! - Windows authentication is NTLMv2 only (feature `ntlm`); Negotiate/Kerberos is
+//!   not provided (see [`transport`]).
+//! - There is no way to know whether a recipient can receive offline IMs, as in SfB.
 //!
 //! # Features
 //!
 //! | feature | default | what |
 //! |---|---|---|
-//! | `http` | yes | `transport::HttpTransport`, EWS over HTTPS with reqwest and rustls, and `autodiscover::HttpFetcher` |
+//! | `http` | yes | `transport::HttpTransport` (EWS over HTTPS with reqwest and rustls) and `autodiscover::HttpFetcher` |
 //! | `native-tls` | no | the platform's TLS library instead of rustls |
 //! | `ntlm` | no | `transport::NtlmTransport`: NTLMv2 (Windows authentication) for on-premises Exchange |
 //! | `testkit` | no | `testkit::TestServer`, an embedded EWS mailbox server with fault injection |
