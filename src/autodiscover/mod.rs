@@ -83,6 +83,10 @@ mod answer;
 mod cache;
 mod client;
 mod credentials;
+#[cfg(feature = "http")]
+mod dns;
+#[cfg(feature = "http")]
+mod dns_wire;
 mod endpoint;
 mod error;
 mod fetch;
@@ -116,3 +120,6 @@ pub use soap::{
 pub use srv::{
     NoSrvResolver, SrvError, SrvRecord, SrvResolver, StaticSrvResolver, order_srv_records,
 };
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use dns::UdpSrvResolver;
