@@ -154,7 +154,11 @@ impl SrvResolver for UdpSrvResolver {
 }
 
 /// One query to one server, waiting at most `timeout` for its answer.
-async fn query(server: SocketAddr, name: &str, timeout: Duration) -> Result<Vec<SrvRecord>, SrvError> {
+async fn query(
+    server: SocketAddr,
+    name: &str,
+    timeout: Duration,
+) -> Result<Vec<SrvRecord>, SrvError> {
     let id = u16::from_be_bytes(random_id());
     let packet = write_query(id, name)?;
     let io = |what: &str, err: std::io::Error| SrvError::new(format!("{what}: {err}"));
@@ -217,7 +221,9 @@ impl fmt::Debug for UdpSrvResolver {
         let mut s = f.debug_struct("UdpSrvResolver");
         match &self.servers {
             Servers::Fixed(servers) => s.field("servers", servers),
-            Servers::System(cell) => s.field("servers", &cell.get().map_or("system", |_| "system (read)")),
+            Servers::System(cell) => {
+                s.field("servers", &cell.get().map_or("system", |_| "system (read)"))
+            }
         };
         s.field("timeout", &self.timeout)
             .field("attempts", &self.attempts)

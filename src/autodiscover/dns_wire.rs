@@ -90,7 +90,12 @@ pub(crate) fn read_response(
     match flags & 0x000f {
         0 => {}
         3 => return Ok(Some(Vec::new())), // NXDOMAIN
-        code => return Err(SrvError::new(format!("the DNS server answered {}", rcode_name(code)))),
+        code => {
+            return Err(SrvError::new(format!(
+                "the DNS server answered {}",
+                rcode_name(code)
+            )));
+        }
     }
     for _ in 0..questions {
         r.skip_name()?;
@@ -131,7 +136,11 @@ pub(crate) fn read_response(
                 port,
                 target: host.to_string(),
                 // RFC 2181 8: a TTL with the top bit set counts as zero.
-                ttl: Duration::from_secs(if ttl & 0x8000_0000 != 0 { 0 } else { ttl.into() }),
+                ttl: Duration::from_secs(if ttl & 0x8000_0000 != 0 {
+                    0
+                } else {
+                    ttl.into()
+                }),
             }),
             Err(err) => tracing::debug!(target = %target, %err, "SRV target left out"),
         }
@@ -194,7 +203,10 @@ impl Reader<'_> {
         let mut jumps = 0;
         let mut resume = None;
         loop {
-            let len = *self.packet.get(at).ok_or_else(|| malformed("a name ends too early"))?;
+            let len = *self
+                .packet
+                .get(at)
+                .ok_or_else(|| malformed("a name ends too early"))?;
             match len & 0xc0 {
                 0x00 if len == 0 => {
                     at += 1;

@@ -103,6 +103,9 @@ mod xml;
 pub use answer::Answer;
 pub use client::{Autodiscover, AutodiscoverBuilder, DEFAULT_CACHE_TTL, DEFAULT_MAX_REDIRECTS};
 pub use credentials::Credentials;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use dns::UdpSrvResolver;
 pub use endpoint::EwsEndpoint;
 pub use error::{Attempt, AttemptOutcome, AutodiscoverBuildError, AutodiscoverError};
 pub use fetch::{FetchError, FetchMethod, FetchRequest, FetchResponse, Fetcher};
@@ -120,6 +123,3 @@ pub use soap::{
 pub use srv::{
     NoSrvResolver, SrvError, SrvRecord, SrvResolver, StaticSrvResolver, order_srv_records,
 };
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-pub use dns::UdpSrvResolver;
