@@ -58,8 +58,8 @@ pub(crate) fn write_query(id: u16, name: &str) -> Result<Vec<u8>, SrvError> {
 
 /// Reads a response to the query `id` for `name`.
 ///
-/// `Ok(None)` when the packet is not an answer to this query (another id, or
-/// not a response): the caller keeps waiting. `Ok(Some(records))` with the
+/// `Ok(None)` when the packet carries another id (a late or forged reply): the
+/// caller keeps waiting. `Ok(Some(records))` with the
 /// SRV answers owned by `name`; empty for NXDOMAIN or no such record. Targets
 /// that are not valid host names, and the "no service" target `.`, are left
 /// out.
@@ -79,8 +79,11 @@ pub(crate) fn read_response(
     let answers = r.u16()?;
     r.u16()?; // authority records: not read
     r.u16()?; // additional records: not read
-    if got_id != id || flags & 0x8000 == 0 {
+    if got_id != id {
         return Ok(None);
+    }
+    if flags & 0x8000 == 0 {
+        return Err(malformed("the QR bit is not set: not a response"));
     }
     if flags & 0x0200 != 0 {
         return Err(SrvError::new(
