@@ -58,8 +58,8 @@ pub(crate) fn write_query(id: u16, name: &str) -> Result<Vec<u8>, SrvError> {
 
 /// Reads a response to the query `id` for `name`.
 ///
-/// `Ok(None)` when the packet carries another id (a late or forged reply): the
-/// caller keeps waiting. `Ok(Some(records))` with the
+/// `Ok(None)` when the packet carries another id or another question (a late
+/// or forged reply): the caller keeps waiting. `Ok(Some(records))` with the
 /// SRV answers owned by `name`; empty for NXDOMAIN or no such record. Targets
 /// that are not valid host names, and the "no service" target `.`, are left
 /// out.
@@ -100,11 +100,16 @@ pub(crate) fn read_response(
             )));
         }
     }
-    for _ in 0..questions {
-        r.skip_name()?;
-        r.take(4)?; // type, class
-    }
     let wanted = name.strip_suffix('.').unwrap_or(name);
+    for _ in 0..questions {
+        let asked = r.name()?;
+        let qtype = r.u16()?;
+        r.u16()?; // class
+        // A well-formed reply echoes the question; another one is not ours.
+        if !asked.eq_ignore_ascii_case(wanted) || qtype != TYPE_SRV {
+            return Ok(None);
+        }
+    }
     let mut records = Vec::new();
     for _ in 0..answers {
         let owner = r.name()?;
@@ -191,10 +196,6 @@ impl Reader<'_> {
     fn u32(&mut self) -> Result<u32, SrvError> {
         let b = self.take(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn skip_name(&mut self) -> Result<(), SrvError> {
-        self.name().map(drop)
     }
 
     /// Reads a possibly compressed name, lower-cased and without the final
@@ -311,6 +312,8 @@ mod tests {
         let upper = read_response(&response(), 7, &NAME.to_uppercase());
         assert_eq!(upper.unwrap().unwrap().len(), 1);
         assert_eq!(read_response(&response(), 8, NAME).unwrap(), None);
+        let other = "_autodiscover._tcp.fabrikam.com";
+        assert_eq!(read_response(&response(), 7, other).unwrap(), None);
     }
 
     #[test]
