@@ -47,12 +47,14 @@ const MAX_DATAGRAM: usize = 4096;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use]
+#[derive(Clone)]
 pub struct UdpSrvResolver {
     servers: Servers,
     timeout: Duration,
     attempts: u32,
 }
 
+#[derive(Clone)]
 enum Servers {
     Fixed(Vec<SocketAddr>),
     /// Read from `/etc/resolv.conf` at the first lookup; kept once found.
