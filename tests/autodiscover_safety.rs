@@ -9,7 +9,7 @@ use autodiscover_fake::*;
 use offline_im::address::SmtpAddress;
 use offline_im::autodiscover::{
     AttemptOutcome, Autodiscover, AutodiscoverBuilder, AutodiscoverError, Credentials, FetchMethod,
-    FetchResponse, Refusal, SrvRecord, StaticSrvResolver,
+    FetchResponse, NoSrvResolver, Refusal, SrvRecord, StaticSrvResolver,
 };
 
 const EWS: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
@@ -27,6 +27,7 @@ fn builder(net: &FakeNet) -> AutodiscoverBuilder {
     Autodiscover::builder()
         .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
         .fetcher(net.clone())
+        .resolver(NoSrvResolver) // no DNS query leaves the test
 }
 
 fn refusals(err: &AutodiscoverError) -> Vec<Refusal> {

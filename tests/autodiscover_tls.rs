@@ -13,7 +13,8 @@ use std::net::SocketAddr;
 use loopback_http::{Reply, Server, TestCa, closed_port};
 use offline_im::address::SmtpAddress;
 use offline_im::autodiscover::{
-    AttemptOutcome, Autodiscover, Credentials, FetchRequest, Fetcher, HttpFetcher, Refusal,
+    AttemptOutcome, Autodiscover, Credentials, FetchRequest, Fetcher, HttpFetcher, NoSrvResolver,
+    Refusal,
 };
 
 const EWS: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
@@ -55,6 +56,7 @@ async fn http_redirect_probe_leads_to_https_autodiscover_with_credentials() {
 
     let autodiscover = Autodiscover::builder()
         .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
+        .resolver(NoSrvResolver) // no DNS query leaves the test
         .fetcher(fetcher(
             Some(&ca),
             &[
@@ -124,6 +126,7 @@ async fn a_redirect_outside_the_domain_never_reaches_the_other_server() {
 
     let err = Autodiscover::builder()
         .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
+        .resolver(NoSrvResolver) // no DNS query leaves the test
         .fetcher(fetcher(Some(&ca), &hosts))
         .build()
         .unwrap()
@@ -145,6 +148,7 @@ async fn a_redirect_outside_the_domain_never_reaches_the_other_server() {
     let endpoint = Autodiscover::builder()
         .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
         .allow_host("evil.example")
+        .resolver(NoSrvResolver) // no DNS query leaves the test
         .fetcher(fetcher(Some(&ca), &hosts))
         .build()
         .unwrap()
@@ -169,6 +173,7 @@ async fn an_untrusted_certificate_makes_the_host_unreachable() {
     let err = Autodiscover::builder()
         .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
         .protocols([offline_im::autodiscover::Protocol::Pox])
+        .resolver(NoSrvResolver) // no DNS query leaves the test
         .fetcher(fetcher(
             None,
             &[

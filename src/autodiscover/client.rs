@@ -10,8 +10,8 @@ use super::cache::Cache;
 use super::fetch::DynFetcher;
 use super::srv::DynSrvResolver;
 use super::{
-    AutodiscoverBuildError, AutodiscoverError, Credentials, EwsEndpoint, Fetcher, NoSrvResolver,
-    Protocol, SrvResolver,
+    AutodiscoverBuildError, AutodiscoverError, Credentials, EwsEndpoint, Fetcher, Protocol,
+    SrvResolver,
 };
 use crate::address::{Domain, SmtpAddress};
 
@@ -109,7 +109,7 @@ impl fmt::Debug for Autodiscover {
 /// | [`protocols`](Self::protocols) | SOAP, then POX, at each host |
 /// | [`prefer_internal`](Self::prefer_internal) | false: the external EWS URL first |
 /// | [`fetcher`](Self::fetcher) | [`HttpFetcher`](super::HttpFetcher) with its defaults (feature `http`) |
-/// | [`resolver`](Self::resolver) | [`NoSrvResolver`]: the SRV step finds nothing |
+/// | [`resolver`](Self::resolver) | [`UdpSrvResolver::system`](super::UdpSrvResolver::system) (feature `http`): the servers of `/etc/resolv.conf`; without the feature, [`NoSrvResolver`](super::NoSrvResolver) |
 ///
 /// ```
 /// # #[cfg(feature = "http")]
@@ -158,7 +158,7 @@ impl Default for AutodiscoverBuilder {
             protocols: vec![Protocol::Soap, Protocol::Pox],
             prefer_internal: false,
             fetcher: None,
-            resolver: Arc::new(NoSrvResolver),
+            resolver: default_resolver(),
         }
     }
 }
@@ -218,7 +218,8 @@ impl AutodiscoverBuilder {
         self
     }
 
-    /// The SRV resolver. Default: [`NoSrvResolver`].
+    /// The SRV resolver. Default: [`UdpSrvResolver::system`](super::UdpSrvResolver::system)
+    /// with feature `http`, otherwise [`NoSrvResolver`](super::NoSrvResolver) (which finds nothing).
     pub fn resolver(mut self, resolver: impl SrvResolver + 'static) -> Self {
         self.resolver = Arc::new(resolver);
         self
@@ -266,6 +267,16 @@ impl AutodiscoverBuilder {
             }),
         })
     }
+}
+
+#[cfg(feature = "http")]
+fn default_resolver() -> Arc<dyn DynSrvResolver> {
+    Arc::new(super::UdpSrvResolver::system())
+}
+
+#[cfg(not(feature = "http"))]
+fn default_resolver() -> Arc<dyn DynSrvResolver> {
+    Arc::new(super::NoSrvResolver)
 }
 
 #[cfg(feature = "http")]

@@ -53,11 +53,14 @@
 //! an [`Answer`]). The I/O goes through two traits, so tests and callers control
 //! it: [`Fetcher`] (default [`HttpFetcher`], feature `http`) and [`SrvResolver`].
 //!
-//! **SRV lookups need a resolver you provide.** The default, [`NoSrvResolver`],
-//! finds nothing: the standard library cannot query SRV records and a full DNS
-//! resolver (hickory-resolver) is a heavy dependency for the last, rarely needed
-//! step. Implement [`SrvResolver`] over the resolver your application already
-//! has, or use [`StaticSrvResolver`] for known records.
+//! **SRV lookups** go through [`UdpSrvResolver`] by default (feature `http`): a
+//! small DNS client asking the name servers of `/etc/resolv.conf` over UDP,
+//! rather than a full resolver (hickory-resolver), a heavy dependency for the
+//! last, rarely needed step. It has limits, by design: UDP only (a truncated
+//! answer is an error), no DNSSEC validation, no search domains, no CNAME
+//! following. Implement [`SrvResolver`] over the resolver your application
+//! already has, use [`StaticSrvResolver`] for known records, or
+//! [`NoSrvResolver`] to skip the step.
 //!
 //! # Example
 //!
@@ -83,6 +86,10 @@ mod answer;
 mod cache;
 mod client;
 mod credentials;
+#[cfg(feature = "http")]
+mod dns;
+#[cfg(feature = "http")]
+mod dns_wire;
 mod endpoint;
 mod error;
 mod fetch;
@@ -99,6 +106,9 @@ mod xml;
 pub use answer::Answer;
 pub use client::{Autodiscover, AutodiscoverBuilder, DEFAULT_CACHE_TTL, DEFAULT_MAX_REDIRECTS};
 pub use credentials::Credentials;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use dns::UdpSrvResolver;
 pub use endpoint::EwsEndpoint;
 pub use error::{Attempt, AttemptOutcome, AutodiscoverBuildError, AutodiscoverError};
 pub use fetch::{FetchError, FetchMethod, FetchRequest, FetchResponse, Fetcher};

@@ -1,9 +1,10 @@
 //! DNS SRV records for `_autodiscover._tcp.<domain>`, and the resolver trait.
 //!
-//! The crate ships no DNS client: a full resolver (hickory-resolver) is a large
-//! dependency for one optional step, and the standard library cannot ask for SRV
-//! records. [`NoSrvResolver`], the default, finds nothing, so the SRV step
-//! reports "no SRV resolver configured"; plug a real one in with
+//! The standard library cannot ask for SRV records and a full resolver
+//! (hickory-resolver) is a large dependency for one optional step, so the
+//! crate's own client, `UdpSrvResolver` (feature `http`, in `dns.rs`), is small
+//! and UDP only. [`NoSrvResolver`] finds nothing, so the SRV step reports "no
+//! SRV resolver configured"; plug any resolver in with
 //! [`AutodiscoverBuilder::resolver`](super::AutodiscoverBuilder::resolver).
 
 use std::collections::HashMap;
@@ -129,8 +130,9 @@ impl<T: SrvResolver> DynSrvResolver for T {
     }
 }
 
-/// The default resolver: finds no SRV records, so the SRV step is skipped with
-/// the reason "no SRV resolver configured".
+/// A resolver that finds nothing, so the SRV step is skipped with the reason
+/// "no SRV resolver configured": to turn the step off, and the default
+/// without feature `http`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoSrvResolver;
 
