@@ -10,13 +10,13 @@ use url::Url;
 use super::answer::Answer;
 use super::client::Inner;
 use super::error::{Attempt, AttemptOutcome};
-use super::safety::shown_url;
 use super::{
     AutodiscoverError, EwsEndpoint, FetchRequest, HostRules, Protocol, Refusal, Step,
     order_srv_records, plan, read_pox_response, read_soap_response, write_pox_request,
     write_soap_request,
 };
 use crate::address::SmtpAddress;
+use crate::transport::shown_url;
 
 /// Where a step leaves the discovery.
 enum Next {

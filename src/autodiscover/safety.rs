@@ -8,6 +8,7 @@
 use url::Url;
 
 use crate::address::Domain;
+use crate::transport::shown_url;
 
 /// Why Autodiscover refused to contact a URL or to follow a redirect.
 ///
@@ -245,17 +246,6 @@ fn check_shape(url: &Url) -> Result<(), Refusal> {
         });
     }
     Ok(())
-}
-
-/// A URL as shown in errors and logs: without user name, password, query or
-/// fragment.
-pub(crate) fn shown_url(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
 }
 
 #[cfg(test)]

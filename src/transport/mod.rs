@@ -90,6 +90,7 @@ mod recording;
 mod reply;
 mod request;
 mod retry_after;
+mod shown_url;
 mod traits;
 
 pub use error::TransportError;
@@ -110,3 +111,5 @@ pub use retry_after::RetryAfter;
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use secrecy::SecretString;
 pub use traits::{BoxedSend, DynTransport, Transport};
+
+pub(crate) use shown_url::shown_url;

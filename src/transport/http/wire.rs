@@ -9,7 +9,7 @@ use reqwest::header::{
 use url::Url;
 
 use super::TransportBuildError;
-use crate::transport::{EwsRequest, RetryAfter};
+use crate::transport::{EwsRequest, RetryAfter, shown_url};
 
 /// Adds the headers of an EWS SOAP request: `Content-Type`, `Accept`, and from
 /// `request` `X-AnchorMailbox` and `client-request-id` with
@@ -44,18 +44,6 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<RetryAfter> {
     headers
         .get(RETRY_AFTER)
         .and_then(|value| RetryAfter::from_header(value.as_bytes()))
-}
-
-/// The endpoint as shown in logs, errors and `Debug`: without user name,
-/// password, query or fragment.
-pub(crate) fn shown_url(url: &Url) -> String {
-    let mut shown = url.clone();
-    // Both fail only for URLs that cannot have credentials at all.
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
 }
 
 /// Checks an endpoint: `https://` (or `http://` when `allow_http`), no
