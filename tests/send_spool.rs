@@ -247,3 +247,38 @@ async fn messages_too_old_to_retry_become_dead_letters() {
         dead.reason()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_only_messages_drained_from_a_spool_are_sent() {
+    let server = server().await;
+    let planner = offline_im::settings::Settings::from_toml_str(SETTINGS)
+        .unwrap()
+        .planner()
+        .disposition(offline_im::plan::Disposition::SendOnly)
+        .build();
+    let sender =
+        offline_im::send::Sender::builder(transport(&server, Duration::from_secs(5)), planner)
+            .retry(fast_retry())
+            .build()
+            .unwrap();
+    let dir = spool_dir("send-only");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let message = im("kim@contoso.com", "pat@contoso.com", "no copy kept");
+    sender
+        .spool_all(&spool, [message.clone()], T0, Duration::ZERO)
+        .await;
+    let pass = sender
+        .drain(&spool, &RetrySchedule::default(), T0, 100)
+        .await
+        .unwrap();
+    assert_eq!(pass.completed, 1, "{pass:?}");
+    assert_eq!(
+        copies(&server, "pat@contoso.com", Folder::Inbox, &message),
+        1
+    );
+    assert!(
+        server
+            .folder(&smtp("kim@contoso.com"), Folder::ConversationHistory)
+            .is_empty()
+    );
+}

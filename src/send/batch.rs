@@ -25,7 +25,7 @@ pub(crate) struct Job {
 /// comes back with exactly one report.
 ///
 /// `maybe_sent`: the messages may already have been created (a spool drained after
-/// a crash); check before the first attempt.
+/// a crash); check before the first attempt, where there is a saved copy to find.
 pub(crate) async fn run<T: Transport>(
     session: &Session<'_, T>,
     retry: &RetryPolicy,
@@ -37,7 +37,9 @@ pub(crate) async fn run<T: Transport>(
     let saved_folder = jobs.first().and_then(|job| job.plan.saved_item_folder());
     let mut pending = jobs;
     let mut reports = Vec::with_capacity(pending.len());
-    let mut unsure = maybe_sent;
+    // SendOnly keeps no copy to look for: messages that may have been sent (a
+    // drained spool) are sent again, at least once rather than never.
+    let mut unsure = maybe_sent && saved_folder.is_some();
     let mut retries = 0u32;
     let mut size_hint = 4096;
     let mut last_failure = Failure::new(None, "not attempted");

@@ -34,7 +34,7 @@
 //! |---|---|---|
 //! | `SendAndSaveCopy` (default) | search the saved-copy folder, resend what is missing | exactly once |
 //! | `SaveOnly` | search the folder the draft was saved to | exactly once |
-//! | `SendOnly` | nothing to search: the message is reported failed, not resent | at most once |
+//! | `SendOnly` | nothing to search: the message is reported failed, not resent | at most once; messages drained from a spool (or passed to [`Sender::resume_all`]) are sent again, so at least once there |
 //!
 //! One race remains: Exchange may still be working on a request when the client
 //! gives up on it. The check waits first ([`RetryPolicy::check_delay`], 2 s by

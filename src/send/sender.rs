@@ -194,6 +194,8 @@ impl<T: Transport> Sender<T> {
     /// spool after a crash or reported [`Outcome::Deferred`]: before anything is
     /// sent, the sender's saved copies are searched for their delivery ids and the
     /// ones found are reported delivered (`duplicate_avoided`) instead of resent.
+    /// With [`Disposition::SendOnly`] there is nothing to search, and the messages
+    /// are simply sent (at least once).
     pub async fn resume_all(
         &self,
         messages: impl IntoIterator<Item = OfflineIm>,
