@@ -10,7 +10,7 @@ use tracing::{Instrument, info_span};
 use crate::address::{SipUri, SmtpAddress};
 use crate::compose::{DeliveryId, OfflineIm};
 use crate::ews::{Impersonation, ReaderLimits, RequestHeader, ResponseReader, ServerVersion};
-use crate::plan::{Decision, DenialReason, Disposition, Folder, Planner};
+use crate::plan::{Decision, DeliveryPlan, DenialReason, Disposition, Folder, Planner};
 use crate::policy::SenderProfile;
 use crate::settings::Settings;
 use crate::transport::Transport;
@@ -150,6 +150,16 @@ struct BatchKey {
     saved_item_folder: Option<Folder>,
 }
 
+impl BatchKey {
+    fn of(plan: &DeliveryPlan) -> Self {
+        Self {
+            mailbox: plan.sender().smtp().clone(),
+            disposition: plan.disposition(),
+            saved_item_folder: plan.saved_item_folder(),
+        }
+    }
+}
+
 impl<T: Transport> Sender<T> {
     /// Starts a sender that plans with `planner` and sends through `transport`.
     pub fn builder(transport: T, planner: Planner) -> SenderBuilder<T> {
@@ -240,17 +250,21 @@ impl<T: Transport> Sender<T> {
             let profile = (self.profiles)(im.sender().sip());
             let outcome = match self.planner.decide_owned(im, &profile) {
                 Ok(Decision::Deliver(plan)) => {
-                    let key = BatchKey {
-                        mailbox: plan.sender().smtp().clone(),
-                        disposition: plan.disposition(),
-                        saved_item_folder: plan.saved_item_folder(),
-                    };
-                    let jobs = groups.entry(key.clone()).or_default();
-                    jobs.push(Job {
+                    // One key per message; it is copied into the map only when a
+                    // group starts, and handed to the batch when the group is full.
+                    let key = BatchKey::of(&plan);
+                    if !groups.contains_key(&key) {
+                        groups.insert(key.clone(), Vec::new());
+                    }
+                    let job = Job {
                         index,
                         plan,
                         attempts: 0,
-                    });
+                    };
+                    let Some(jobs) = groups.get_mut(&key) else {
+                        continue; // inserted just above
+                    };
+                    jobs.push(job);
                     if jobs.len() >= self.options.batch_size {
                         let full = std::mem::take(jobs);
                         while in_flight.len() >= self.options.concurrency {
