@@ -1,16 +1,28 @@
 //! From a request body to a SOAP reply: parse, check, apply, write.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
+use std::time::Duration;
 
 use crate::address::SmtpAddress;
 use crate::plan::Folder;
 
-use super::faults::Faults;
-use super::op_create::{Ctx, create_items};
+use super::http::Shared;
+use super::op_create::{Ctx, create_item, create_items};
 use super::op_query::{delete_items, find_items, get_items};
-use super::soap_in::{FolderName, InError, Operation, parse_request};
-use super::soap_out::{fault, response};
-use super::store::Store;
+use super::soap_in::{CreateItem, FolderName, InError, Operation, parse_request};
+use super::soap_out::{ResponseMessage, fault, response};
+
+/// How a request's changes are committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Commit {
+    /// At once, and sent messages are submitted.
+    Normal,
+    /// Items one by one over this time ([`Fault::SlowCommit`](super::Fault::SlowCommit)).
+    Slow(Duration),
+    /// Sent messages stay unsubmitted drafts
+    /// ([`Fault::CommitWithoutSubmit`](super::Fault::CommitWithoutSubmit)).
+    WithoutSubmit,
+}
 
 /// A SOAP reply: HTTP status and body.
 pub(crate) struct SoapReply {
@@ -27,7 +39,7 @@ impl SoapReply {
     fn fault(code: &str, client: bool, text: &str) -> Self {
         Self {
             status: 500,
-            body: fault(code, client, text, None),
+            body: fault(code, client, text, &[]),
             operation: None,
             acting: None,
             impersonated: None,
@@ -38,12 +50,15 @@ impl SoapReply {
 
 /// Handles one SOAP request against the store. `identity` is the authenticated
 /// user's mailbox, if the credentials name one.
-pub(crate) fn dispatch(
-    store: &Mutex<Store>,
-    faults: &Faults,
+///
+/// Run it on a task of its own: with [`Commit::Slow`] it takes its time, and it
+/// must finish even when the client has gone.
+pub(crate) async fn dispatch(
+    shared: &Shared,
     body: &[u8],
     identity: Option<&SmtpAddress>,
     request_index: usize,
+    commit: Commit,
 ) -> SoapReply {
     let request = match parse_request(body) {
         Ok(r) => r,
@@ -100,18 +115,17 @@ pub(crate) fn dispatch(
     let ctx = Ctx {
         acting: acting.as_ref(),
         request_index,
+        submit: commit != Commit::WithoutSubmit,
     };
-    let messages = {
-        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-        match &request.operation {
-            Operation::CreateItem(c) => {
-                let mut plan = faults.lock();
-                create_items(&mut store, &mut plan, &ctx, c)
-            }
-            Operation::FindItem(f) => find_items(&mut store, &ctx, f),
-            Operation::GetItem(g) => get_items(&store, g),
-            Operation::DeleteItem(d) => delete_items(&mut store, d),
+    let messages = match (&request.operation, commit) {
+        (Operation::CreateItem(c), Commit::Slow(over)) => {
+            create_slowly(shared, &ctx, c, over).await
         }
+        (operation, Commit::Slow(over)) => {
+            tokio::time::sleep(over).await;
+            apply(shared, &ctx, operation)
+        }
+        (operation, _) => apply(shared, &ctx, operation),
     };
     let mut reply = with(SoapReply {
         status: 200,
@@ -123,4 +137,37 @@ pub(crate) fn dispatch(
     });
     reply.acting = acting;
     reply
+}
+
+fn apply(shared: &Shared, ctx: &Ctx<'_>, operation: &Operation) -> Vec<ResponseMessage> {
+    let mut store = shared.store.lock().unwrap_or_else(PoisonError::into_inner);
+    match operation {
+        Operation::CreateItem(c) => {
+            let mut plan = shared.faults.lock();
+            create_items(&mut store, &mut plan, ctx, c)
+        }
+        Operation::FindItem(f) => find_items(&mut store, ctx, f),
+        Operation::GetItem(g) => get_items(&store, g),
+        Operation::DeleteItem(d) => delete_items(&mut store, d),
+    }
+}
+
+/// Commits the items one by one, item `i` of `n` at `over * (i + 1) / n`.
+async fn create_slowly(
+    shared: &Shared,
+    ctx: &Ctx<'_>,
+    req: &CreateItem,
+    over: Duration,
+) -> Vec<ResponseMessage> {
+    let start = tokio::time::Instant::now();
+    let n = u32::try_from(req.items.len()).unwrap_or(u32::MAX).max(1);
+    let mut messages = Vec::with_capacity(req.items.len());
+    for index in 0..req.items.len() {
+        let step = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        tokio::time::sleep_until(start + over / n * step).await;
+        let mut store = shared.store.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut plan = shared.faults.lock();
+        messages.push(create_item(&mut store, &mut plan, ctx, req, index));
+    }
+    messages
 }

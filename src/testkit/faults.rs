@@ -38,6 +38,34 @@ pub enum Fault {
     /// The request is applied and the reply is HTTP 200 with a body that is not
     /// well-formed XML.
     MalformedReply,
+    /// The request's items are committed one by one, spread evenly over `over`
+    /// (item `i` of `n` at `over * (i + 1) / n`), and the reply comes after the last
+    /// one; other operations are applied after `over`. The work runs on a task of
+    /// its own: when the client times out and disconnects, the remaining items are
+    /// still committed (and submitted), as on Exchange, where a batch runs on after
+    /// the client gives up.
+    ///
+    /// Execution limit: Exchange limits one batch request's execution to about one
+    /// minute (Microsoft: "EWS throttling in Exchange"). This server enforces no
+    /// limit of its own; keep `over` under a minute to stay within what Exchange does.
+    SlowCommit {
+        /// The time over which the items are committed.
+        over: Duration,
+    },
+    /// The 2016 Drafts bug: the request's sent messages are created in the sender's
+    /// `drafts` with `IsSubmitted` false and never submitted (nobody receives them);
+    /// then the connection is closed, so the reply is lost. Such drafts stay until
+    /// deleted. `SaveOnly` items are saved as usual.
+    CommitWithoutSubmit,
+    /// A SOAP fault (HTTP 500) with `ResponseCode` `ErrorInternalServerError`. With
+    /// `inner_busy`, its detail's `MessageXml` carries `InnerErrorResponseCode`
+    /// `ErrorServerBusy`, `InnerErrorMessageText` and `BackOffMilliseconds`: how
+    /// Exchange hides throttling (the EWS Managed API and exchangelib both read
+    /// `InnerErrorResponseCode`). Nothing is applied.
+    InternalServerError {
+        /// The hidden busy answer's back-off, if the fault hides one.
+        inner_busy: Option<Duration>,
+    },
 }
 
 /// Something that goes wrong with one item of a `CreateItem` request. The item gets
@@ -57,6 +85,14 @@ pub enum ItemFault {
     NonExistentMailbox,
     /// `ErrorQuotaExceeded`.
     QuotaExceeded,
+    /// `ErrorInternalServerError`. With `inner_busy`, its `m:MessageXml` carries
+    /// `InnerErrorResponseCode` `ErrorServerBusy`, `InnerErrorMessageText` and
+    /// `BackOffMilliseconds`: throttling in disguise, which the EWS Managed API and
+    /// exchangelib both unwrap.
+    InternalServerError {
+        /// The hidden busy answer's back-off, if the error hides one.
+        inner_busy: Option<Duration>,
+    },
 }
 
 impl ItemFault {
@@ -68,6 +104,7 @@ impl ItemFault {
             Self::InvalidRecipients => "ErrorInvalidRecipients",
             Self::NonExistentMailbox => "ErrorNonExistentMailbox",
             Self::QuotaExceeded => "ErrorQuotaExceeded",
+            Self::InternalServerError { .. } => "ErrorInternalServerError",
         }
     }
 }

@@ -1,24 +1,28 @@
 //! The HTTP side: path, method, size limit, authentication, request faults, replies.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
-use hyper::{Request, Response, StatusCode};
+use hyper::header::HeaderValue;
+use hyper::{Request, StatusCode};
 
 use crate::address::SmtpAddress;
 
-use super::dispatch::dispatch;
+use super::dispatch::{Commit, dispatch};
 use super::faults::{Fault, Faults, InjectedFault};
+use super::http_reply::{
+    Reply, decorate, fault_body_busy, fault_body_internal, http_date, plain, unauthorized,
+    unavailable, xml,
+};
 use super::record::RecordedRequest;
-use super::soap_out::{fault, malformed};
+use super::soap_out::malformed;
 use super::store::Store;
+use super::submit::Tracker;
 
 /// The only path the server answers on (case-insensitive, as IIS).
 pub(crate) const EWS_PATH: &str = "/EWS/Exchange.asmx";
@@ -49,6 +53,8 @@ pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: Faults,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    /// What is still going on, for `TestServer::idle`.
+    pub(crate) tracker: Arc<Tracker>,
 }
 
 /// The error that makes hyper drop the connection without a reply.
@@ -63,8 +69,6 @@ impl fmt::Display for CloseConnection {
 
 impl std::error::Error for CloseConnection {}
 
-type Reply = Response<Full<Bytes>>;
-
 /// Outcome of authentication.
 enum Auth {
     Ok(Option<SmtpAddress>),
@@ -73,7 +77,7 @@ enum Auth {
 
 /// Handles one HTTP request.
 pub(crate) async fn handle(
-    shared: std::sync::Arc<Shared>,
+    shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Reply, CloseConnection> {
     // The latency counts from the request's arrival, as on a real server, where
@@ -90,7 +94,7 @@ pub(crate) async fn handle(
 }
 
 async fn handle_request(
-    shared: std::sync::Arc<Shared>,
+    shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Reply, CloseConnection> {
     let mut record = RecordedRequest::new(req.method().as_str(), req.uri().path());
@@ -147,7 +151,7 @@ async fn handle_request(
     };
     let body = match body {
         Ok(b) => b,
-        Err(reply) => return Ok(finish(&shared, record, reply, echo_id.as_deref()).await),
+        Err(reply) => return Ok(finish(&shared, record, reply, echo_id.as_deref())),
     };
     record.body = body.clone();
 
@@ -159,6 +163,8 @@ async fn handle_request(
         requests.push(record.clone());
         requests.len() - 1
     };
+    // From here the request counts as accepted: `TestServer::idle` waits for it.
+    let in_flight = shared.tracker.begin();
     let fault = {
         let mut plan = shared.faults.lock();
         let fault = plan.take_request_fault();
@@ -177,58 +183,96 @@ async fn handle_request(
     let identity = match (auth, &fault) {
         (_, Some(Fault::Unauthorized)) | (Auth::Refused, _) => {
             let reply = unauthorized(&shared.config);
-            return Ok(store_record(&shared, index, record, reply, echo_id.as_deref()).await);
+            return Ok(store_record(
+                &shared,
+                index,
+                record,
+                reply,
+                echo_id.as_deref(),
+            ));
         }
         (Auth::Ok(identity), _) => identity,
     };
 
-    match &fault {
-        Some(Fault::ServerBusyFault { back_off }) => {
-            let body = fault_body_busy(*back_off);
-            let reply = xml(StatusCode::INTERNAL_SERVER_ERROR, body);
-            return Ok(store_record(&shared, index, record, reply, echo_id.as_deref()).await);
-        }
+    let early = match &fault {
+        // Microsoft: EWS throttling in Exchange (busy as a SOAP fault, or 503).
+        Some(Fault::ServerBusyFault { back_off }) => Some(xml(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            fault_body_busy(*back_off),
+        )),
+        Some(Fault::InternalServerError { inner_busy }) => Some(xml(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            fault_body_internal(*inner_busy),
+        )),
         Some(Fault::ServiceUnavailable { retry_after_secs }) => {
-            let reply = unavailable(&retry_after_secs.to_string());
-            return Ok(store_record(&shared, index, record, reply, echo_id.as_deref()).await);
+            Some(unavailable(&retry_after_secs.to_string()))
         }
-        Some(Fault::ServiceUnavailableUntil(when)) => {
-            let reply = unavailable(&http_date(*when));
-            return Ok(store_record(&shared, index, record, reply, echo_id.as_deref()).await);
-        }
+        Some(Fault::ServiceUnavailableUntil(when)) => Some(unavailable(&http_date(*when))),
         Some(Fault::CloseBeforeCommit) => {
             update(&shared, index, record);
             return Err(CloseConnection);
         }
-        Some(Fault::Delay(d)) => tokio::time::sleep(*d).await,
-        _ => {}
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(*d).await;
+            None
+        }
+        _ => None,
+    };
+    if let Some(reply) = early {
+        return Ok(store_record(
+            &shared,
+            index,
+            record,
+            reply,
+            echo_id.as_deref(),
+        ));
     }
 
-    let soap = dispatch(
-        &shared.store,
-        &shared.faults,
-        &body,
-        identity.as_ref(),
-        index,
-    );
-    record.operation = soap.operation.clone();
-    record.acting_mailbox = soap.acting.clone();
-    record.impersonated = soap.impersonated.clone();
-    record.request_server_version = soap.version.clone();
-    match fault {
-        Some(Fault::CloseAfterCommit) => {
-            update(&shared, index, record);
-            Err(CloseConnection)
+    let commit = match &fault {
+        Some(Fault::SlowCommit { over }) => Commit::Slow(*over),
+        Some(Fault::CommitWithoutSubmit) => Commit::WithoutSubmit,
+        _ => Commit::Normal,
+    };
+    // The work runs on a task of its own, independent of the connection: Exchange
+    // keeps working on a batch after the client gives up (DOMAIN.md, "EWS facts").
+    let work = tokio::spawn({
+        let shared = Arc::clone(&shared);
+        let mut record = record;
+        async move {
+            let soap = dispatch(&shared, &body, identity.as_ref(), index, commit).await;
+            record.operation = soap.operation.clone();
+            record.acting_mailbox = soap.acting.clone();
+            record.impersonated = soap.impersonated.clone();
+            record.request_server_version = soap.version.clone();
+            update(&shared, index, record.clone());
+            drop(in_flight);
+            (soap, record)
         }
+    });
+    let (soap, record) = work.await.map_err(|_| CloseConnection)?;
+    match fault {
+        Some(Fault::CloseAfterCommit | Fault::CommitWithoutSubmit) => Err(CloseConnection),
         Some(Fault::MalformedReply) => {
             let op = soap.operation.as_deref().unwrap_or("CreateItem");
             let reply = xml(StatusCode::OK, malformed(op));
-            Ok(store_record(&shared, index, record, reply, echo_id.as_deref()).await)
+            Ok(store_record(
+                &shared,
+                index,
+                record,
+                reply,
+                echo_id.as_deref(),
+            ))
         }
         _ => {
             let status = StatusCode::from_u16(soap.status).unwrap_or(StatusCode::OK);
             let reply = xml(status, soap.body);
-            Ok(store_record(&shared, index, record, reply, echo_id.as_deref()).await)
+            Ok(store_record(
+                &shared,
+                index,
+                record,
+                reply,
+                echo_id.as_deref(),
+            ))
         }
     }
 }
@@ -280,71 +324,6 @@ fn basic_credentials(value: &str) -> Option<(String, String)> {
     Some((user.to_owned(), password.to_owned()))
 }
 
-fn unauthorized(config: &Config) -> Reply {
-    let mut r = plain(
-        StatusCode::UNAUTHORIZED,
-        "401 - Unauthorized: Access is denied.",
-    );
-    let headers = r.headers_mut();
-    if config.bearer.is_some() {
-        headers.append(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    if config.basic.is_some() || config.bearer.is_none() {
-        headers.append(
-            WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"127.0.0.1\""),
-        );
-    }
-    r
-}
-
-fn unavailable(retry_after: &str) -> Reply {
-    let mut r = plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
-    if let Ok(v) = HeaderValue::from_str(retry_after) {
-        r.headers_mut().insert(RETRY_AFTER, v);
-    }
-    r
-}
-
-fn fault_body_busy(back_off: Duration) -> String {
-    fault(
-        "ErrorServerBusy",
-        false,
-        "The server cannot service this request right now. Try again later.",
-        Some(back_off.as_millis()),
-    )
-}
-
-/// `Sun, 06 Nov 1994 08:49:37 GMT`.
-fn http_date(when: SystemTime) -> String {
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    time::OffsetDateTime::from(when)
-        .format(&format)
-        .unwrap_or_default()
-}
-
-fn plain(status: StatusCode, text: &str) -> Reply {
-    let mut r = Response::new(Full::new(Bytes::from(text.to_owned())));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    r
-}
-
-fn xml(status: StatusCode, body: String) -> Reply {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/xml; charset=utf-8"),
-    );
-    r
-}
-
 fn update(shared: &Shared, index: usize, record: RecordedRequest) {
     let mut requests = shared
         .requests
@@ -356,7 +335,7 @@ fn update(shared: &Shared, index: usize, record: RecordedRequest) {
 }
 
 /// Records the status, adds the common headers.
-async fn store_record(
+fn store_record(
     shared: &Shared,
     index: usize,
     mut record: RecordedRequest,
@@ -369,7 +348,7 @@ async fn store_record(
 }
 
 /// Like [`store_record`] for requests refused before their body was read.
-async fn finish(
+fn finish(
     shared: &Shared,
     mut record: RecordedRequest,
     reply: Reply,
@@ -382,17 +361,4 @@ async fn finish(
         .unwrap_or_else(PoisonError::into_inner)
         .push(record);
     decorate(reply, echo_id)
-}
-
-fn decorate(mut reply: Reply, echo_id: Option<&str>) -> Reply {
-    let headers = reply.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-        headers.insert("request-id", v);
-    }
-    if let Some(id) = echo_id
-        && let Ok(v) = HeaderValue::from_str(id)
-    {
-        headers.insert("client-request-id", v);
-    }
-    reply
 }

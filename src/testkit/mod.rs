@@ -19,6 +19,7 @@
 //!     .await?;
 //!
 //! send_with_your_code(&server.url()).await; // your code, talking EWS
+//! server.idle().await; // let the transport deliver what was sent
 //!
 //! let pat: SmtpAddress = "pat@contoso.com".parse()?;
 //! let inbox = server.folder(&pat, Folder::Inbox);
@@ -32,18 +33,27 @@
 //!   Declare them with [`TestServerBuilder::mailbox`], or let them be created on
 //!   demand. Recipients in a hosted domain are inside the organization; any other
 //!   recipient is outside it and its mail is kept in [`TestServer::outbound`].
-//! - **`CreateItem`** honours `MessageDisposition`: `SendAndSaveCopy` delivers to each
-//!   local recipient's `inbox` and saves the sender's copy in `SavedItemFolderId`
-//!   (default `sentitems`); `SendOnly` only delivers; `SaveOnly` only saves (default
-//!   `drafts`). Item class (from `t:ItemClass` or the `0x001A` extended property),
+//! - **`CreateItem`** honours `MessageDisposition`. `SaveOnly` saves the item at once
+//!   (default folder `drafts`, `IsSubmitted` false). `SendAndSaveCopy` and `SendOnly`
+//!   submit it asynchronously, as Exchange does (see *Order of events* below): the
+//!   message waits in the sender's `drafts`, then the transport delivers it to each
+//!   local recipient's `inbox` and moves the sender's copy to `SavedItemFolderId`
+//!   (default `sentitems`, `SendAndSaveCopy`) or drops it (`SendOnly`). Item class (from `t:ItemClass` or the `0x001A` extended property),
 //!   subject, body, importance, extended properties and recipients are stored as
 //!   sent. Mail that leaves the organization loses its item class and MAPI
 //!   properties, as it does in Exchange's MIME conversion. As on Exchange, a sent
 //!   message's response carries no item id; a saved one's does.
 //! - **`FindItem`** in a distinguished folder (of the acting mailbox, or the
-//!   `t:Mailbox` given) with an `IsEqualTo` restriction (and `And`/`Or` of them) on an
-//!   extended property, `item:Subject` or `item:ItemClass`; requested extended
-//!   properties are returned. **`GetItem`** reads items back (body included);
+//!   `t:Mailbox` given), either with an `IsEqualTo` restriction (and `And`/`Or` of
+//!   them) on an extended property, `item:Subject` or `item:ItemClass`, or without
+//!   restriction, sorted (`m:SortOrder` on `item:DateTimeCreated` or `item:Subject`)
+//!   and paged (`m:IndexedPageItemView`, `IndexedPagingOffset`, `TotalItemsInView`,
+//!   `IncludesLastItemInRange`): the way clients read the newest items of a big
+//!   folder without a scan. Requested extended properties, `item:DateTimeCreated` and
+//!   `item:IsSubmitted` are returned. With
+//!   [`TestServerBuilder::restriction_scan_limit`], a restricted `FindItem` in a
+//!   folder holding more items times out with `ErrorTimeoutExpired` (KB 3077710: a
+//!   restriction is a sequential scan, not cached). **`GetItem`** reads items back (body included);
 //!   **`DeleteItem`** does `HardDelete`, `SoftDelete` and `MoveToDeletedItems`.
 //! - **The acting mailbox** is the `ExchangeImpersonation` address if sent, else the
 //!   Basic user name when it is an SMTP address, else the message's `From`.
@@ -60,13 +70,47 @@
 //!   anything else (none, wrong, Negotiate, NTLM) gets 401 with `WWW-Authenticate`.
 //! - **Fault injection** ([`Faults`]): whole-request [`Fault`]s (busy fault with
 //!   `BackOffMilliseconds`, 503 with `Retry-After`, 401, connection closed before or
-//!   after the request is committed, delays, malformed replies) and per-item
-//!   [`ItemFault`]s (`ErrorServerBusy`, `ErrorInvalidRecipients`,
-//!   `ErrorNonExistentMailbox`, `ErrorQuotaExceeded`), scripted or mixed at random
-//!   from a seed.
+//!   after the request is committed, delays, malformed replies, and the ones below)
+//!   and per-item [`ItemFault`]s (`ErrorServerBusy`, `ErrorInvalidRecipients`,
+//!   `ErrorNonExistentMailbox`, `ErrorQuotaExceeded`, `ErrorInternalServerError`),
+//!   scripted or mixed at random from a seed. Faults that model Exchange's own
+//!   behaviour:
+//!   - [`Fault::SlowCommit`]: the items are committed one by one over a given time,
+//!     on a task independent of the connection, so a client that times out and
+//!     disconnects does not stop them (Exchange limits one batch to about a minute
+//!     and runs on after the client gives up).
+//!   - [`Fault::CommitWithoutSubmit`]: the 2016 Drafts bug: sent messages stay in
+//!     `drafts`, `IsSubmitted` false, never delivered; the reply is lost.
+//!   - [`Fault::InternalServerError`] and [`ItemFault::InternalServerError`]:
+//!     `ErrorInternalServerError`, optionally hiding `ErrorServerBusy` and a back-off
+//!     in `MessageXml` (`InnerErrorResponseCode`), as Exchange hides throttling.
 //! - **Inspection**: [`TestServer::folder`], [`TestServer::mailbox`],
-//!   [`TestServer::outbound`], [`TestServer::requests`] (every request and its
-//!   status), [`TestServer::injected_faults`].
+//!   [`TestServer::outbound`], [`TestServer::cancelled`],
+//!   [`TestServer::pending_submissions`], [`TestServer::requests`] (every request and
+//!   its status), [`TestServer::injected_faults`]. They are instantaneous snapshots:
+//!   call [`TestServer::idle`] first.
+//!
+//! # Order of events
+//! Exchange submits sent mail asynchronously (Microsoft Graph docs, "things to know
+//! about send mail"; the 2016 Drafts bug shows the same on-premises), and so does
+//! this server. For `CreateItem` with `SendAndSaveCopy` or `SendOnly`:
+//! 1. The message is created in the sender's `drafts` with `IsSubmitted` true and a
+//!    creation time ([`StoredItem::created`]); `FindItem` and `GetItem` see it there.
+//! 2. The reply is sent (without an item id, as on Exchange).
+//! 3. After the submission lag ([`TestServerBuilder::submission_lag`], default
+//!    20 ms to 200 ms, drawn from the seed) the transport, a background task of the
+//!    server, picks it up: each local recipient gets a copy in `inbox`, mail for other
+//!    organizations goes to [`TestServer::outbound`], and the sender's draft moves to
+//!    `SavedItemFolderId` under a new id, keeping its creation time
+//!    (`SendAndSaveCopy`), or goes away (`SendOnly`). The draft's old id then answers
+//!    `ErrorItemNotFound`.
+//!
+//! A `DeleteItem` of the draft before step 3 cancels the submission: nothing is
+//! delivered, and the draft is listed by [`TestServer::cancelled`]. A zero lag
+//! (`submission_lag(Duration::ZERO, Duration::ZERO)`) runs step 3 inside the
+//! request, before step 2. [`TestServer::idle`] waits until every accepted request is
+//! fully applied (slow commits included) and every message was picked up;
+//! [`TestServer::pending_submissions`] counts those still waiting.
 //!
 //! The server runs on the tokio runtime that started it. With a blocking client,
 //! use a multi-threaded runtime (`#[tokio::test(flavor = "multi_thread")]`) so the
@@ -76,10 +120,12 @@
 //! Only `t:Message` items are understood; elements of `t:Message` it does not store
 //! are checked for order and skipped.
 
+mod builder;
 mod dispatch;
 mod error;
 mod faults;
 mod http;
+mod http_reply;
 mod op_create;
 mod op_query;
 mod props;
@@ -91,14 +137,19 @@ mod soap_in_item;
 mod soap_in_query;
 mod soap_out;
 mod store;
+mod submit;
 mod xml;
 
 pub use crate::ews::BodyType;
+pub use builder::{
+    DEFAULT_MAX_REQUEST_BYTES, DEFAULT_SEED, DEFAULT_SUBMISSION_LAG_MAX,
+    DEFAULT_SUBMISSION_LAG_MIN, TestServerBuilder,
+};
 pub use error::TestServerError;
 pub use faults::{Fault, Faults, InjectedFault, ItemFault};
 pub use props::{ExtendedFieldUri, ExtendedProperty, PropertyValue};
 pub use record::RecordedRequest;
-pub use server::{DEFAULT_MAX_REQUEST_BYTES, DEFAULT_SEED, TestServer, TestServerBuilder};
+pub use server::TestServer;
 pub use store::{Mailbox, Recipient, StoredItem};
 
 #[doc(no_inline)]

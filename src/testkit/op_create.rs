@@ -9,14 +9,17 @@ use super::faults::{FaultPlan, InjectedFault, ItemFault};
 use super::props::TAG_MESSAGE_CLASS;
 use super::soap_in::{CreateItem, FolderName};
 use super::soap_in_item::{NewMessage, RawRecipient};
-use super::soap_out::{Payload, ResponseMessage, item_id_only};
+use super::soap_out::{Payload, ResponseMessage, busy_values, inner_busy_values, item_id_only};
 use super::store::{Recipient, Store, StoredItem};
+use super::submit::{Submission, deliver};
 
 /// What the operation needs to know about the request around it.
 pub(crate) struct Ctx<'a> {
     /// The acting mailbox: impersonated user, else the authenticated user.
     pub(crate) acting: Option<&'a SmtpAddress>,
     pub(crate) request_index: usize,
+    /// Whether sent messages are submitted (false under `Fault::CommitWithoutSubmit`).
+    pub(crate) submit: bool,
 }
 
 /// Applies a CreateItem; one response message per item, in order.
@@ -26,15 +29,29 @@ pub(crate) fn create_items(
     ctx: &Ctx<'_>,
     req: &CreateItem,
 ) -> Vec<ResponseMessage> {
-    req.items
-        .iter()
-        .enumerate()
-        .map(|(index, msg)| {
-            create_one(store, faults, ctx, req, index, msg).unwrap_or_else(|(code, text)| {
-                ResponseMessage::error(code, text, Payload::Items(Vec::new()))
-            })
-        })
+    (0..req.items.len())
+        .map(|index| create_item(store, faults, ctx, req, index))
         .collect()
+}
+
+/// Applies item `index` of a CreateItem (which must exist) and answers for it.
+pub(crate) fn create_item(
+    store: &mut Store,
+    faults: &mut FaultPlan,
+    ctx: &Ctx<'_>,
+    req: &CreateItem,
+    index: usize,
+) -> ResponseMessage {
+    let Some(msg) = req.items.get(index) else {
+        return ResponseMessage::error(
+            "ErrorInvalidRequest",
+            "No such item in the request.",
+            Payload::Items(Vec::new()),
+        );
+    };
+    create_one(store, faults, ctx, req, index, msg).unwrap_or_else(|(code, text)| {
+        ResponseMessage::error(code, text, Payload::Items(Vec::new()))
+    })
 }
 
 type ItemError = (&'static str, String);
@@ -172,38 +189,43 @@ fn create_one(
         cc,
         bcc,
         is_read: msg.is_read.unwrap_or(true),
+        created: time::OffsetDateTime::now_utc(),
+        is_submitted: false,
     };
 
-    for r in &local {
-        let mut copy = base.clone();
-        copy.is_read = false;
-        copy.bcc.clear();
-        store.put(r, Folder::Inbox, copy);
+    if !sends {
+        let (id, change_key) = store.put(&save_owner, save_folder, base);
+        return Ok(ResponseMessage::success(Payload::Items(vec![
+            item_id_only(&id, &change_key),
+        ])));
     }
-    if external {
-        // MIME conversion across organizations keeps no custom message class and no
-        // MAPI properties: the outside world sees plain mail.
-        let mut copy = base.clone();
-        copy.item_class = "IPM.Note".to_owned();
-        copy.extended.clear();
-        store.put_outbound(copy);
+    // Exchange returns no item id for a message it sends.
+    let sent = ResponseMessage::success(Payload::Items(Vec::new()));
+    if !ctx.submit {
+        // The 2016 Drafts bug (Exchange 2016 CU-era reports): the message is committed
+        // in Drafts and never submitted.
+        store.put(&owner, Folder::Drafts, base);
+        return Ok(sent);
     }
-    if !disposition.keeps_copy() {
-        return Ok(ResponseMessage::success(Payload::Items(Vec::new())));
+    // Microsoft Graph docs, "things to know about send mail": the message is created
+    // in Drafts; submission, delivery and the saved copy come after the response.
+    let mut draft = base;
+    draft.is_submitted = true;
+    let (draft_id, _) = store.put(&owner, Folder::Drafts, draft);
+    let submission = Submission {
+        draft_id,
+        local: local.into_iter().collect(),
+        external,
+        save: disposition
+            .keeps_copy()
+            .then_some((save_owner, save_folder)),
+    };
+    if store.submissions.is_immediate() {
+        deliver(store, submission);
+    } else {
+        store.submissions.push(submission);
     }
-    store.put(&save_owner, save_folder, base);
-    if sends {
-        // Exchange returns no item id for a message it sent.
-        return Ok(ResponseMessage::success(Payload::Items(Vec::new())));
-    }
-    let saved = store
-        .mailboxes
-        .get(&save_owner)
-        .and_then(|m| m.folder(save_folder).last())
-        .map(|i| item_id_only(i.id(), i.change_key()));
-    Ok(ResponseMessage::success(Payload::Items(
-        saved.into_iter().collect(),
-    )))
+    Ok(sent)
 }
 
 fn item_fault_message(fault: &ItemFault) -> ResponseMessage {
@@ -214,11 +236,18 @@ fn item_fault_message(fault: &ItemFault) -> ResponseMessage {
         ItemFault::InvalidRecipients => "At least one recipient isn't valid.",
         ItemFault::NonExistentMailbox => "The SMTP address has no mailbox associated with it.",
         ItemFault::QuotaExceeded => "The mailbox quota has been exceeded.",
+        ItemFault::InternalServerError { .. } => "An internal server error occurred.",
     };
     let mut msg = ResponseMessage::error(fault.response_code(), text, Payload::Items(Vec::new()));
-    if let ItemFault::ServerBusy { back_off } = fault {
-        msg.back_off_ms = Some(back_off.as_millis());
-    }
+    msg.values = match fault {
+        // Microsoft: EWS throttling in Exchange (BackOffMilliseconds in MessageXml).
+        ItemFault::ServerBusy { back_off } => busy_values(*back_off),
+        // Busy in disguise: the EWS Managed API and exchangelib read InnerErrorResponseCode.
+        ItemFault::InternalServerError {
+            inner_busy: Some(back_off),
+        } => inner_busy_values(*back_off),
+        _ => Vec::new(),
+    };
     msg
 }
 

@@ -6,19 +6,20 @@ use crate::plan::Folder;
 use super::op_create::Ctx;
 use super::props::PropertyValue;
 use super::soap_in::{
-    BaseShape, DeleteItem, DeleteType, FindItem, FolderName, FolderTarget, GetItem, PropPath,
-    Restriction, Shape,
+    BaseShape, DeleteItem, DeleteType, FindItem, FolderName, FolderTarget, GetItem, Page, PropPath,
+    Restriction, Shape, SortKey,
 };
 use super::soap_out::{Fields, Payload, ResponseMessage, item};
 use super::store::{Store, StoredItem};
 
 /// Applies a FindItem: one response message per parent folder.
 pub(crate) fn find_items(store: &mut Store, ctx: &Ctx<'_>, req: &FindItem) -> Vec<ResponseMessage> {
+    let scan_limit = store.scan_limit;
     let fields = fields(&req.shape, false);
     req.folders
         .iter()
         .map(|target| {
-            find_in(store, ctx, req, target, &fields)
+            find_in(store, ctx, req, target, &fields, scan_limit)
                 .unwrap_or_else(|(code, text)| ResponseMessage::error(code, text, Payload::None))
         })
         .collect()
@@ -32,6 +33,7 @@ fn find_in(
     req: &FindItem,
     target: &FolderTarget,
     fields: &Fields,
+    scan_limit: Option<usize>,
 ) -> Result<ResponseMessage, OpError> {
     let folder = match &target.folder {
         FolderName::Known(f) => *f,
@@ -50,8 +52,25 @@ fn find_in(
             format!("The SMTP address '{owner}' has no mailbox associated with it."),
         ));
     };
+    let items = mailbox.folder(folder);
+    if req.restriction.is_some()
+        && let Some(limit) = scan_limit
+        && items.len() > limit
+    {
+        // KB 3077710: a restriction is a sequential scan of the folder, not cached;
+        // on a big folder it times out.
+        return Err((
+            "ErrorTimeoutExpired",
+            format!(
+                "The request timed out: a restricted search scans the whole folder, which \
+                 holds {} items (more than {limit}). Read the newest items sorted by \
+                 item:DateTimeCreated instead.",
+                items.len()
+            ),
+        ));
+    }
     let mut found = Vec::new();
-    for i in mailbox.folder(folder) {
+    for i in items {
         let keep = match &req.restriction {
             None => true,
             Some(r) => matches(i, r)?,
@@ -60,21 +79,83 @@ fn find_in(
             found.push(i);
         }
     }
+    sort(&mut found, &req.sort)?;
     let total = found.len();
-    let (offset, max) = req.page.unwrap_or((0, None));
-    let page: Vec<String> = found
-        .iter()
-        .skip(offset)
-        .take(max.unwrap_or(usize::MAX))
-        .map(|i| item(i, fields))
-        .collect();
-    let next_offset = (offset + page.len()).min(total);
+    let page = req.page.unwrap_or(Page {
+        offset: 0,
+        max: None,
+        from_end: false,
+    });
+    let max = page.max.unwrap_or(usize::MAX);
+    let (start, end) = if page.from_end {
+        let end = total.saturating_sub(page.offset);
+        (end.saturating_sub(max), end)
+    } else {
+        let start = page.offset.min(total);
+        (start, start.saturating_add(max).min(total))
+    };
+    let items: Vec<String> = found[start..end].iter().map(|i| item(i, fields)).collect();
+    // IndexedPagingOffset is where the next page starts, counted from the base point.
+    let (next_offset, last) = if page.from_end {
+        (total - start, start == 0)
+    } else {
+        (end, end >= total)
+    };
     Ok(ResponseMessage::success(Payload::RootFolder {
         next_offset,
         total,
-        last: next_offset >= total,
-        items: page,
+        last,
+        items,
     }))
+}
+
+/// Sorts by the keys, most significant first; items that compare equal keep folder
+/// order (oldest first), so a descending sort shows the last created first.
+fn sort(found: &mut [&StoredItem], keys: &[SortKey]) -> Result<(), OpError> {
+    for key in keys {
+        match &key.path {
+            PropPath::Field(f) if f == "item:DateTimeCreated" => {}
+            PropPath::Field(f) if f == "item:Subject" => {}
+            other => {
+                let name = match other {
+                    PropPath::Field(f) => f.clone(),
+                    PropPath::Extended(uri) => uri.to_string(),
+                };
+                return Err((
+                    "ErrorUnsupportedPathForSortGroup",
+                    format!(
+                        "This test server sorts by item:DateTimeCreated and item:Subject only, not '{name}'."
+                    ),
+                ));
+            }
+        }
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut indexed: Vec<(usize, &StoredItem)> = found.iter().copied().enumerate().collect();
+    indexed.sort_by(|(ia, a), (ib, b)| {
+        for key in keys {
+            let ord = match &key.path {
+                PropPath::Field(f) if f == "item:Subject" => a.subject().cmp(&b.subject()),
+                _ => a.created().cmp(&b.created()),
+            };
+            let ord = if key.descending { ord.reverse() } else { ord };
+            if ord != std::cmp::Ordering::Equal {
+                return ord;
+            }
+        }
+        // Ties: the later stored item counts as the newer one.
+        let ord = ia.cmp(ib);
+        match keys.first() {
+            Some(k) if k.descending => ord.reverse(),
+            _ => ord,
+        }
+    });
+    for (slot, (_, i)) in found.iter_mut().zip(indexed) {
+        *slot = i;
+    }
+    Ok(())
 }
 
 fn mailbox_of(ctx: &Ctx<'_>, target: &FolderTarget) -> Result<SmtpAddress, OpError> {
@@ -173,6 +254,11 @@ fn delete_one(store: &mut Store, id: &str, how: DeleteType) -> Result<(), OpErro
     let Some(mut taken) = store.take(id) else {
         return Err(("ErrorItemNotFound", "The item vanished.".into()));
     };
+    // Graph docs, "things to know about send mail": a draft deleted before the
+    // transport submits it is never sent.
+    if store.submissions.cancel(id) {
+        store.cancelled.push(taken.clone());
+    }
     let Some(owner) = taken.mailbox.clone() else {
         return Ok(());
     };
@@ -209,6 +295,8 @@ fn fields(shape: &Shape, with_body: bool) -> Fields {
     if shape.base == BaseShape::AllProperties {
         f.to = true;
         f.cc = true;
+        f.created = true;
+        f.is_submitted = true;
     }
     for p in &shape.additional {
         match p {
@@ -226,6 +314,8 @@ fn fields(shape: &Shape, with_body: bool) -> Fields {
                 "message:CcRecipients" => f.cc = true,
                 "message:From" => f.from = true,
                 "message:IsRead" => f.is_read = true,
+                "item:DateTimeCreated" => f.created = true,
+                "item:IsSubmitted" => f.is_submitted = true,
                 _ => {}
             },
         }

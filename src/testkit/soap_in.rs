@@ -10,7 +10,9 @@ use super::soap_in_item::{NewMessage, parse_create_item};
 use super::soap_in_query::{parse_delete_item, parse_find_item, parse_get_item};
 use super::xml::{Cursor, El, M_NS, SOAP_NS, Sequence, T_NS, check_enum, tokenize};
 
-pub(crate) use super::soap_in_query::{BaseShape, DeleteType, PropPath, Restriction, Shape};
+pub(crate) use super::soap_in_query::{
+    BaseShape, DeleteType, Page, PropPath, Restriction, Shape, SortKey,
+};
 
 /// Why a request could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,9 +136,11 @@ pub(crate) struct CreateItem {
 #[derive(Debug, Clone)]
 pub(crate) struct FindItem {
     pub(crate) shape: Shape,
-    /// `IndexedPageItemView`: (offset, max entries).
-    pub(crate) page: Option<(usize, Option<usize>)>,
+    /// `IndexedPageItemView`.
+    pub(crate) page: Option<Page>,
     pub(crate) restriction: Option<Restriction>,
+    /// `SortOrder`, most significant key first.
+    pub(crate) sort: Vec<SortKey>,
     pub(crate) folders: Vec<FolderTarget>,
 }
 

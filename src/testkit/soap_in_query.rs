@@ -68,6 +68,22 @@ pub(crate) enum Restriction {
     Unsupported(String),
 }
 
+/// `m:IndexedPageItemView`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Page {
+    pub(crate) offset: usize,
+    pub(crate) max: Option<usize>,
+    /// `BasePoint="End"`: the offset counts from the last item backwards.
+    pub(crate) from_end: bool,
+}
+
+/// One `t:FieldOrder` of `m:SortOrder`.
+#[derive(Debug, Clone)]
+pub(crate) struct SortKey {
+    pub(crate) path: PropPath,
+    pub(crate) descending: bool,
+}
+
 /// `DeleteType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DeleteType {
@@ -92,6 +108,7 @@ pub(crate) fn parse_find_item(cur: &mut Cursor<'_>, el: &El) -> Result<FindItem,
     let mut shape = None;
     let mut page = None;
     let mut restriction = None;
+    let mut sort = Vec::new();
     let mut folders = Vec::new();
     while let Some(child) = cur.child("FindItem")? {
         seq.accept(&child)?;
@@ -100,9 +117,24 @@ pub(crate) fn parse_find_item(cur: &mut Cursor<'_>, el: &El) -> Result<FindItem,
             "IndexedPageItemView" => {
                 let offset = int_attr(&child, "Offset")?.unwrap_or(0);
                 let max = int_attr(&child, "MaxEntriesReturned")?;
+                let from_end = match child.attr("BasePoint") {
+                    None => {
+                        return Err(InError::Schema(
+                            "The required attribute 'BasePoint' is missing on \
+                             'IndexedPageItemView'."
+                                .into(),
+                        ));
+                    }
+                    Some(b) => check_enum("BasePoint", b, &["Beginning", "End"])? == "End",
+                };
                 cur.skip();
-                page = Some((offset, max));
+                page = Some(Page {
+                    offset,
+                    max,
+                    from_end,
+                });
             }
+            "SortOrder" => sort = parse_sort_order(cur)?,
             "Restriction" => {
                 let mut inner = None;
                 while let Some(expr) = cur.child("Restriction")? {
@@ -137,6 +169,7 @@ pub(crate) fn parse_find_item(cur: &mut Cursor<'_>, el: &El) -> Result<FindItem,
         shape,
         page,
         restriction,
+        sort,
         folders,
     })
 }
@@ -329,6 +362,45 @@ fn parse_expression(cur: &mut Cursor<'_>, el: &El) -> Result<Restriction, InErro
             Ok(Restriction::Unsupported(other.to_owned()))
         }
     }
+}
+
+/// Reads `m:SortOrder` (start tag already read): one or more `t:FieldOrder`.
+fn parse_sort_order(cur: &mut Cursor<'_>) -> Result<Vec<SortKey>, InError> {
+    let mut keys = Vec::new();
+    while let Some(order) = cur.child("SortOrder")? {
+        if !order.is(T_NS, "FieldOrder") {
+            return Err(InError::Schema(format!(
+                "The element 'SortOrder' has invalid child element '{}'.",
+                order.name
+            )));
+        }
+        let Some(direction) = order.attr("Order") else {
+            return Err(InError::Schema(
+                "The required attribute 'Order' is missing on 'FieldOrder'.".into(),
+            ));
+        };
+        let descending =
+            check_enum("Order", direction, &["Ascending", "Descending"])? == "Descending";
+        let mut path = None;
+        while let Some(p) = cur.child("FieldOrder")? {
+            if path.is_some() {
+                return Err(InError::Schema(
+                    "The element 'FieldOrder' takes exactly one property path.".into(),
+                ));
+            }
+            path = Some(parse_path(cur, &p)?);
+        }
+        let path = path.ok_or_else(|| {
+            InError::Schema("The element 'FieldOrder' has incomplete content.".into())
+        })?;
+        keys.push(SortKey { path, descending });
+    }
+    if keys.is_empty() {
+        return Err(InError::Schema(
+            "The element 'SortOrder' has incomplete content.".into(),
+        ));
+    }
+    Ok(keys)
 }
 
 fn int_attr(el: &El, name: &str) -> Result<Option<usize>, InError> {

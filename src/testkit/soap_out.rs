@@ -1,6 +1,7 @@
 //! Writing SOAP replies the way Exchange writes them (and valid against the EWS schema).
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use quick_xml::escape::escape;
 
@@ -16,7 +17,8 @@ const SERVER_VERSION: &str = r#"MajorVersion="15" MinorVersion="2" MajorBuildNum
 pub(crate) struct ResponseMessage {
     /// `None` for success; else (code, text).
     pub(crate) error: Option<(&'static str, String)>,
-    pub(crate) back_off_ms: Option<u128>,
+    /// `m:MessageXml/t:Value` elements: (name, text).
+    pub(crate) values: Vec<(&'static str, String)>,
     pub(crate) payload: Payload,
 }
 
@@ -24,7 +26,7 @@ impl ResponseMessage {
     pub(crate) fn success(payload: Payload) -> Self {
         Self {
             error: None,
-            back_off_ms: None,
+            values: Vec::new(),
             payload,
         }
     }
@@ -32,7 +34,7 @@ impl ResponseMessage {
     pub(crate) fn error(code: &'static str, text: impl Into<String>, payload: Payload) -> Self {
         Self {
             error: Some((code, text.into())),
-            back_off_ms: None,
+            values: Vec::new(),
             payload,
         }
     }
@@ -65,6 +67,8 @@ pub(crate) struct Fields {
     pub(crate) cc: bool,
     pub(crate) from: bool,
     pub(crate) is_read: bool,
+    pub(crate) created: bool,
+    pub(crate) is_submitted: bool,
     pub(crate) extended: Vec<ExtendedFieldUri>,
 }
 
@@ -103,11 +107,10 @@ fn write_message(out: &mut String, operation: &str, msg: &ResponseMessage) {
                 "<m:MessageText>{}</m:MessageText><m:ResponseCode>{code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>",
                 escape(text.as_str())
             );
-            if let Some(ms) = msg.back_off_ms {
-                let _ = write!(
-                    out,
-                    r#"<m:MessageXml><t:Value Name="BackOffMilliseconds">{ms}</t:Value></m:MessageXml>"#
-                );
+            if !msg.values.is_empty() {
+                out.push_str("<m:MessageXml>");
+                write_values(out, &msg.values);
+                out.push_str("</m:MessageXml>");
             }
         }
     }
@@ -183,6 +186,22 @@ pub(crate) fn item(item: &StoredItem, fields: &Fields) -> String {
             item.importance().unwrap_or("Normal")
         );
     }
+    // types.xsd ItemType sequence: ... Importance, InReplyTo, IsSubmitted, ...,
+    // DateTimeSent, DateTimeCreated, ..., ExtendedProperty.
+    if fields.is_submitted {
+        let _ = write!(
+            out,
+            "<t:IsSubmitted>{}</t:IsSubmitted>",
+            item.is_submitted()
+        );
+    }
+    if fields.created {
+        let _ = write!(
+            out,
+            "<t:DateTimeCreated>{}</t:DateTimeCreated>",
+            utc_date_time(item.created())
+        );
+    }
     for uri in &fields.extended {
         if let Some(value) = item.extended_value(uri) {
             write_extended(&mut out, uri, value);
@@ -206,6 +225,15 @@ pub(crate) fn item(item: &StoredItem, fields: &Fields) -> String {
     }
     out.push_str("</t:Message>");
     out
+}
+
+/// `xs:dateTime` in UTC with `Z`, whole seconds, as Exchange writes it.
+fn utc_date_time(when: time::OffsetDateTime) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    when.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_default()
 }
 
 fn write_extended(out: &mut String, uri: &ExtendedFieldUri, value: &PropertyValue) {
@@ -249,9 +277,38 @@ fn write_mailbox(out: &mut String, r: &Recipient) {
     );
 }
 
+fn write_values(out: &mut String, values: &[(&'static str, String)]) {
+    for (name, text) in values {
+        let _ = write!(out, r#"<t:Value Name="{name}">{}</t:Value>"#, escape(text));
+    }
+}
+
+/// The `MessageXml` values of a busy answer.
+pub(crate) fn busy_values(back_off: Duration) -> Vec<(&'static str, String)> {
+    vec![("BackOffMilliseconds", back_off.as_millis().to_string())]
+}
+
+/// The `MessageXml` values of an `ErrorInternalServerError` hiding a busy answer.
+/// The EWS Managed API and exchangelib both read `InnerErrorResponseCode` from it.
+pub(crate) fn inner_busy_values(back_off: Duration) -> Vec<(&'static str, String)> {
+    vec![
+        ("InnerErrorResponseCode", "ErrorServerBusy".to_owned()),
+        (
+            "InnerErrorMessageText",
+            "The server cannot service this request right now. Try again later.".to_owned(),
+        ),
+        ("BackOffMilliseconds", back_off.as_millis().to_string()),
+    ]
+}
+
 /// A SOAP fault, as Exchange writes it: `faultcode` `a:<code>`, the EWS response code
-/// and message in the detail, and `BackOffMilliseconds` when given.
-pub(crate) fn fault(code: &str, client: bool, text: &str, back_off_ms: Option<u128>) -> String {
+/// and message in the detail, and `MessageXml` values when given.
+pub(crate) fn fault(
+    code: &str,
+    client: bool,
+    text: &str,
+    values: &[(&'static str, String)],
+) -> String {
     let mut out = String::with_capacity(768);
     let _ = write!(
         out,
@@ -268,11 +325,10 @@ pub(crate) fn fault(code: &str, client: bool, text: &str, back_off_ms: Option<u1
         escape(text),
         escape(text)
     );
-    if let Some(ms) = back_off_ms {
-        let _ = write!(
-            out,
-            r#"<t:MessageXml xmlns:t="{T_NS}"><t:Value Name="BackOffMilliseconds">{ms}</t:Value></t:MessageXml>"#
-        );
+    if !values.is_empty() {
+        let _ = write!(out, r#"<t:MessageXml xmlns:t="{T_NS}">"#);
+        write_values(&mut out, values);
+        out.push_str("</t:MessageXml>");
     }
     out.push_str("</detail></s:Fault></s:Body></s:Envelope>");
     out

@@ -10,6 +10,7 @@ use crate::ews::BodyType;
 use crate::plan::Folder;
 
 use super::props::{ExtendedProperty, PropertyValue};
+use super::submit::Submissions;
 
 /// A sender or recipient of a stored item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub struct StoredItem {
     pub(crate) cc: Vec<Recipient>,
     pub(crate) bcc: Vec<Recipient>,
     pub(crate) is_read: bool,
+    pub(crate) created: time::OffsetDateTime,
+    pub(crate) is_submitted: bool,
 }
 
 impl StoredItem {
@@ -130,6 +133,21 @@ impl StoredItem {
         self.is_read
     }
 
+    /// When the item was created in its mailbox (`item:DateTimeCreated`). A sender's
+    /// copy keeps the time its draft was created when it moves to the saved-items
+    /// folder; a recipient's copy is created when the message is delivered.
+    #[must_use]
+    pub fn created(&self) -> time::OffsetDateTime {
+        self.created
+    }
+
+    /// `item:IsSubmitted`: `true` while a sent message waits in the sender's `drafts`
+    /// for the transport to pick it up, `false` for every other item.
+    #[must_use]
+    pub fn is_submitted(&self) -> bool {
+        self.is_submitted
+    }
+
     /// Every extended property, as sent (none for outbound mail).
     #[must_use]
     pub fn extended_properties(&self) -> &[ExtendedProperty] {
@@ -192,8 +210,8 @@ impl Mailbox {
     }
 }
 
-/// Every mailbox, the outbound queue and the id counter.
-#[derive(Debug, Default)]
+/// Every mailbox, the outbound queue, the submission queue and the id counter.
+#[derive(Debug)]
 pub(crate) struct Store {
     pub(crate) hosted: BTreeSet<Domain>,
     pub(crate) on_demand: bool,
@@ -201,14 +219,27 @@ pub(crate) struct Store {
     /// Soft-deleted items (the Recoverable Items folder), per mailbox.
     pub(crate) recoverable: BTreeMap<SmtpAddress, Vec<StoredItem>>,
     pub(crate) outbound: Vec<StoredItem>,
+    /// Sent messages waiting in `drafts` for the transport.
+    pub(crate) submissions: Submissions,
+    /// Drafts deleted before the transport picked them up.
+    pub(crate) cancelled: Vec<StoredItem>,
+    /// `FindItem` with a restriction times out in folders holding more items.
+    pub(crate) scan_limit: Option<usize>,
     next_id: u64,
 }
 
 impl Store {
-    pub(crate) fn new(on_demand: bool) -> Self {
+    pub(crate) fn new(on_demand: bool, submissions: Submissions) -> Self {
         Self {
+            hosted: BTreeSet::new(),
             on_demand,
-            ..Self::default()
+            mailboxes: BTreeMap::new(),
+            recoverable: BTreeMap::new(),
+            outbound: Vec::new(),
+            submissions,
+            cancelled: Vec::new(),
+            scan_limit: None,
+            next_id: 0,
         }
     }
 
@@ -249,16 +280,23 @@ impl Store {
         (id, change_key)
     }
 
-    /// Puts `item` into `folder` of `owner` (whose mailbox must exist).
-    pub(crate) fn put(&mut self, owner: &SmtpAddress, folder: Folder, mut item: StoredItem) {
+    /// Puts `item` into `folder` of `owner` (whose mailbox must exist) under a fresh
+    /// id, which it returns with the change key.
+    pub(crate) fn put(
+        &mut self,
+        owner: &SmtpAddress,
+        folder: Folder,
+        mut item: StoredItem,
+    ) -> (String, String) {
         let (id, change_key) = self.new_id();
-        item.id = id;
-        item.change_key = change_key;
+        item.id.clone_from(&id);
+        item.change_key.clone_from(&change_key);
         item.mailbox = Some(owner.clone());
         item.folder = Some(folder);
         if let Some(mb) = self.mailboxes.get_mut(owner) {
             mb.folders.entry(folder).or_default().push(item);
         }
+        (id, change_key)
     }
 
     /// Records mail that leaves the organization.

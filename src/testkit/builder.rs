@@ -1,0 +1,241 @@
+//! Configuring and starting a test server.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+use crate::address::{Domain, SmtpAddress};
+
+use super::error::TestServerError;
+use super::faults::{FaultPlan, Faults};
+use super::http::{Config, Secret, Shared, handle};
+use super::server::TestServer;
+use super::store::Store;
+use super::submit::{self, Submissions, Tracker};
+
+/// The default seed of the fault generator.
+pub const DEFAULT_SEED: u64 = 0x0FF1_1E1A_5EED;
+
+/// The default request size limit: 16 MiB.
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// The default shortest submission lag: 20 ms (see [`TestServerBuilder::submission_lag`]).
+pub const DEFAULT_SUBMISSION_LAG_MIN: Duration = Duration::from_millis(20);
+
+/// The default longest submission lag: 200 ms (see [`TestServerBuilder::submission_lag`]).
+pub const DEFAULT_SUBMISSION_LAG_MAX: Duration = Duration::from_millis(200);
+
+/// Configures and starts a [`TestServer`].
+///
+/// Defaults: no mailboxes declared, no hosted domains, mailboxes created on demand,
+/// authentication off (any request accepted), no latency, seed [`DEFAULT_SEED`],
+/// requests up to [`DEFAULT_MAX_REQUEST_BYTES`], a submission lag of
+/// [`DEFAULT_SUBMISSION_LAG_MIN`] to [`DEFAULT_SUBMISSION_LAG_MAX`], no restriction
+/// scan limit.
+#[must_use]
+#[derive(Debug, Clone)]
+pub struct TestServerBuilder {
+    mailboxes: Vec<String>,
+    hosted: Vec<String>,
+    on_demand: bool,
+    basic: Option<(String, Secret)>,
+    bearer: Option<Secret>,
+    latency: Duration,
+    seed: u64,
+    max_request_bytes: usize,
+    lag: (Duration, Duration),
+    scan_limit: Option<usize>,
+}
+
+impl Default for TestServerBuilder {
+    fn default() -> Self {
+        Self {
+            mailboxes: Vec::new(),
+            hosted: Vec::new(),
+            on_demand: true,
+            basic: None,
+            bearer: None,
+            latency: Duration::ZERO,
+            seed: DEFAULT_SEED,
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            lag: (DEFAULT_SUBMISSION_LAG_MIN, DEFAULT_SUBMISSION_LAG_MAX),
+            scan_limit: None,
+        }
+    }
+}
+
+impl TestServerBuilder {
+    /// Declares a mailbox up front (with every [`Folder`]). Its domain becomes a
+    /// hosted domain.
+    pub fn mailbox(mut self, address: impl AsRef<str>) -> Self {
+        self.mailboxes.push(address.as_ref().to_owned());
+        self
+    }
+
+    /// Declares a domain whose addresses this server hosts: mail to them stays in the
+    /// organization (and keeps its item class); mail to any other domain is outbound.
+    pub fn hosted_domain(mut self, domain: impl AsRef<str>) -> Self {
+        self.hosted.push(domain.as_ref().to_owned());
+        self
+    }
+
+    /// Whether a mailbox is created the first time a hosted address (or the acting
+    /// user) is used (default `true`). When `false`, only declared mailboxes exist:
+    /// sending to a hosted address without a mailbox fails that item with
+    /// `ErrorInvalidRecipients`, and acting for one fails with `ErrorNonExistentMailbox`.
+    pub fn create_mailboxes_on_demand(mut self, on: bool) -> Self {
+        self.on_demand = on;
+        self
+    }
+
+    /// Requires Basic authentication with this user and password (or the Bearer
+    /// token, if one is set too). A user name that is an SMTP address is the acting
+    /// mailbox of its requests.
+    pub fn basic_user(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.basic = Some((user.into(), Secret(password.into())));
+        self
+    }
+
+    /// Requires this Bearer token (or the Basic credentials, if set too). A Bearer
+    /// request names its mailbox through impersonation or `From`.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer = Some(Secret(token.into()));
+        self
+    }
+
+    /// Delays every reply by `latency` (default none).
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Seeds the generator behind [`Faults::request_mix`] and [`Faults::item_mix`].
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Refuses request bodies larger than `bytes` with HTTP 413.
+    pub fn max_request_bytes(mut self, bytes: usize) -> Self {
+        self.max_request_bytes = bytes;
+        self
+    }
+
+    /// How long a sent message waits in the sender's `drafts` before the transport
+    /// picks it up: a lag drawn uniformly in `[min, max]` (from the server's
+    /// [`seed`](Self::seed)) for each message (the bounds are swapped if reversed).
+    /// Until then it sits in `drafts` with `IsSubmitted` true; at pickup the
+    /// recipients get it and the sender's copy moves to `SavedItemFolderId` with a
+    /// new id (`SendAndSaveCopy`) or goes away (`SendOnly`).
+    ///
+    /// The default, [`DEFAULT_SUBMISSION_LAG_MIN`] to [`DEFAULT_SUBMISSION_LAG_MAX`],
+    /// is small, so that tests run fast and still see the real order of events.
+    /// `submission_lag(Duration::ZERO, Duration::ZERO)` picks messages up at once,
+    /// inside the request, before the reply is sent: the behaviour of this server
+    /// before submission was modelled.
+    pub fn submission_lag(mut self, min: Duration, max: Duration) -> Self {
+        self.lag = (min, max);
+        self
+    }
+
+    /// KB 3077710: a `FindItem` with a `Restriction` is a sequential scan of the
+    /// folder, not cached, and times out on a big folder. With a limit, a restricted
+    /// `FindItem` in a folder holding more than `items` items answers that folder
+    /// with `ErrorTimeoutExpired`. A `FindItem` without restriction is unaffected.
+    /// Default: no limit.
+    pub fn restriction_scan_limit(mut self, items: usize) -> Self {
+        self.scan_limit = Some(items);
+        self
+    }
+
+    /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
+    ///
+    /// # Errors
+    /// [`TestServerError::Setting`] for an address or domain that does not parse,
+    /// [`TestServerError::NoRuntime`] outside tokio, [`TestServerError::Bind`] when
+    /// the socket cannot be opened.
+    pub async fn start(self) -> Result<TestServer, TestServerError> {
+        let wake = Arc::new(Notify::new());
+        let tracker = Tracker::new();
+        let submissions = Submissions::new(
+            self.lag.0,
+            self.lag.1,
+            self.seed,
+            Arc::clone(&wake),
+            Arc::clone(&tracker),
+        );
+        let mut store = Store::new(self.on_demand, submissions);
+        store.scan_limit = self.scan_limit;
+        for text in &self.mailboxes {
+            let address = SmtpAddress::parse(text).map_err(|e| TestServerError::Setting {
+                setting: "mailbox",
+                value: text.clone(),
+                rule: e.to_string(),
+            })?;
+            store.hosted.insert(address.domain().clone());
+            store.declare(&address);
+        }
+        for text in &self.hosted {
+            let domain = Domain::parse(text).map_err(|e| TestServerError::Setting {
+                setting: "hosted_domain",
+                value: text.clone(),
+                rule: e.to_string(),
+            })?;
+            store.hosted.insert(domain);
+        }
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(TestServerError::NoRuntime);
+        }
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(TestServerError::Bind)?;
+        let addr = listener.local_addr().map_err(TestServerError::Bind)?;
+        let shared = Arc::new(Shared {
+            config: Config {
+                basic: self.basic,
+                bearer: self.bearer,
+                latency: self.latency,
+                max_request_bytes: self.max_request_bytes,
+            },
+            store: Mutex::new(store),
+            faults: Faults {
+                plan: Arc::new(Mutex::new(FaultPlan::new(self.seed))),
+            },
+            requests: Mutex::new(Vec::new()),
+            tracker,
+        });
+        let (stop, stopped) = watch::channel(false);
+        let transport = tokio::spawn(submit::run(Arc::clone(&shared), wake, stopped.clone()));
+        let task = tokio::spawn(serve(listener, Arc::clone(&shared), stopped));
+        Ok(TestServer::new(addr, shared, stop, vec![task, transport]))
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let accepted = tokio::select! {
+            _ = stopped.changed() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _)) = accepted else {
+            // Out of file descriptors and the like: let the system breathe.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            continue;
+        };
+        let shared = Arc::clone(&shared);
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = stopped.changed() => {}
+            }
+        });
+    }
+}
