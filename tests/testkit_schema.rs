@@ -137,6 +137,7 @@ async fn every_reply_shape_is_valid_ews() {
         ]
     );
 
+    server.idle().await;
     let found = exchange(
         "find-by-property",
         envelope(
@@ -189,6 +190,46 @@ async fn every_reply_shape_is_valid_ews() {
         back_off: Duration::from_secs(3),
     });
     exchange("fault-server-busy", send_im(&[im("g")]), 500).await;
+    server.faults().next_request(Fault::InternalServerError {
+        inner_busy: Some(Duration::from_millis(297_749)),
+    });
+    exchange("fault-internal-inner-busy", send_im(&[im("g")]), 500).await;
+    server
+        .faults()
+        .next_request(Fault::InternalServerError { inner_busy: None });
+    exchange("fault-internal", send_im(&[im("g")]), 500).await;
+    server
+        .faults()
+        .next_item(ItemFault::InternalServerError {
+            inner_busy: Some(Duration::from_millis(297_749)),
+        })
+        .next_item(ItemFault::InternalServerError { inner_busy: None });
+    let internal = exchange(
+        "create-item-internal-errors",
+        send_im(&[im("i"), im("j"), im("k")]),
+        200,
+    )
+    .await;
+    assert_eq!(
+        internal.response_codes(),
+        [
+            "ErrorInternalServerError",
+            "ErrorInternalServerError",
+            "NoError"
+        ]
+    );
+    server.idle().await;
+    let newest = exchange(
+        "find-newest-first",
+        envelope(
+            Some("Exchange2013"),
+            None,
+            &find_newest("conversationhistory", None, 2, 0),
+        ),
+        200,
+    )
+    .await;
+    assert_eq!(newest.item_ids().len(), 2);
     let bad_order = envelope(
         Some("Exchange2013"),
         None,
@@ -211,6 +252,31 @@ async fn every_reply_shape_is_valid_ews() {
         r#"<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#,
     );
     exchange("fault-unknown-operation", unknown, 500).await;
+
+
+    // A message waiting for pickup (IsSubmitted true) and a restriction that times out.
+    let waiting = TestServer::builder()
+        .hosted_domain("contoso.com")
+        .submission_lag(Duration::from_secs(60), Duration::from_secs(60))
+        .restriction_scan_limit(0)
+        .start()
+        .await
+        .unwrap();
+    let sent = post_ok(waiting.addr(), Some(&auth), &send_im(&[im("w")])).await;
+    assert_eq!(sent.response_codes(), ["NoError"]);
+    let body = envelope(Some("Exchange2013"), None, &find_newest("drafts", None, 10, 0));
+    let draft = post_ok(waiting.addr(), Some(&auth), &body).await;
+    assert_eq!(draft.texts("t:IsSubmitted"), ["true"], "{}", draft.body);
+    docs.push(("reply-find-newest-waiting".into(), draft.body));
+    docs.push(("request-find-newest-waiting".into(), body));
+    let body = envelope(
+        Some("Exchange2013"),
+        None,
+        &find_by_named("drafts", None, "X-Id", "w"),
+    );
+    let timeout = post_ok(waiting.addr(), Some(&auth), &body).await;
+    assert_eq!(timeout.response_codes(), ["ErrorTimeoutExpired"]);
+    docs.push(("reply-find-timeout".into(), timeout.body));
 
     docs.extend(requests);
     validate(&docs);

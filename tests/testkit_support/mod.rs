@@ -56,6 +56,20 @@ impl Reply {
         between_all(&self.body, "<t:ItemId Id=\"", "\"")
     }
 
+    /// Every text of element `<tag>` (with its prefix, e.g. `t:IsSubmitted`), in order.
+    pub fn texts(&self, tag: &str) -> Vec<String> {
+        between_all(&self.body, &format!("<{tag}>"), &format!("</{tag}>"))
+    }
+
+    /// Every `MessageXml` value named `name`, in order.
+    pub fn values_named(&self, name: &str) -> Vec<String> {
+        between_all(
+            &self.body,
+            &format!("<t:Value Name=\"{name}\">"),
+            "</t:Value>",
+        )
+    }
+
     /// Every `BackOffMilliseconds` value, in order.
     pub fn back_offs(&self) -> Vec<u64> {
         between_all(
@@ -262,6 +276,15 @@ impl Msg {
         self
     }
 
+    /// The crate's delivery id (`OfflineImDeliveryId` in its own property set).
+    pub fn delivery_id(mut self, value: &str) -> Self {
+        self.props.push((
+            format!(r#"PropertySetId="{DELIVERY_SET}" PropertyName="OfflineImDeliveryId" PropertyType="String""#),
+            value.to_owned(),
+        ));
+        self
+    }
+
     pub fn tag(mut self, tag: &str, kind: &str, value: &str) -> Self {
         self.props.push((
             format!(r#"PropertyTag="{tag}" PropertyType="{kind}""#),
@@ -378,6 +401,24 @@ pub fn find_by_named(folder: &str, mailbox: Option<&str>, name: &str, value: &st
     };
     format!(
         r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:ItemClass"/><t:FieldURI FieldURI="item:Subject"/>{uri}</t:AdditionalProperties></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="10" Offset="0" BasePoint="Beginning"/><m:Restriction><t:IsEqualTo>{uri}<t:FieldURIOrConstant><t:Constant Value="{value}"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction><m:ParentFolderIds>{folder_id}</m:ParentFolderIds></m:FindItem>"#
+    )
+}
+
+/// The property set of the crate's delivery id.
+pub const DELIVERY_SET: &str = "84e14aa7-1b60-4f34-b909-719b1387b4c7";
+
+/// `m:FindItem` (body only) exactly as the client reads the newest items of a folder:
+/// no restriction, newest first by `item:DateTimeCreated`, one indexed page, with
+/// `DateTimeCreated`, `IsSubmitted` and the delivery id.
+pub fn find_newest(folder: &str, mailbox: Option<&str>, max: usize, offset: usize) -> String {
+    let folder_id = match mailbox {
+        Some(mb) => format!(
+            r#"<t:DistinguishedFolderId Id="{folder}"><t:Mailbox><t:EmailAddress>{mb}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>"#
+        ),
+        None => format!(r#"<t:DistinguishedFolderId Id="{folder}"/>"#),
+    };
+    format!(
+        r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:DateTimeCreated"/><t:FieldURI FieldURI="item:IsSubmitted"/><t:ExtendedFieldURI PropertySetId="{DELIVERY_SET}" PropertyName="OfflineImDeliveryId" PropertyType="String"/></t:AdditionalProperties></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="{max}" Offset="{offset}" BasePoint="Beginning"/><m:SortOrder><t:FieldOrder Order="Descending"><t:FieldURI FieldURI="item:DateTimeCreated"/></t:FieldOrder></m:SortOrder><m:ParentFolderIds>{folder_id}</m:ParentFolderIds></m:FindItem>"#
     )
 }
 
