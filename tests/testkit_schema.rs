@@ -253,7 +253,6 @@ async fn every_reply_shape_is_valid_ews() {
     );
     exchange("fault-unknown-operation", unknown, 500).await;
 
-
     // A message waiting for pickup (IsSubmitted true) and a restriction that times out.
     let waiting = TestServer::builder()
         .hosted_domain("contoso.com")
@@ -264,7 +263,11 @@ async fn every_reply_shape_is_valid_ews() {
         .unwrap();
     let sent = post_ok(waiting.addr(), Some(&auth), &send_im(&[im("w")])).await;
     assert_eq!(sent.response_codes(), ["NoError"]);
-    let body = envelope(Some("Exchange2013"), None, &find_newest("drafts", None, 10, 0));
+    let body = envelope(
+        Some("Exchange2013"),
+        None,
+        &find_newest("drafts", None, 10, 0),
+    );
     let draft = post_ok(waiting.addr(), Some(&auth), &body).await;
     assert_eq!(draft.texts("t:IsSubmitted"), ["true"], "{}", draft.body);
     docs.push(("reply-find-newest-waiting".into(), draft.body));

@@ -183,6 +183,31 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
+/// POSTs a SOAP request and hangs up after `after` without reading the reply, as a
+/// client whose timeout expired.
+pub async fn post_and_hang_up(addr: SocketAddr, auth: Option<&str>, body: &str, after: Duration) {
+    let mut head = format!(
+        "POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(a) = auth {
+        let _ = write!(head, "Authorization: {a}\r\n");
+    }
+    head.push_str("\r\n");
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .expect("connect to the test server");
+    stream.write_all(head.as_bytes()).await.expect("write head");
+    stream.write_all(body.as_bytes()).await.expect("write body");
+    let mut buf = [0u8; 256];
+    let read = tokio::time::timeout(after, stream.read(&mut buf)).await;
+    assert!(
+        read.is_err(),
+        "the server answered before the client gave up"
+    );
+    drop(stream);
+}
+
 /// POSTs a SOAP request to the EWS path.
 pub async fn post(addr: SocketAddr, auth: Option<&str>, body: &str) -> Option<Reply> {
     let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
