@@ -349,3 +349,155 @@ async fn mixes_repeat_for_a_seed_and_follow_the_probability() {
     let (always, _) = mixed_run(1, 1.0).await;
     assert!(always.iter().all(|s| *s != 200));
 }
+
+#[tokio::test]
+async fn slow_commit_spreads_items_and_replies_after_the_last() {
+    let server = server().await;
+    server.faults().next_request(Fault::SlowCommit {
+        over: Duration::from_millis(300),
+    });
+    let start = Instant::now();
+    let items = [
+        Msg::new("1").to("pat@contoso.com"),
+        Msg::new("2").to("pat@contoso.com"),
+    ];
+    let reply = post_ok(server.addr(), Some(&auth()), &send_im(&items)).await;
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    assert_eq!(reply.response_codes(), ["NoError", "NoError"]);
+    assert_eq!(pat_inbox(&server).await, 2);
+}
+
+#[tokio::test]
+async fn slow_commit_keeps_committing_after_the_client_gave_up() {
+    let server = server().await;
+    let kim = addr("kim@contoso.com");
+    server.faults().next_request(Fault::SlowCommit {
+        over: Duration::from_millis(1500),
+    });
+    let items = [
+        Msg::new("1").to("pat@contoso.com"),
+        Msg::new("2").to("pat@contoso.com"),
+        Msg::new("3").to("pat@contoso.com"),
+    ];
+    // The client times out after 100 ms; the first item is due at 500 ms.
+    post_and_hang_up(
+        server.addr(),
+        Some(&auth()),
+        &send_im(&items),
+        Duration::from_millis(100),
+    )
+    .await;
+    let committed_so_far = server.folder(&kim, Folder::Drafts).len()
+        + server.folder(&kim, Folder::ConversationHistory).len();
+    assert!(
+        committed_so_far < 3,
+        "the work was not done when the client left"
+    );
+
+    server.idle().await;
+    assert_eq!(
+        pat_inbox(&server).await,
+        3,
+        "every item was committed and sent"
+    );
+    assert_eq!(server.folder(&kim, Folder::ConversationHistory).len(), 3);
+    assert_eq!(server.requests()[0].status(), None, "nobody got the reply");
+    assert_eq!(server.requests()[0].operation(), Some("CreateItem"));
+}
+
+#[tokio::test]
+async fn commit_without_submit_leaves_an_unsubmitted_draft_and_loses_the_reply() {
+    let server = server().await;
+    let kim = addr("kim@contoso.com");
+    server.faults().next_request(Fault::CommitWithoutSubmit);
+    assert!(
+        post(server.addr(), Some(&auth()), &one_im("a"))
+            .await
+            .is_none()
+    );
+    server.idle().await;
+    assert_eq!(pat_inbox(&server).await, 0);
+    assert_eq!(server.pending_submissions(), 0);
+    let drafts = server.folder(&kim, Folder::Drafts);
+    assert_eq!(drafts.len(), 1);
+    assert!(!drafts[0].is_submitted());
+    assert_eq!(drafts[0].extended_property_by_name("X-Id"), Some("a"));
+    assert!(server.folder(&kim, Folder::ConversationHistory).is_empty());
+
+    // It stays until deleted; deleting it cancels nothing.
+    let reply = post_ok(server.addr(), Some(&auth()), &one_im("b")).await;
+    assert_eq!(reply.response_codes(), ["NoError"]);
+    server.idle().await;
+    assert_eq!(server.folder(&kim, Folder::Drafts).len(), 1);
+    let id = drafts[0].id().to_owned();
+    let delete = envelope(None, None, &delete_item("HardDelete", &[&id]));
+    let reply = post_ok(server.addr(), Some(&auth()), &delete).await;
+    assert_eq!(reply.response_codes(), ["NoError"]);
+    assert!(server.folder(&kim, Folder::Drafts).is_empty());
+    assert!(server.cancelled().is_empty());
+}
+
+#[tokio::test]
+async fn internal_server_error_fault_may_hide_server_busy() {
+    let server = server().await;
+    server
+        .faults()
+        .next_request(Fault::InternalServerError {
+            inner_busy: Some(Duration::from_millis(297_749)),
+        })
+        .next_request(Fault::InternalServerError { inner_busy: None });
+    let reply = post_ok(server.addr(), Some(&auth()), &one_im("a")).await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(
+        reply.fault_code().as_deref(),
+        Some("ErrorInternalServerError")
+    );
+    assert_eq!(
+        reply.values_named("InnerErrorResponseCode"),
+        ["ErrorServerBusy"]
+    );
+    assert_eq!(reply.values_named("InnerErrorMessageText").len(), 1);
+    assert_eq!(reply.back_offs(), [297_749]);
+
+    let reply = post_ok(server.addr(), Some(&auth()), &one_im("a")).await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(
+        reply.fault_code().as_deref(),
+        Some("ErrorInternalServerError")
+    );
+    assert!(reply.values_named("InnerErrorResponseCode").is_empty());
+    assert!(reply.back_offs().is_empty());
+    assert_eq!(pat_inbox(&server).await, 0, "nothing was applied");
+}
+
+#[tokio::test]
+async fn per_item_internal_server_error_may_hide_server_busy() {
+    let server = server().await;
+    server
+        .faults()
+        .next_item(ItemFault::InternalServerError {
+            inner_busy: Some(Duration::from_millis(1200)),
+        })
+        .next_item(ItemFault::InternalServerError { inner_busy: None });
+    let items = [
+        Msg::new("1").to("pat@contoso.com"),
+        Msg::new("2").to("pat@contoso.com"),
+        Msg::new("3").to("pat@contoso.com"),
+    ];
+    let reply = post_ok(server.addr(), Some(&auth()), &send_im(&items)).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.response_codes(),
+        [
+            "ErrorInternalServerError",
+            "ErrorInternalServerError",
+            "NoError"
+        ]
+    );
+    assert_eq!(
+        reply.values_named("InnerErrorResponseCode"),
+        ["ErrorServerBusy"]
+    );
+    assert_eq!(reply.back_offs(), [1200]);
+    assert_eq!(pat_inbox(&server).await, 1, "only the last item was stored");
+}
