@@ -59,7 +59,7 @@ async fn a_sent_message_waits_in_drafts_then_arrives_after_pickup() {
         &v2013(&find_newest("drafts", None, 10, 0)),
     )
     .await;
-    assert_eq!(found.item_ids(), [draft_id.clone()]);
+    assert_eq!(found.item_ids(), std::slice::from_ref(&draft_id));
     assert_eq!(found.texts("t:IsSubmitted"), ["true"]);
     assert_eq!(found.texts("t:Value"), ["a"], "{}", found.body);
     let got = post_ok(

@@ -112,7 +112,7 @@ impl Submissions {
             seq: 0,
             lag,
             // Its own stream, so that lags do not shift the fault mixes.
-            rng: SplitMix64::new(seed ^ 0x5EED_0F_7A45_9047),
+            rng: SplitMix64::new(seed ^ 0x5EED_0F7A_4590_47AB),
             wake,
             tracker,
         }
