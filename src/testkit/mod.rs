@@ -135,6 +135,7 @@ mod server;
 mod soap_in;
 mod soap_in_item;
 mod soap_in_query;
+mod soap_in_view;
 mod soap_out;
 mod store;
 mod submit;

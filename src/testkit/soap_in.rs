@@ -10,9 +10,8 @@ use super::soap_in_item::{NewMessage, parse_create_item};
 use super::soap_in_query::{parse_delete_item, parse_find_item, parse_get_item};
 use super::xml::{Cursor, El, M_NS, SOAP_NS, Sequence, T_NS, check_enum, tokenize};
 
-pub(crate) use super::soap_in_query::{
-    BaseShape, DeleteType, Page, PropPath, Restriction, Shape, SortKey,
-};
+pub(crate) use super::soap_in_query::{BaseShape, DeleteType, PropPath, Restriction, Shape};
+pub(crate) use super::soap_in_view::{Page, SortKey};
 
 /// Why a request could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]

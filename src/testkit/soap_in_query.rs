@@ -2,6 +2,7 @@
 
 use super::props::ExtendedFieldUri;
 use super::soap_in::{DeleteItem, FindItem, GetItem, InError, parse_folder_id};
+use super::soap_in_view::{parse_page, parse_sort_order};
 use super::xml::{Cursor, El, M_NS, Sequence, T_NS, check_enum};
 
 /// `t:ItemResponseShapeType` children, in order.
@@ -68,22 +69,6 @@ pub(crate) enum Restriction {
     Unsupported(String),
 }
 
-/// `m:IndexedPageItemView`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Page {
-    pub(crate) offset: usize,
-    pub(crate) max: Option<usize>,
-    /// `BasePoint="End"`: the offset counts from the last item backwards.
-    pub(crate) from_end: bool,
-}
-
-/// One `t:FieldOrder` of `m:SortOrder`.
-#[derive(Debug, Clone)]
-pub(crate) struct SortKey {
-    pub(crate) path: PropPath,
-    pub(crate) descending: bool,
-}
-
 /// `DeleteType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DeleteType {
@@ -115,24 +100,8 @@ pub(crate) fn parse_find_item(cur: &mut Cursor<'_>, el: &El) -> Result<FindItem,
         match child.name.as_str() {
             "ItemShape" => shape = Some(parse_shape(cur)?),
             "IndexedPageItemView" => {
-                let offset = int_attr(&child, "Offset")?.unwrap_or(0);
-                let max = int_attr(&child, "MaxEntriesReturned")?;
-                let from_end = match child.attr("BasePoint") {
-                    None => {
-                        return Err(InError::Schema(
-                            "The required attribute 'BasePoint' is missing on \
-                             'IndexedPageItemView'."
-                                .into(),
-                        ));
-                    }
-                    Some(b) => check_enum("BasePoint", b, &["Beginning", "End"])? == "End",
-                };
+                page = Some(parse_page(&child)?);
                 cur.skip();
-                page = Some(Page {
-                    offset,
-                    max,
-                    from_end,
-                });
             }
             "SortOrder" => sort = parse_sort_order(cur)?,
             "Restriction" => {
@@ -281,7 +250,7 @@ fn parse_shape(cur: &mut Cursor<'_>) -> Result<Shape, InError> {
 }
 
 /// Reads a path element (start tag already read) and its end tag.
-fn parse_path(cur: &mut Cursor<'_>, el: &El) -> Result<PropPath, InError> {
+pub(crate) fn parse_path(cur: &mut Cursor<'_>, el: &El) -> Result<PropPath, InError> {
     let path = match (el.ns.as_ref(), el.name.as_str()) {
         (T_NS, "FieldURI") => PropPath::Field(
             el.attr("FieldURI")
@@ -362,55 +331,4 @@ fn parse_expression(cur: &mut Cursor<'_>, el: &El) -> Result<Restriction, InErro
             Ok(Restriction::Unsupported(other.to_owned()))
         }
     }
-}
-
-/// Reads `m:SortOrder` (start tag already read): one or more `t:FieldOrder`.
-fn parse_sort_order(cur: &mut Cursor<'_>) -> Result<Vec<SortKey>, InError> {
-    let mut keys = Vec::new();
-    while let Some(order) = cur.child("SortOrder")? {
-        if !order.is(T_NS, "FieldOrder") {
-            return Err(InError::Schema(format!(
-                "The element 'SortOrder' has invalid child element '{}'.",
-                order.name
-            )));
-        }
-        let Some(direction) = order.attr("Order") else {
-            return Err(InError::Schema(
-                "The required attribute 'Order' is missing on 'FieldOrder'.".into(),
-            ));
-        };
-        let descending =
-            check_enum("Order", direction, &["Ascending", "Descending"])? == "Descending";
-        let mut path = None;
-        while let Some(p) = cur.child("FieldOrder")? {
-            if path.is_some() {
-                return Err(InError::Schema(
-                    "The element 'FieldOrder' takes exactly one property path.".into(),
-                ));
-            }
-            path = Some(parse_path(cur, &p)?);
-        }
-        let path = path.ok_or_else(|| {
-            InError::Schema("The element 'FieldOrder' has incomplete content.".into())
-        })?;
-        keys.push(SortKey { path, descending });
-    }
-    if keys.is_empty() {
-        return Err(InError::Schema(
-            "The element 'SortOrder' has incomplete content.".into(),
-        ));
-    }
-    Ok(keys)
-}
-
-fn int_attr(el: &El, name: &str) -> Result<Option<usize>, InError> {
-    el.attr(name)
-        .map(|v| {
-            v.trim().parse::<usize>().map_err(|_| {
-                InError::Schema(format!(
-                    "The '{name}' attribute is invalid - the value '{v}' is not a non-negative xs:int."
-                ))
-            })
-        })
-        .transpose()
 }

@@ -242,3 +242,63 @@ pub(crate) async fn run(
         store.submissions.settle();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(min: u64, max: u64, seed: u64) -> Submissions {
+        Submissions::new(
+            Duration::from_millis(min),
+            Duration::from_millis(max),
+            seed,
+            Arc::new(Notify::new()),
+            Tracker::new(),
+        )
+    }
+
+    fn submission(id: &str) -> Submission {
+        Submission {
+            draft_id: id.to_owned(),
+            local: Vec::new(),
+            external: false,
+            save: None,
+        }
+    }
+
+    #[test]
+    fn lags_stay_in_range_and_repeat_per_seed() {
+        let draws = |seed| {
+            let mut q = queue(20, 200, seed);
+            (0..50).map(|_| q.draw_lag()).collect::<Vec<_>>()
+        };
+        let a = draws(3);
+        assert_eq!(a, draws(3));
+        assert_ne!(a, draws(4));
+        assert!(
+            a.iter()
+                .all(|d| (Duration::from_millis(20)..=Duration::from_millis(200)).contains(d))
+        );
+        let mut reversed = queue(200, 20, 3);
+        assert!(reversed.draw_lag() >= Duration::from_millis(20));
+        assert!(queue(0, 0, 1).is_immediate());
+        assert!(!queue(0, 1, 1).is_immediate());
+    }
+
+    #[tokio::test]
+    async fn due_submissions_come_out_in_due_order_and_cancelled_ones_never() {
+        let mut q = queue(0, 1, 9);
+        for id in ["a", "b", "c"] {
+            q.push(submission(id));
+        }
+        assert_eq!(q.len(), 3);
+        assert!(q.cancel("b"));
+        assert!(!q.cancel("b"));
+        let later = Instant::now() + Duration::from_secs(1);
+        let due: Vec<_> = q.take_due(later).into_iter().map(|s| s.draft_id).collect();
+        assert_eq!(due.len(), 2);
+        assert!(due.contains(&"a".to_owned()) && due.contains(&"c".to_owned()));
+        assert_eq!(q.len(), 0);
+        assert!(q.next_due().is_none());
+    }
+}
