@@ -143,8 +143,9 @@ impl TestServerBuilder {
         self
     }
 
-    /// KB 3077710: a `FindItem` with a `Restriction` is a sequential scan of the
-    /// folder, not cached, and times out on a big folder. With a limit, a restricted
+    /// KB 3077710: Exchange 2013 and later cache no restriction, so every `FindItem`
+    /// with a `Restriction` recomputes its result over the whole folder, which on a
+    /// big folder is slow enough to time out (the KB suggests sort-and-seek instead). With a limit, a restricted
     /// `FindItem` in a folder holding more than `items` items answers that folder
     /// with `ErrorTimeoutExpired`. A `FindItem` without restriction is unaffected.
     /// Default: no limit.

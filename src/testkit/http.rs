@@ -233,8 +233,9 @@ async fn handle_request(
         Some(Fault::CommitWithoutSubmit) => Commit::WithoutSubmit,
         _ => Commit::Normal,
     };
-    // The work runs on a task of its own, independent of the connection: Exchange
-    // keeps working on a batch after the client gives up (DOMAIN.md, "EWS facts").
+    // The work runs on a task of its own, independent of the connection. Microsoft:
+    // EWS throttling in Exchange: a batch may run for about a minute, whatever the
+    // client's own timeout; the server does not notice that the client left.
     let work = tokio::spawn({
         let shared = Arc::clone(&shared);
         let mut record = record;

@@ -52,9 +52,11 @@
 //!   folder without a scan. Requested extended properties, `item:DateTimeCreated` and
 //!   `item:IsSubmitted` are returned. With
 //!   [`TestServerBuilder::restriction_scan_limit`], a restricted `FindItem` in a
-//!   folder holding more items times out with `ErrorTimeoutExpired` (KB 3077710: a
-//!   restriction is a sequential scan, not cached). **`GetItem`** reads items back (body included);
-//!   **`DeleteItem`** does `HardDelete`, `SoftDelete` and `MoveToDeletedItems`.
+//!   folder holding more items times out with `ErrorTimeoutExpired` (KB 3077710:
+//!   restrictions are not cached, each one is computed over the whole folder).
+//!   **`GetItem`** reads items back (body included); **`DeleteItem`** does
+//!   `HardDelete`, `SoftDelete` and `MoveToDeletedItems`; deleting a message that
+//!   waits for submission cancels it.
 //! - **The acting mailbox** is the `ExchangeImpersonation` address if sent, else the
 //!   Basic user name when it is an SMTP address, else the message's `From`.
 //! - **Refusals as on Exchange**: elements out of schema order, unknown enumeration

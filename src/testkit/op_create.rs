@@ -209,6 +209,8 @@ fn create_one(
     }
     // Microsoft Graph docs, "things to know about send mail": the message is created
     // in Drafts; submission, delivery and the saved copy come after the response.
+    // EWS IsSubmitted reference: whether the item was submitted to the Outbox, i.e.
+    // handed to the transport and not yet sent.
     let mut draft = base;
     draft.is_submitted = true;
     let (draft_id, _) = store.put(&owner, Folder::Drafts, draft);

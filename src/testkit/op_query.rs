@@ -57,8 +57,9 @@ fn find_in(
         && let Some(limit) = scan_limit
         && items.len() > limit
     {
-        // KB 3077710: a restriction is a sequential scan of the folder, not cached;
-        // on a big folder it times out.
+        // KB 3077710: Exchange 2013 and later cache no restriction, so every restricted
+        // FindItem recomputes its result over the whole folder (the KB suggests
+        // sort-and-seek instead); modelled as a timeout past a folder size.
         return Err((
             "ErrorTimeoutExpired",
             format!(
@@ -95,7 +96,8 @@ fn find_in(
         (start, start.saturating_add(max).min(total))
     };
     let items: Vec<String> = found[start..end].iter().map(|i| item(i, fields)).collect();
-    // IndexedPagingOffset is where the next page starts, counted from the base point.
+    // EWS FindItem reference (RootFolder): IndexedPagingOffset is where the next page
+    // starts, counted from the base point; TotalItemsInView counts every match.
     let (next_offset, last) = if page.from_end {
         (total - start, start == 0)
     } else {
@@ -109,7 +111,7 @@ fn find_in(
     }))
 }
 
-/// Sorts by the keys, most significant first; items that compare equal keep folder
+/// EWS SortOrder reference: `t:FieldOrder`s, most significant first. Sorts by them; items that compare equal keep folder
 /// order (oldest first), so a descending sort shows the last created first.
 fn sort(found: &mut [&StoredItem], keys: &[SortKey]) -> Result<(), OpError> {
     for key in keys {
@@ -230,6 +232,8 @@ fn lookup<'s>(store: &'s Store, id: &str) -> Result<&'s StoredItem, OpError> {
     if !Store::is_well_formed_id(id) {
         return Err(("ErrorInvalidIdMalformed", "Id is malformed.".into()));
     }
+    // EWS ResponseCode reference: an id that names no item (deleted, moved, sent) is
+    // ErrorItemNotFound.
     store.get(id).ok_or_else(|| {
         (
             "ErrorItemNotFound",

@@ -288,15 +288,19 @@ pub(crate) fn busy_values(back_off: Duration) -> Vec<(&'static str, String)> {
     vec![("BackOffMilliseconds", back_off.as_millis().to_string())]
 }
 
-/// The `MessageXml` values of an `ErrorInternalServerError` hiding a busy answer.
-/// The EWS Managed API and exchangelib both read `InnerErrorResponseCode` from it.
+/// The `MessageXml` values of an `ErrorInternalServerError` hiding a busy answer, in
+/// the order a real Exchange `ErrorInternalServerError` reply lists its inner error
+/// (`InnerErrorMessageText`, `InnerErrorResponseCode`, `InnerErrorDescriptiveLinkKey`),
+/// then the back-off. The EWS Managed API (`ServiceResponseException`) and
+/// exchangelib (`services/common.py`) both read `InnerErrorResponseCode` from it.
 pub(crate) fn inner_busy_values(back_off: Duration) -> Vec<(&'static str, String)> {
     vec![
-        ("InnerErrorResponseCode", "ErrorServerBusy".to_owned()),
         (
             "InnerErrorMessageText",
             "The server cannot service this request right now. Try again later.".to_owned(),
         ),
+        ("InnerErrorResponseCode", "ErrorServerBusy".to_owned()),
+        ("InnerErrorDescriptiveLinkKey", "0".to_owned()),
         ("BackOffMilliseconds", back_off.as_millis().to_string()),
     ]
 }

@@ -206,7 +206,8 @@ pub(crate) fn deliver(store: &mut Store, submission: Submission) {
         store.put_outbound(copy);
     }
     if let Some((owner, folder)) = submission.save {
-        // A move in Exchange gives the item a new id; its creation time stays.
+        // EWS MoveItem reference: the moved item comes back with a new ItemId (a Graph
+        // staff answer says the same of the Sent Items copy); DateTimeCreated stays.
         store.put(&owner, folder, sent);
     }
 }
