@@ -123,6 +123,7 @@ mod property;
 mod read;
 mod response;
 mod response_code;
+mod start_tag;
 mod write;
 
 pub use create_item::{CreateItem, write_create_item};

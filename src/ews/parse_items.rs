@@ -3,7 +3,7 @@
 use quick_xml::events::BytesStart;
 
 use super::ReadError;
-use super::cursor::{Ev, Ns, attribute, attributes as cursor_attributes, local};
+use super::cursor::{Ev, Ns, local};
 use super::error::shorten;
 use super::parse::Parser;
 use super::read::Raw;
@@ -33,7 +33,7 @@ impl Parser<'_, '_> {
         raw: &mut Raw,
     ) -> Result<(), ReadError> {
         let position = self.cursor.position();
-        if let Some(total) = attribute(start, "TotalItemsInView", position)? {
+        if let Some(total) = self.cursor.attribute(start, "TotalItemsInView")? {
             raw.total_items_in_view =
                 Some(total.trim().parse().map_err(|_| ReadError::InvalidValue {
                     what: "TotalItemsInView",
@@ -42,7 +42,7 @@ impl Parser<'_, '_> {
                     position,
                 })?);
         }
-        if let Some(last) = attribute(start, "IncludesLastItemInRange", position)? {
+        if let Some(last) = self.cursor.attribute(start, "IncludesLastItemInRange")? {
             raw.includes_last_item_in_range = Some(match last.trim() {
                 "true" | "1" => true,
                 "false" | "0" => false,
@@ -107,7 +107,7 @@ impl Parser<'_, '_> {
                 Ev::Start(Ns::Types, start) if local(&start) == "ItemId" => {
                     let position = self.cursor.position();
                     let (mut value, mut change_key) = (None, None);
-                    for attr in cursor_attributes(&start, position) {
+                    for attr in self.cursor.attributes(&start) {
                         match attr? {
                             ("Id", v) => value = Some(v.into_owned()),
                             ("ChangeKey", v) => change_key = Some(v.into_owned()),
@@ -147,12 +147,14 @@ impl Parser<'_, '_> {
         loop {
             match self.cursor.next()? {
                 Ev::Start(Ns::Types, start) if local(&start) == "ExtendedFieldURI" => {
-                    let position = self.cursor.position();
-                    is_delivery_id = attribute(&start, "PropertyName", position)?.as_deref()
+                    is_delivery_id = self.cursor.attribute(&start, "PropertyName")?.as_deref()
                         == Some(DELIVERY_ID_PROPERTY_NAME)
-                        && attribute(&start, "PropertySetId", position)?.is_some_and(|set| {
-                            set.parse::<uuid::Uuid>().ok() == Some(OFFLINE_IM_PROPERTY_SET)
-                        });
+                        && self
+                            .cursor
+                            .attribute(&start, "PropertySetId")?
+                            .is_some_and(|set| {
+                                set.parse::<uuid::Uuid>().ok() == Some(OFFLINE_IM_PROPERTY_SET)
+                            });
                     self.cursor.skip("t:ExtendedFieldURI")?;
                 }
                 Ev::Start(Ns::Types, start) if local(&start) == "Value" => {
