@@ -248,3 +248,70 @@ fn the_reply_to_another_operation_is_refused_by_name() {
         "{text}"
     );
 }
+
+#[test]
+fn busy_in_disguise_is_transient_by_its_inner_code() {
+    let r = response(read_create_item_response(&fixture("create_item_inner_busy.xml")).unwrap());
+    let busy = &r.messages[0].status;
+    assert_eq!(busy.code, ResponseCode::ErrorInternalServerError);
+    assert_eq!(busy.inner_code(), Some(ResponseCode::ErrorServerBusy));
+    assert_eq!(busy.effective_code(), ResponseCode::ErrorServerBusy);
+    assert!(busy.is_transient());
+    assert_eq!(busy.back_off(), Some(Duration::from_millis(297_749)));
+
+    // Without an inner code the internal error stays permanent at this layer.
+    let internal = &r.messages[1].status;
+    assert_eq!(internal.inner_code(), None);
+    assert_eq!(
+        internal.effective_code(),
+        ResponseCode::ErrorInternalServerError
+    );
+    assert!(!internal.is_transient());
+}
+
+#[test]
+fn a_fault_hiding_busy_is_transient_by_its_inner_code() {
+    let f = fault(read_create_item_response(&fixture("fault_internal_inner_busy.xml")).unwrap());
+    assert_eq!(
+        f.response_code,
+        Some(ResponseCode::ErrorInternalServerError)
+    );
+    assert_eq!(f.inner_code(), Some(ResponseCode::ErrorServerBusy));
+    assert_eq!(f.effective_code(), Some(ResponseCode::ErrorServerBusy));
+    assert!(f.is_transient());
+    assert_eq!(f.back_off(), Some(Duration::from_millis(297_749)));
+    let shown = f.to_string();
+    assert!(
+        shown.contains("ErrorInternalServerError") && shown.contains("inner ErrorServerBusy"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_inner_code_decides_only_under_an_internal_server_error() {
+    let text = String::from_utf8(fixture("create_item_inner_busy.xml")).unwrap();
+    // An inner permanent code keeps the internal error permanent.
+    let inner_permanent = text.replacen(
+        ">ErrorServerBusy</t:Value>",
+        ">ErrorInvalidLicense</t:Value>",
+        1,
+    );
+    let r = response(read_create_item_response(inner_permanent.as_bytes()).unwrap());
+    assert_eq!(
+        r.messages[0].status.inner_code(),
+        Some(ResponseCode::Other("ErrorInvalidLicense".into()))
+    );
+    assert!(!r.messages[0].status.is_transient());
+    // A permanent outer code is not made transient by an inner one.
+    let outer_permanent = text.replacen(
+        "<m:ResponseCode>ErrorInternalServerError</m:ResponseCode>",
+        "<m:ResponseCode>ErrorAccessDenied</m:ResponseCode>",
+        1,
+    );
+    let r = response(read_create_item_response(outer_permanent.as_bytes()).unwrap());
+    assert_eq!(
+        r.messages[0].status.effective_code(),
+        ResponseCode::ErrorServerBusy
+    );
+    assert!(!r.messages[0].status.is_transient());
+}
