@@ -289,6 +289,14 @@ impl Parser<'_, '_> {
                 });
             }
         };
+        let succeeded = class == ResponseClass::Success;
+        if succeeded != (raw.status.code == ResponseCode::NoError) {
+            return Err(ReadError::Contradiction {
+                class,
+                code: raw.status.code,
+                position,
+            });
+        }
         Ok(raw)
     }
 
