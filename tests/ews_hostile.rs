@@ -16,6 +16,7 @@ const FIXTURES: &[&str] = &[
     "fault_server_busy_errors_ns.xml",
     "fault_schema_validation.xml",
     "find_item_one.xml",
+    "find_item_recent.xml",
     "find_item_many_two_folders.xml",
     "delete_item.xml",
 ];

@@ -315,3 +315,74 @@ fn an_inner_code_decides_only_under_an_internal_server_error() {
     );
     assert!(!r.messages[0].status.is_transient());
 }
+
+#[test]
+fn recent_items_read_back_creation_time_submitted_flag_and_next_offset() {
+    let r = response(read_find_item_response(&fixture("find_item_recent.xml")).unwrap());
+    let folder = &r.messages[0];
+    assert_eq!(folder.indexed_paging_offset, Some(3));
+    assert_eq!(folder.total_items_in_view, Some(4711));
+    assert_eq!(folder.includes_last_item_in_range, Some(false));
+    let seen: Vec<_> = folder
+        .items
+        .iter()
+        .map(|i| (i.created, i.is_submitted, i.delivery_id.is_some()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                Some(time::macros::datetime!(2026-12-06 02:31:07 UTC)),
+                Some(false),
+                true
+            ),
+            (
+                Some(time::macros::datetime!(2026-12-06 02:30:59.123 UTC)),
+                Some(true),
+                true
+            ),
+            (
+                Some(time::macros::datetime!(2026-12-05 23:00 UTC)),
+                Some(false),
+                false
+            ),
+        ]
+    );
+    // A FindItem that did not ask for them has neither.
+    let r = response(read_find_item_response(&fixture("find_item_one.xml")).unwrap());
+    assert_eq!(r.messages[0].items[0].created, None);
+    assert_eq!(r.messages[0].items[0].is_submitted, None);
+    assert_eq!(r.messages[0].indexed_paging_offset, Some(1));
+}
+
+#[test]
+fn unreadable_dates_flags_and_offsets_are_named() {
+    let text = String::from_utf8(fixture("find_item_recent.xml")).unwrap();
+    for (from, to, what) in [
+        (
+            "2026-12-06T02:31:07Z",
+            "6 Dec 2026 02:31",
+            "t:DateTimeCreated",
+        ),
+        (
+            "2026-12-06T02:31:07Z",
+            "2026-12-06T25:31:07Z",
+            "t:DateTimeCreated",
+        ),
+        ("<t:IsSubmitted>1<", "<t:IsSubmitted>yes<", "t:IsSubmitted"),
+        (
+            r#"IndexedPagingOffset="3""#,
+            r#"IndexedPagingOffset="-3""#,
+            "IndexedPagingOffset",
+        ),
+    ] {
+        let bad = text.replacen(from, to, 1);
+        assert_ne!(bad, text, "{from}");
+        let err = read_find_item_response(bad.as_bytes()).unwrap_err();
+        assert!(
+            matches!(&err, offline_im::ews::ReadError::InvalidValue { what: w, .. } if *w == what),
+            "{to}: {err:?}"
+        );
+        assert!(err.to_string().contains(what), "{err}");
+    }
+}

@@ -16,6 +16,9 @@
 //! - [`write_find_item`]: a [`FindItem`] for the items of a folder whose
 //!   delivery-id property ([`DELIVERY_ID_PROPERTY`]) equals given ids; the result
 //!   carries each item's id and delivery id.
+//! - [`write_recent_items`]: a [`RecentItems`], the newest items of a folder,
+//!   newest first, one page at a time and without a restriction; the result
+//!   carries each item's id, delivery id, creation time and submitted flag.
 //! - [`write_delete_item`]: a [`DeleteItem`] of item ids ([`DeleteType`]).
 //!
 //! Every request starts with a [`RequestHeader`]: `t:ExchangeImpersonation` when
@@ -112,9 +115,25 @@
 //! # Exactly once
 //!
 //! Every message carries its delivery id as the named property
-//! [`DELIVERY_ID_PROPERTY`]. When a `CreateItem` reply is lost, a [`FindItem`] for
-//! the ids in the saved-item folder (and `drafts`) shows which messages already
-//! exist, and a [`DeleteItem`] removes drafts a failed send left behind.
+//! [`DELIVERY_ID_PROPERTY`]. When a `CreateItem` reply is lost, the sender looks
+//! for the ids in the saved-item folder (and `drafts`) to learn which messages
+//! already exist, and a [`DeleteItem`] removes drafts a failed send left behind.
+//!
+//! Two requests can look:
+//!
+//! - [`FindItem`] restricts the search to the delivery ids. Exchange runs a
+//!   restriction on a custom property as a sequential scan of the folder, and does
+//!   not cache it (Microsoft KB 3077710): on a large folder it is slow and can end
+//!   in `ErrorTimeoutExpired`, and it returns at most 250 items
+//!   (`EWSFindCountLimit`).
+//! - [`RecentItems`] reads the newest items, sorted by `DateTimeCreated`
+//!   descending, a page at a time (`IndexedPageItemView`), with no restriction:
+//!   the store does no scan. Each [`FoundItem`] carries its delivery id,
+//!   `DateTimeCreated` ([`FoundItem::created`]) and `IsSubmitted`
+//!   ([`FoundItem::is_submitted`]: a draft not yet handed to transport); the
+//!   sender compares the ids itself and reads the next page (at
+//!   [`FindItemResult::indexed_paging_offset`]) until the items are older than
+//!   the attempt it is checking.
 
 mod attributes;
 mod create_item;
@@ -134,10 +153,12 @@ mod parse_items;
 mod plans;
 mod property;
 mod read;
+mod recent_items;
 mod response;
 mod response_code;
 mod start_tag;
 mod write;
+mod xs;
 
 pub use create_item::{CreateItem, write_create_item};
 pub use delete_item::{DeleteItem, DeleteType, write_delete_item};
@@ -159,6 +180,7 @@ pub use read::{
     ReaderLimits, ResponseReader, read_create_item_response, read_delete_item_response,
     read_find_item_response,
 };
+pub use recent_items::{RecentItems, write_recent_items};
 pub use response::{
     CreateItemResult, DeleteItemResult, FindItemResult, FoundItem, ItemId, MessageXmlValue, Reply,
     Response, ResponseClass, ResponseMessage, ServerVersionInfo,

@@ -244,6 +244,7 @@ impl Parser<'_, '_> {
             found: Vec::new(),
             total_items_in_view: None,
             includes_last_item_in_range: None,
+            indexed_paging_offset: None,
         };
         let mut code = None;
         loop {

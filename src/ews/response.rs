@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use time::OffsetDateTime;
+
 use super::ResponseCode;
 use super::fault::SoapFault;
 use crate::compose::DeliveryId;
@@ -209,6 +211,12 @@ pub struct FoundItem {
     /// Its delivery id, read back from the delivery-id property; `None` when the
     /// item has none or an unparsable one.
     pub delivery_id: Option<DeliveryId>,
+    /// When it was created (`t:DateTimeCreated`), when the reply carries it (a
+    /// [`RecentItems`](super::RecentItems) request asks for it).
+    pub created: Option<OffsetDateTime>,
+    /// Whether it was submitted for sending (`t:IsSubmitted`), when the reply
+    /// carries it (a [`RecentItems`](super::RecentItems) request asks for it).
+    pub is_submitted: Option<bool>,
 }
 
 /// The result of one folder of a `FindItem`.
@@ -222,6 +230,9 @@ pub struct FindItemResult {
     pub total_items_in_view: Option<u32>,
     /// `IncludesLastItemInRange`: whether `items` reaches the last match.
     pub includes_last_item_in_range: Option<bool>,
+    /// `IndexedPagingOffset`: the offset of the next page of an indexed view
+    /// (ask for it with [`RecentItems::offset`](super::RecentItems::offset)).
+    pub indexed_paging_offset: Option<u32>,
 }
 
 /// The result of one item of a `DeleteItem`.

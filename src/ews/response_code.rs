@@ -228,7 +228,10 @@ mod tests {
             "ErrorExceededConnectionCount",
             "ErrorTimeoutExpired",
         ] {
-            assert!(code.parse::<ResponseCode>().unwrap().is_transient(), "{code}");
+            assert!(
+                code.parse::<ResponseCode>().unwrap().is_transient(),
+                "{code}"
+            );
         }
         assert!(!ResponseCode::NoError.is_transient());
         assert_eq!(
