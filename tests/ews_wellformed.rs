@@ -85,6 +85,21 @@ fn a_duplicated_namespace_declaration_is_refused() {
     );
     let default = reply().replace("<m:Items>", r#"<m:Items xmlns="urn:a" xmlns="urn:b">"#);
     refused(&default, "xmlns");
+    // Declarations XML Namespaces forbids.
+    for (declaration, why) in [
+        (r#"xmlns:p="""#, "empty name"),
+        (r#"xmlns:xmlns="urn:x""#, "reserved"),
+        (r#"xmlns:xml="urn:x""#, "XML namespace only"),
+    ] {
+        let text = reply().replace("<m:Items>", &format!("<m:Items {declaration}>"));
+        refused(&text, why);
+    }
+    // The xml prefix may be declared with its own name.
+    read(&reply().replace(
+        "<m:Items>",
+        r#"<m:Items xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="en">"#,
+    ))
+    .unwrap();
 }
 
 #[test]

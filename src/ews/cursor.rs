@@ -197,6 +197,7 @@ impl<'i> Cursor<'i> {
         let ns = match self.resolve(prefix) {
             Some(ns) => ns.clone(),
             None if prefix.is_empty() => Ns::None,
+            None if prefix == "xml" => Ns::Xml,
             None => {
                 return Err(ReadError::Malformed {
                     position,
@@ -254,11 +255,17 @@ impl<'i> Cursor<'i> {
             match split_qname(name, position)? {
                 ("", "xmlns") => self.declare("", value, position, depth)?,
                 ("xmlns", declared) => {
-                    if value.is_empty() {
+                    let rule = match declared {
+                        _ if value.is_empty() => Some("declared with an empty name"),
+                        "xmlns" => Some("reserved and never declared"),
+                        "xml" if value != XML_URI => Some("bound to the XML namespace only"),
+                        _ => None,
+                    };
+                    if let Some(rule) = rule {
                         return Err(ReadError::Malformed {
                             position,
                             reason: format!(
-                                "the namespace prefix {:?} is declared with an empty name",
+                                "the namespace prefix {:?} is {rule}",
                                 shorten(declared)
                             ),
                         });
