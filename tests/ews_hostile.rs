@@ -1,6 +1,8 @@
 //! Hostile and broken replies: always an error naming what was wrong, never a panic.
 
-use offline_im::ews::{ReadError, ReaderLimits, Reply, ResponseReader};
+use offline_im::ews::{
+    ReadError, ReaderLimits, Reply, ResponseClass, ResponseCode, ResponseReader,
+};
 use proptest::prelude::*;
 
 const FIXTURES: &[&str] = &[
@@ -8,10 +10,13 @@ const FIXTURES: &[&str] = &[
     "create_item_send_batch.xml",
     "create_item_mixed.xml",
     "create_item_item_busy.xml",
+    "create_item_inner_busy.xml",
+    "fault_internal_inner_busy.xml",
     "fault_server_busy_types_ns.xml",
     "fault_server_busy_errors_ns.xml",
     "fault_schema_validation.xml",
     "find_item_one.xml",
+    "find_item_recent.xml",
     "find_item_many_two_folders.xml",
     "delete_item.xml",
 ];
@@ -427,5 +432,70 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = ResponseReader::default().read_create_item(&bytes);
         let _ = ResponseReader::default().read_find_item(&bytes);
+    }
+}
+
+#[test]
+fn a_class_and_code_that_contradict_each_other_are_refused() {
+    let cases = [
+        (
+            "Success",
+            "ErrorServerBusy",
+            ResponseClass::Success,
+            ResponseCode::ErrorServerBusy,
+        ),
+        (
+            "Success",
+            "ErrorSomethingNew",
+            ResponseClass::Success,
+            ResponseCode::Other("ErrorSomethingNew".into()),
+        ),
+        (
+            "Error",
+            "NoError",
+            ResponseClass::Error,
+            ResponseCode::NoError,
+        ),
+        (
+            "Warning",
+            "NoError",
+            ResponseClass::Warning,
+            ResponseCode::NoError,
+        ),
+    ];
+    for (class_text, code_text, class, code) in cases {
+        let bytes = envelope(&format!(
+            r#"{OK_MESSAGE}<m:CreateItemResponseMessage ResponseClass="{class_text}"><m:ResponseCode>{code_text}</m:ResponseCode><m:Items/></m:CreateItemResponseMessage>"#
+        ));
+        let err = create_err(&bytes);
+        let at = (ENVELOPE_OPEN.len() + OK_MESSAGE.len()) as u64;
+        match &err {
+            ReadError::Contradiction {
+                class: c,
+                code: k,
+                position,
+            } => {
+                assert_eq!((c, k), (&class, &code));
+                assert!(*position > at && *position < at + 80, "{position}");
+            }
+            other => panic!("{class_text}/{code_text}: {other:?}"),
+        }
+        let shown = err.to_string();
+        assert!(
+            shown.contains(class_text)
+                && shown.contains(code_text)
+                && shown.contains("contradicts"),
+            "{shown}"
+        );
+    }
+    // Agreeing pairs are read.
+    for message in [
+        OK_MESSAGE,
+        r#"<m:CreateItemResponseMessage ResponseClass="Success"><m:Items/></m:CreateItemResponseMessage>"#,
+        r#"<m:CreateItemResponseMessage ResponseClass="Warning"><m:ResponseCode>ErrorBatchProcessingStopped</m:ResponseCode></m:CreateItemResponseMessage>"#,
+    ] {
+        ResponseReader::default()
+            .read_create_item(&envelope(message))
+            .unwrap_or_else(|e| panic!("{message}: {e}"));
     }
 }

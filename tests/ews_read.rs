@@ -248,3 +248,141 @@ fn the_reply_to_another_operation_is_refused_by_name() {
         "{text}"
     );
 }
+
+#[test]
+fn busy_in_disguise_is_transient_by_its_inner_code() {
+    let r = response(read_create_item_response(&fixture("create_item_inner_busy.xml")).unwrap());
+    let busy = &r.messages[0].status;
+    assert_eq!(busy.code, ResponseCode::ErrorInternalServerError);
+    assert_eq!(busy.inner_code(), Some(ResponseCode::ErrorServerBusy));
+    assert_eq!(busy.effective_code(), ResponseCode::ErrorServerBusy);
+    assert!(busy.is_transient());
+    assert_eq!(busy.back_off(), Some(Duration::from_millis(297_749)));
+
+    // Without an inner code the internal error stays permanent at this layer.
+    let internal = &r.messages[1].status;
+    assert_eq!(internal.inner_code(), None);
+    assert_eq!(
+        internal.effective_code(),
+        ResponseCode::ErrorInternalServerError
+    );
+    assert!(!internal.is_transient());
+}
+
+#[test]
+fn a_fault_hiding_busy_is_transient_by_its_inner_code() {
+    let f = fault(read_create_item_response(&fixture("fault_internal_inner_busy.xml")).unwrap());
+    assert_eq!(
+        f.response_code,
+        Some(ResponseCode::ErrorInternalServerError)
+    );
+    assert_eq!(f.inner_code(), Some(ResponseCode::ErrorServerBusy));
+    assert_eq!(f.effective_code(), Some(ResponseCode::ErrorServerBusy));
+    assert!(f.is_transient());
+    assert_eq!(f.back_off(), Some(Duration::from_millis(297_749)));
+    let shown = f.to_string();
+    assert!(
+        shown.contains("ErrorInternalServerError") && shown.contains("inner ErrorServerBusy"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_inner_code_decides_only_under_an_internal_server_error() {
+    let text = String::from_utf8(fixture("create_item_inner_busy.xml")).unwrap();
+    // An inner permanent code keeps the internal error permanent.
+    let inner_permanent = text.replacen(
+        ">ErrorServerBusy</t:Value>",
+        ">ErrorInvalidLicense</t:Value>",
+        1,
+    );
+    let r = response(read_create_item_response(inner_permanent.as_bytes()).unwrap());
+    assert_eq!(
+        r.messages[0].status.inner_code(),
+        Some(ResponseCode::Other("ErrorInvalidLicense".into()))
+    );
+    assert!(!r.messages[0].status.is_transient());
+    // A permanent outer code is not made transient by an inner one.
+    let outer_permanent = text.replacen(
+        "<m:ResponseCode>ErrorInternalServerError</m:ResponseCode>",
+        "<m:ResponseCode>ErrorAccessDenied</m:ResponseCode>",
+        1,
+    );
+    let r = response(read_create_item_response(outer_permanent.as_bytes()).unwrap());
+    assert_eq!(
+        r.messages[0].status.effective_code(),
+        ResponseCode::ErrorServerBusy
+    );
+    assert!(!r.messages[0].status.is_transient());
+}
+
+#[test]
+fn recent_items_read_back_creation_time_submitted_flag_and_next_offset() {
+    let r = response(read_find_item_response(&fixture("find_item_recent.xml")).unwrap());
+    let folder = &r.messages[0];
+    assert_eq!(folder.indexed_paging_offset, Some(3));
+    assert_eq!(folder.total_items_in_view, Some(4711));
+    assert_eq!(folder.includes_last_item_in_range, Some(false));
+    let seen: Vec<_> = folder
+        .items
+        .iter()
+        .map(|i| (i.created, i.is_submitted, i.delivery_id.is_some()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                Some(time::macros::datetime!(2026-12-06 02:31:07 UTC)),
+                Some(false),
+                true
+            ),
+            (
+                Some(time::macros::datetime!(2026-12-06 02:30:59.123 UTC)),
+                Some(true),
+                true
+            ),
+            (
+                Some(time::macros::datetime!(2026-12-05 23:00 UTC)),
+                Some(false),
+                false
+            ),
+        ]
+    );
+    // A FindItem that did not ask for them has neither.
+    let r = response(read_find_item_response(&fixture("find_item_one.xml")).unwrap());
+    assert_eq!(r.messages[0].items[0].created, None);
+    assert_eq!(r.messages[0].items[0].is_submitted, None);
+    assert_eq!(r.messages[0].indexed_paging_offset, Some(1));
+}
+
+#[test]
+fn unreadable_dates_flags_and_offsets_are_named() {
+    let text = String::from_utf8(fixture("find_item_recent.xml")).unwrap();
+    for (from, to, what) in [
+        (
+            "2026-12-06T02:31:07Z",
+            "6 Dec 2026 02:31",
+            "t:DateTimeCreated",
+        ),
+        (
+            "2026-12-06T02:31:07Z",
+            "2026-12-06T25:31:07Z",
+            "t:DateTimeCreated",
+        ),
+        ("<t:IsSubmitted>1<", "<t:IsSubmitted>yes<", "t:IsSubmitted"),
+        (
+            r#"IndexedPagingOffset="3""#,
+            r#"IndexedPagingOffset="-3""#,
+            "IndexedPagingOffset",
+        ),
+    ] {
+        let bad = text.replacen(from, to, 1);
+        assert_ne!(bad, text, "{from}");
+        let err = read_find_item_response(bad.as_bytes()).unwrap_err();
+        assert!(
+            matches!(&err, offline_im::ews::ReadError::InvalidValue { what: w, .. } if *w == what),
+            "{to}: {err:?}"
+        );
+        assert!(err.to_string().contains(what), "{err}");
+    }
+}

@@ -6,7 +6,8 @@ mod ews_requests;
 use ews_requests::{addr, delivery_id, expected_arrival, hostile_texts, representative_envelopes};
 use offline_im::ews::{
     Body, CreateItem, DeleteItem, DeleteType, FindItem, FolderTarget, Mailbox, MessageItem,
-    RequestHeader, WriteError, write_create_item, write_delete_item, write_find_item,
+    RecentItems, RequestHeader, WriteError, write_create_item, write_delete_item, write_find_item,
+    write_recent_items,
 };
 use offline_im::plan::{Disposition, Folder};
 use quick_xml::events::Event;
@@ -272,4 +273,91 @@ fn find_item_searches_the_delivery_id_and_asks_for_it_back() {
         value(&c, "t:DistinguishedFolderId/t:Mailbox/t:EmailAddress"),
         ["archive@contoso.com"]
     );
+}
+
+#[test]
+fn recent_items_reads_the_newest_page_without_a_restriction() {
+    let archive = addr("archive@contoso.com");
+    let folders = [
+        FolderTarget::new(Folder::SentItems),
+        FolderTarget::new(Folder::Drafts).in_mailbox(&archive),
+    ];
+    let mut buf = Vec::new();
+    write_recent_items(
+        &mut buf,
+        &RequestHeader::default(),
+        &RecentItems::new(&folders).max_entries(25).offset(75),
+    )
+    .unwrap();
+    let c = contents(&buf);
+    assert_eq!(value(&c, "m:FindItem@Traversal"), ["Shallow"]);
+    assert_eq!(value(&c, "m:ItemShape/t:BaseShape"), ["IdOnly"]);
+    assert_eq!(
+        value(&c, "t:AdditionalProperties/t:FieldURI@FieldURI"),
+        ["item:DateTimeCreated", "item:IsSubmitted"]
+    );
+    assert_eq!(
+        value(&c, "t:AdditionalProperties/t:ExtendedFieldURI@PropertyName"),
+        ["OfflineImDeliveryId"]
+    );
+    assert_eq!(
+        value(&c, "m:IndexedPageItemView@MaxEntriesReturned"),
+        ["25"]
+    );
+    assert_eq!(value(&c, "m:IndexedPageItemView@Offset"), ["75"]);
+    assert_eq!(value(&c, "m:IndexedPageItemView@BasePoint"), ["Beginning"]);
+    assert_eq!(value(&c, "m:SortOrder/t:FieldOrder@Order"), ["Descending"]);
+    assert_eq!(
+        value(&c, "t:FieldOrder/t:FieldURI@FieldURI"),
+        ["item:DateTimeCreated"]
+    );
+    assert_eq!(
+        value(&c, "m:ParentFolderIds/t:DistinguishedFolderId@Id"),
+        ["sentitems", "drafts"]
+    );
+    let xml = std::str::from_utf8(&buf).unwrap();
+    assert!(!xml.contains("Restriction"), "{xml}");
+    // Defaults: the newest 100; values above i32::MAX are capped.
+    buf.clear();
+    write_recent_items(
+        &mut buf,
+        &RequestHeader::default(),
+        &RecentItems::new(&folders),
+    )
+    .unwrap();
+    let c = contents(&buf);
+    assert_eq!(
+        value(&c, "m:IndexedPageItemView@MaxEntriesReturned"),
+        ["100"]
+    );
+    assert_eq!(value(&c, "m:IndexedPageItemView@Offset"), ["0"]);
+    buf.clear();
+    let request = RecentItems::new(&folders)
+        .max_entries(u32::MAX)
+        .offset(u32::MAX);
+    write_recent_items(&mut buf, &RequestHeader::default(), &request).unwrap();
+    let c = contents(&buf);
+    assert_eq!(
+        value(&c, "m:IndexedPageItemView@MaxEntriesReturned"),
+        ["2147483647"]
+    );
+    assert_eq!(value(&c, "m:IndexedPageItemView@Offset"), ["2147483647"]);
+}
+
+#[test]
+fn recent_items_refuses_what_exchange_would() {
+    let mut buf = b"untouched".to_vec();
+    let err = write_recent_items(&mut buf, &RequestHeader::default(), &RecentItems::new(&[]))
+        .unwrap_err();
+    assert!(matches!(err, WriteError::Empty { .. }), "{err:?}");
+    assert!(err.to_string().contains("folders"), "{err}");
+    let folders = [FolderTarget::new(Folder::SentItems)];
+    let err = write_recent_items(
+        &mut buf,
+        &RequestHeader::default(),
+        &RecentItems::new(&folders).max_entries(0),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("max_entries"), "{err}");
+    assert_eq!(buf, b"untouched");
 }

@@ -16,6 +16,7 @@ use super::ReadError;
 use super::attributes::{Attributes, normalize, resolve_reference};
 use super::error::shorten;
 use super::namespaces::{ERRORS, MESSAGES, SOAP, TYPES};
+use super::start_tag::{TagAttributes, duplicate, split_qname};
 
 /// Most namespace declarations in scope at once (EWS replies use fewer than ten).
 const MAX_BINDINGS: usize = 64;
@@ -29,9 +30,15 @@ pub(crate) enum Ns {
     Errors,
     /// No namespace.
     None,
+    /// The XML namespace (prefix `xml`, predeclared).
+    Xml,
     /// Another namespace.
     Other(String),
 }
+
+/// The namespace the `xml` prefix is bound to without any declaration.
+const XML_NS: Ns = Ns::Xml;
+const XML_URI: &str = "http://www.w3.org/XML/1998/namespace";
 
 impl Ns {
     fn classify(uri: &str) -> Self {
@@ -40,6 +47,7 @@ impl Ns {
             MESSAGES => Self::Messages,
             TYPES => Self::Types,
             ERRORS => Self::Errors,
+            XML_URI => Self::Xml,
             "" => Self::None,
             other => Self::Other(shorten(other)),
         }
@@ -77,6 +85,8 @@ pub(crate) struct Cursor<'i> {
     /// The last event was an empty element: report its end next.
     pending_end: bool,
     max_depth: usize,
+    /// The attributes of the latest start tag.
+    attrs: TagAttributes,
 }
 
 impl<'i> Cursor<'i> {
@@ -92,6 +102,7 @@ impl<'i> Cursor<'i> {
             bindings: Vec::new(),
             pending_end: false,
             max_depth,
+            attrs: TagAttributes::default(),
         }
     }
 
@@ -148,13 +159,23 @@ impl<'i> Cursor<'i> {
                         position: self.position(),
                     });
                 }
+                // The XML declaration may only open the document.
+                Event::Decl(_) if before != 0 => {
+                    return Err(ReadError::Malformed {
+                        position: before,
+                        reason: "an XML declaration (<?xml ...?>) is allowed only at the very \
+                                 start of the reply"
+                            .into(),
+                    });
+                }
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => continue,
                 Event::Eof => Ev::Eof,
             });
         }
     }
 
-    /// An element starts: depth, namespace declarations, its namespace.
+    /// An element starts: depth, attributes (well-formed, unique, namespace
+    /// declarations recorded, prefixes declared), its namespace.
     fn open(&mut self, start: BytesStart<'i>, before: u64) -> Result<Ev<'i>, ReadError> {
         if self.open.len() == self.max_depth {
             return Err(ReadError::TooDeep {
@@ -165,17 +186,21 @@ impl<'i> Cursor<'i> {
         self.open
             .push(usize::try_from(before).unwrap_or(usize::MAX));
         let depth = self.open.len();
-        if start.attributes_raw().contains("xmlns") {
-            self.declare(&start, depth)?;
+        // "" or "/" (an empty tag) or " " when the tag has no attributes.
+        if start.attributes_raw().len() > 1 {
+            self.check_attributes(&start, depth)?;
+        } else {
+            self.attrs.none(start.attributes_raw());
         }
-        let name = start.name().into_inner();
-        let (prefix, _) = name.split_once(':').unwrap_or(("", name));
-        let ns = match self.bindings.iter().rev().find(|b| b.prefix == prefix) {
-            Some(binding) => binding.ns.clone(),
+        let position = self.position();
+        let (prefix, _) = split_qname(start.name().into_inner(), position)?;
+        let ns = match self.resolve(prefix) {
+            Some(ns) => ns.clone(),
             None if prefix.is_empty() => Ns::None,
+            None if prefix == "xml" => Ns::Xml,
             None => {
                 return Err(ReadError::Malformed {
-                    position: self.position(),
+                    position,
                     reason: format!("the namespace prefix {:?} is not declared", shorten(prefix)),
                 });
             }
@@ -183,29 +208,174 @@ impl<'i> Cursor<'i> {
         Ok(Ev::Start(ns, start))
     }
 
-    /// Records the `xmlns` and `xmlns:p` declarations of `start`.
-    fn declare(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<(), ReadError> {
+    /// The namespace bound to `prefix` (empty: the default namespace) in scope.
+    fn resolve(&self, prefix: &str) -> Option<&Ns> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|b| b.prefix == prefix)
+            .map(|b| &b.ns)
+    }
+
+    /// Parses every attribute of `start` once (so a malformed or repeated one is
+    /// refused even on an element the reader skips), records its `xmlns` and
+    /// `xmlns:p` declarations, and refuses an attribute prefix that is not
+    /// declared and two prefixed attributes that are one (two prefixes of one
+    /// namespace, same local name).
+    fn check_attributes(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<(), ReadError> {
         let position = self.position();
-        for attr in Attributes::new(start.attributes_raw(), position) {
-            let (name, value) = attr?;
-            let prefix = match name.strip_prefix("xmlns") {
-                Some("") => "",
-                Some(p) if p.starts_with(':') && p.len() > 1 => &p[1..],
-                _ => continue,
-            };
-            if self.bindings.len() == MAX_BINDINGS {
-                return Err(ReadError::Malformed {
-                    position,
-                    reason: format!("more than {MAX_BINDINGS} namespace declarations in scope"),
-                });
+        let raw = start.attributes_raw();
+        let element = start.name().into_inner();
+        let mut attrs = std::mem::take(&mut self.attrs);
+        let checked = attrs.parse(raw, element, position).and_then(|()| {
+            // Most tags have neither a declaration nor a prefixed attribute.
+            if attrs.qualified() {
+                self.bind(&attrs, raw, element, position, depth)
+            } else {
+                Ok(())
             }
-            let uri = normalize(value, position)?;
-            self.bindings.push(Binding {
-                prefix: prefix.to_owned(),
-                ns: Ns::classify(&uri),
-                depth,
+        });
+        self.attrs = attrs;
+        checked
+    }
+
+    fn bind(
+        &mut self,
+        attrs: &TagAttributes,
+        raw: &str,
+        element: &str,
+        position: u64,
+        depth: usize,
+    ) -> Result<(), ReadError> {
+        let mut prefixed = 0usize;
+        let Some(all) = attrs.of(raw) else {
+            return Ok(());
+        };
+        for (name, value) in all {
+            match split_qname(name, position)? {
+                ("", "xmlns") => self.declare("", value, position, depth)?,
+                ("xmlns", declared) => {
+                    let rule = match declared {
+                        _ if value.is_empty() => Some("declared with an empty name"),
+                        "xmlns" => Some("reserved and never declared"),
+                        "xml" if value != XML_URI => Some("bound to the XML namespace only"),
+                        _ => None,
+                    };
+                    if let Some(rule) = rule {
+                        return Err(ReadError::Malformed {
+                            position,
+                            reason: format!(
+                                "the namespace prefix {:?} is {rule}",
+                                shorten(declared)
+                            ),
+                        });
+                    }
+                    self.declare(declared, value, position, depth)?;
+                }
+                ("", _) => {}
+                _ => prefixed += 1,
+            }
+        }
+        if prefixed == 0 {
+            return Ok(());
+        }
+        let mut seen: Vec<(&str, &str, &Ns)> = Vec::with_capacity(prefixed);
+        for (name, _) in attrs.of(raw).into_iter().flatten() {
+            let (prefix, local) = split_qname(name, position)?;
+            if prefix.is_empty() {
+                continue;
+            }
+            let ns = match prefix {
+                "xmlns" => continue,
+                "xml" => &XML_NS,
+                _ => self.resolve(prefix).ok_or_else(|| ReadError::Malformed {
+                    position,
+                    reason: format!(
+                        "the namespace prefix {:?} of the attribute {:?} is not declared",
+                        shorten(prefix),
+                        shorten(name)
+                    ),
+                })?,
+            };
+            if let Some((other, ..)) = seen.iter().find(|(_, l, n)| *l == local && *n == ns) {
+                return Err(duplicate(element, other, name, position));
+            }
+            seen.push((name, local, ns));
+        }
+        Ok(())
+    }
+
+    /// The value of the unqualified attribute `name` of `start` (the start tag
+    /// just read), normalized, if present.
+    pub(crate) fn attribute<'a>(
+        &self,
+        start: &'a BytesStart<'_>,
+        name: &str,
+    ) -> Result<Option<Cow<'a, str>>, ReadError> {
+        let position = self.position();
+        for attr in self.attributes_raw(start) {
+            let (key, value) = attr?;
+            if key == name {
+                return normalize(value, position).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every attribute of `start` (the start tag just read) except namespace
+    /// declarations, normalized.
+    pub(crate) fn attributes<'a>(
+        &self,
+        start: &'a BytesStart<'_>,
+    ) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), ReadError>> {
+        let position = self.position();
+        self.attributes_raw(start)
+            .filter(|a| {
+                a.as_ref()
+                    .map_or(true, |(k, _)| *k != "xmlns" && !k.starts_with("xmlns:"))
+            })
+            .map(move |a| a.and_then(|(k, v)| Ok((k, normalize(v, position)?))))
+    }
+
+    /// `(name, raw value)` of every attribute of `start`: from the parse made when
+    /// the tag was read, or (for any other tag) parsed again.
+    fn attributes_raw<'a>(
+        &self,
+        start: &'a BytesStart<'_>,
+    ) -> impl Iterator<Item = Result<(&'a str, &'a str), ReadError>> {
+        let raw = start.attributes_raw();
+        let cached = self.attrs.of(raw);
+        let again = match cached {
+            Some(_) => "",
+            None => raw,
+        };
+        cached
+            .into_iter()
+            .flatten()
+            .map(Ok)
+            .chain(Attributes::new(again, self.position()))
+    }
+
+    /// Records the declaration of `prefix` (empty: the default namespace) as `raw_uri`.
+    fn declare(
+        &mut self,
+        prefix: &str,
+        raw_uri: &str,
+        position: u64,
+        depth: usize,
+    ) -> Result<(), ReadError> {
+        if self.bindings.len() == MAX_BINDINGS {
+            return Err(ReadError::Malformed {
+                position,
+                reason: format!("more than {MAX_BINDINGS} namespace declarations in scope"),
             });
         }
+        let uri = normalize(raw_uri, position)?;
+        self.bindings.push(Binding {
+            prefix: prefix.to_owned(),
+            ns: Ns::classify(&uri),
+            depth,
+        });
         Ok(())
     }
 
@@ -319,34 +489,6 @@ pub(crate) fn local<'a>(start: &'a BytesStart<'_>) -> &'a str {
     start.local_name().into_inner()
 }
 
-/// The value of the unqualified attribute `name`, normalized, if present.
-pub(crate) fn attribute<'a>(
-    start: &'a BytesStart<'_>,
-    name: &str,
-    position: u64,
-) -> Result<Option<Cow<'a, str>>, ReadError> {
-    for attr in Attributes::new(start.attributes_raw(), position) {
-        let (key, value) = attr?;
-        if key == name {
-            return normalize(value, position).map(Some);
-        }
-    }
-    Ok(None)
-}
-
-/// Every attribute of `start` except namespace declarations, normalized.
-pub(crate) fn attributes<'a>(
-    start: &'a BytesStart<'_>,
-    position: u64,
-) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), ReadError>> {
-    Attributes::new(start.attributes_raw(), position)
-        .filter(|a| {
-            a.as_ref()
-                .map_or(true, |(k, _)| *k != "xmlns" && !k.starts_with("xmlns:"))
-        })
-        .map(move |a| a.and_then(|(k, v)| Ok((k, normalize(v, position)?))))
-}
-
 /// `{namespace}local` or `local` for error messages.
 pub(crate) fn display_name(ns: &Ns, start: &BytesStart<'_>) -> String {
     let local = shorten(local(start));
@@ -355,6 +497,7 @@ pub(crate) fn display_name(ns: &Ns, start: &BytesStart<'_>) -> String {
         Ns::Messages => format!("m:{local}"),
         Ns::Types => format!("t:{local}"),
         Ns::Errors => format!("e:{local}"),
+        Ns::Xml => format!("xml:{local}"),
         Ns::None => format!("{local} (no namespace)"),
         Ns::Other(uri) => format!("{{{uri}}}{local}"),
     }

@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use super::{ResponseClass, ResponseCode};
+
 /// How many characters of an offending value an error shows.
 const SHOWN_CHARS: usize = 60;
 
@@ -171,5 +173,22 @@ pub enum ReadError {
         what: &'static str,
         /// The limit.
         limit: usize,
+    },
+    /// A response message whose `ResponseClass` and `ResponseCode` disagree:
+    /// `Success` with a code other than `NoError`, or `Warning`/`Error` with
+    /// `NoError`. An item counts as succeeded only with `Success` and `NoError`
+    /// (or no code); anything else is not guessed at.
+    #[error(
+        "the response message at offset {position} has ResponseClass {class} with ResponseCode \
+         {code}: an item succeeds only with Success and NoError, so the reply contradicts itself \
+         and whether the item was done is unknown"
+    )]
+    Contradiction {
+        /// The `ResponseClass`.
+        class: ResponseClass,
+        /// The `ResponseCode`.
+        code: ResponseCode,
+        /// Byte offset after the response message's start tag.
+        position: u64,
     },
 }

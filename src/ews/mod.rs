@@ -16,6 +16,9 @@
 //! - [`write_find_item`]: a [`FindItem`] for the items of a folder whose
 //!   delivery-id property ([`DELIVERY_ID_PROPERTY`]) equals given ids; the result
 //!   carries each item's id and delivery id.
+//! - [`write_recent_items`]: a [`RecentItems`], the newest items of a folder,
+//!   newest first, one page at a time and without a restriction; the result
+//!   carries each item's id, delivery id, creation time and submitted flag.
 //! - [`write_delete_item`]: a [`DeleteItem`] of item ids ([`DeleteType`]).
 //!
 //! Every request starts with a [`RequestHeader`]: `t:ExchangeImpersonation` when
@@ -71,27 +74,40 @@
 //! after the server's `BackOffMilliseconds` when it gave one
 //! ([`ResponseMessage::back_off`], [`SoapFault::back_off`]; read from `MessageXml`
 //! in the types or the errors namespace); or *permanent*: report it to the caller.
-//! [`ResponseCode::is_transient`] decides:
+//! [`ResponseCode::is_transient`] decides, and [`ResponseMessage::is_transient`] and
+//! [`SoapFault::is_transient`] apply it to the [`effective
+//! code`](ResponseMessage::effective_code) when the outer code is
+//! `ErrorInternalServerError` and `MessageXml` names an inner code
+//! (`InnerErrorResponseCode`, [`ResponseMessage::inner_code`]): Exchange reports
+//! some throttling as `ErrorInternalServerError` wrapping `ErrorServerBusy`.
 //!
-//! | Code | Class | Why |
-//! |---|---|---|
-//! | `ErrorServerBusy` | transient | throttled; honour `BackOffMilliseconds` |
-//! | `ErrorTimeoutExpired` | transient | the server ran out of time |
-//! | `ErrorInternalServerTransientError` | transient | the server says so |
-//! | `ErrorMailboxStoreUnavailable`, `ErrorMailboxMoveInProgress`, `ErrorMailboxFailover` | transient | the mailbox is briefly unavailable |
-//! | `ErrorConnectionFailed`, `ErrorADUnavailable`, `ErrorNoRespondingCASInDestinationSite` | transient | a backend is unreachable |
-//! | `ErrorTooManyObjectsOpened`, `ErrorExceededConnectionCount`, `ErrorInsufficientResources`, `ErrorNotEnoughMemory` | transient | resources exhausted for now |
-//! | `ErrorBatchProcessingStopped` | transient | this item was never tried because an earlier one failed |
-//! | `ErrorInternalServerError` | permanent | the server does not call it transient |
-//! | `ErrorInvalidRecipients`, `ErrorNonExistentMailbox`, `ErrorMailRecipientNotFound`, `ErrorInvalidSmtpAddress` | permanent | the recipient is wrong |
-//! | `ErrorQuotaExceeded`, `ErrorSubmissionQuotaExceeded`, `ErrorMessageSizeExceeded`, `ErrorDataSizeLimitExceeded` | permanent | a limit the same request will hit again |
-//! | `ErrorSchemaValidation`, `ErrorInvalidRequest`, `ErrorInvalidOperation`, `ErrorMessageDispositionRequired`, `ErrorInvalidPropertyRequest`, `ErrorInvalidExtendedProperty`, `ErrorInvalidExtendedPropertyValue`, `ErrorInvalidIdMalformed`, `ErrorExceededFindCountLimit` | permanent | the request is wrong |
-//! | `ErrorInvalidServerVersion`, `ErrorWrongServerVersion` | permanent | configure another [`ServerVersion`] |
-//! | `ErrorAccessDenied`, `ErrorImpersonateUserDenied`, `ErrorImpersonationFailed`, `ErrorInvalidExchangeImpersonationHeaderData`, `ErrorInvalidSid`, `ErrorSendAsDenied`, `ErrorAccountDisabled` | permanent | permissions |
-//! | `ErrorItemNotFound`, `ErrorFolderNotFound` | permanent | the target does not exist (a delete of a gone item) |
-//! | `ErrorCorruptData`, `ErrorItemSave`, `ErrorContentConversionFailed`, `ErrorMailboxConfiguration`, `ErrorMailboxLogonFailed` | permanent | the data or mailbox is broken |
-//! | any other code ([`ResponseCode::Other`]) | permanent | unknown: report, never guess |
-//! | a SOAP fault without an EWS code | permanent | nothing says retrying helps |
+//! Sources: "Microsoft" is Microsoft's EWS `ResponseCode` reference; "exchangelib"
+//! is what that Python client retries; the EWS Managed API retries nothing itself
+//! (it raises a dedicated busy exception for `ErrorServerBusy`).
+//!
+//! | Code | Class | Why | Source |
+//! |---|---|---|---|
+//! | `ErrorServerBusy` | transient | throttled; honour `BackOffMilliseconds` | Microsoft (throttling); exchangelib backs off and retries |
+//! | `ErrorInternalServerError` with an inner code | the inner code's class | the outer code is a wrapper | exchangelib and the Managed API raise the inner code |
+//! | `ErrorTimeoutExpired` | transient | the server ran out of time; the item may still have been created, so a sender checks by delivery id before re-sending | exchangelib retries it as busy (5 min) |
+//! | `ErrorTooManyObjectsOpened` | transient | the store's open-object limit, usually from too many requests | exchangelib retries it as busy (5 min) |
+//! | `ErrorExceededConnectionCount` | transient | too many connections for the account | exchangelib shrinks its connection pool and retries |
+//! | `ErrorInternalServerTransientError`, `ErrorConnectionFailedTransientError` | transient | the server says so: try again later | Microsoft |
+//! | `ErrorADUnavailable`, `ErrorInsufficientResources` | transient | directory unavailable, mailbox server overloaded: try again later | Microsoft |
+//! | `ErrorMailboxStoreUnavailable`, `ErrorMailboxMoveInProgress`, `ErrorMailboxFailover` | transient | the mailbox database is offline, moving or failing over | Microsoft |
+//! | `ErrorConnectionFailed`, `ErrorNoRespondingCASInDestinationSite`, `ErrorNoApplicableProxyCASServersAvailable` | transient | no connection to the mailbox or no server to proxy to, for now | Microsoft |
+//! | `ErrorNotEnoughMemory` | transient | the server ran out of memory | Microsoft |
+//! | `ErrorBatchProcessingStopped` | transient | this item was never tried because an earlier one failed (whose own code says whether retrying helps) | Microsoft |
+//! | `ErrorInternalServerError` without an inner code | permanent | an error the server could not recover from; a sender may still retry it a bounded number of times, this layer does not call it transient | Microsoft |
+//! | `ErrorInvalidRecipients`, `ErrorNonExistentMailbox`, `ErrorMailRecipientNotFound`, `ErrorInvalidSmtpAddress` | permanent | the recipient is wrong | Microsoft |
+//! | `ErrorQuotaExceeded`, `ErrorSubmissionQuotaExceeded`, `ErrorMessageSizeExceeded`, `ErrorDataSizeLimitExceeded` | permanent | a limit the same request will hit again | Microsoft |
+//! | `ErrorSchemaValidation`, `ErrorInvalidRequest`, `ErrorInvalidOperation`, `ErrorMessageDispositionRequired`, `ErrorInvalidPropertyRequest`, `ErrorInvalidExtendedProperty`, `ErrorInvalidExtendedPropertyValue`, `ErrorInvalidIdMalformed`, `ErrorExceededFindCountLimit` | permanent | the request is wrong | Microsoft |
+//! | `ErrorInvalidServerVersion`, `ErrorWrongServerVersion` | permanent | configure another [`ServerVersion`] | Microsoft; exchangelib tries the next version |
+//! | `ErrorAccessDenied`, `ErrorImpersonateUserDenied`, `ErrorImpersonationFailed`, `ErrorInvalidExchangeImpersonationHeaderData`, `ErrorInvalidSid`, `ErrorSendAsDenied`, `ErrorAccountDisabled` | permanent | permissions | Microsoft |
+//! | `ErrorItemNotFound`, `ErrorFolderNotFound` | permanent | the target does not exist (a delete of a gone item) | Microsoft |
+//! | `ErrorCorruptData`, `ErrorItemSave`, `ErrorContentConversionFailed`, `ErrorMailboxConfiguration`, `ErrorMailboxLogonFailed` | permanent | the data or mailbox is broken | Microsoft |
+//! | any other code ([`ResponseCode::Other`]) | permanent | unknown: report, never guess | |
+//! | a SOAP fault without an EWS code | permanent | nothing says retrying helps | |
 //!
 //! `NoError` is success. HTTP-level throttling (503 with `Retry-After`) is the
 //! transport's business.
@@ -99,9 +115,25 @@
 //! # Exactly once
 //!
 //! Every message carries its delivery id as the named property
-//! [`DELIVERY_ID_PROPERTY`]. When a `CreateItem` reply is lost, a [`FindItem`] for
-//! the ids in the saved-item folder (and `drafts`) shows which messages already
-//! exist, and a [`DeleteItem`] removes drafts a failed send left behind.
+//! [`DELIVERY_ID_PROPERTY`]. When a `CreateItem` reply is lost, the sender looks
+//! for the ids in the saved-item folder (and `drafts`) to learn which messages
+//! already exist, and a [`DeleteItem`] removes drafts a failed send left behind.
+//!
+//! Two requests can look:
+//!
+//! - [`FindItem`] restricts the search to the delivery ids. Exchange runs a
+//!   restriction on a custom property as a sequential scan of the folder, and does
+//!   not cache it (Microsoft KB 3077710): on a large folder it is slow and can end
+//!   in `ErrorTimeoutExpired`, and it returns at most 250 items
+//!   (`EWSFindCountLimit`).
+//! - [`RecentItems`] reads the newest items, sorted by `DateTimeCreated`
+//!   descending, a page at a time (`IndexedPageItemView`), with no restriction:
+//!   the store does no scan. Each [`FoundItem`] carries its delivery id,
+//!   `DateTimeCreated` ([`FoundItem::created`]) and `IsSubmitted`
+//!   ([`FoundItem::is_submitted`]: a draft not yet handed to transport); the
+//!   sender compares the ids itself and reads the next page (at
+//!   [`FindItemResult::indexed_paging_offset`]) until the items are older than
+//!   the attempt it is checking.
 
 mod attributes;
 mod create_item;
@@ -121,9 +153,12 @@ mod parse_items;
 mod plans;
 mod property;
 mod read;
+mod recent_items;
 mod response;
 mod response_code;
+mod start_tag;
 mod write;
+mod xs;
 
 pub use create_item::{CreateItem, write_create_item};
 pub use delete_item::{DeleteItem, DeleteType, write_delete_item};
@@ -145,6 +180,7 @@ pub use read::{
     ReaderLimits, ResponseReader, read_create_item_response, read_delete_item_response,
     read_find_item_response,
 };
+pub use recent_items::{RecentItems, write_recent_items};
 pub use response::{
     CreateItemResult, DeleteItemResult, FindItemResult, FoundItem, ItemId, MessageXmlValue, Reply,
     Response, ResponseClass, ResponseMessage, ServerVersionInfo,

@@ -6,7 +6,7 @@ use quick_xml::events::BytesStart;
 
 use super::ReadError;
 use super::ResponseCode;
-use super::cursor::{Cursor, Ev, Ns, attribute, attributes as cursor_attributes, local};
+use super::cursor::{Cursor, Ev, Ns, local};
 use super::error::shorten;
 use super::fault::SoapFault;
 use super::read::{Operation, Raw, ReaderLimits};
@@ -115,16 +115,21 @@ impl Parser<'_, '_> {
     /// Diagnostic only: attributes that are not numbers are left out rather than
     /// failing the whole reply.
     fn server_version_info(&self, start: &BytesStart<'_>) -> Result<ServerVersionInfo, ReadError> {
-        let position = self.cursor.position();
         let int = |name| -> Result<Option<i32>, ReadError> {
-            Ok(attribute(start, name, position)?.and_then(|v| v.trim().parse().ok()))
+            Ok(self
+                .cursor
+                .attribute(start, name)?
+                .and_then(|v| v.trim().parse().ok()))
         };
         Ok(ServerVersionInfo {
             major_version: int("MajorVersion")?,
             minor_version: int("MinorVersion")?,
             major_build_number: int("MajorBuildNumber")?,
             minor_build_number: int("MinorBuildNumber")?,
-            version: attribute(start, "Version", position)?.map(Cow::into_owned),
+            version: self
+                .cursor
+                .attribute(start, "Version")?
+                .map(Cow::into_owned),
         })
     }
 
@@ -207,7 +212,7 @@ impl Parser<'_, '_> {
 
     fn message(&mut self, start: &BytesStart<'_>) -> Result<Raw, ReadError> {
         let position = self.cursor.position();
-        let class = match attribute(start, "ResponseClass", position)?.as_deref() {
+        let class = match self.cursor.attribute(start, "ResponseClass")?.as_deref() {
             Some("Success") => ResponseClass::Success,
             Some("Warning") => ResponseClass::Warning,
             Some("Error") => ResponseClass::Error,
@@ -239,6 +244,7 @@ impl Parser<'_, '_> {
             found: Vec::new(),
             total_items_in_view: None,
             includes_last_item_in_range: None,
+            indexed_paging_offset: None,
         };
         let mut code = None;
         loop {
@@ -284,6 +290,14 @@ impl Parser<'_, '_> {
                 });
             }
         };
+        let succeeded = class == ResponseClass::Success;
+        if succeeded != (raw.status.code == ResponseCode::NoError) {
+            return Err(ReadError::Contradiction {
+                class,
+                code: raw.status.code,
+                position,
+            });
+        }
         Ok(raw)
     }
 
@@ -316,15 +330,16 @@ impl Parser<'_, '_> {
         start: &BytesStart<'_>,
         inside: &'static str,
     ) -> Result<MessageXmlValue, ReadError> {
-        let position = self.cursor.position();
         let local_name = local(start);
         let name = match local_name {
-            "Value" => attribute(start, "Name", position)?
+            "Value" => self
+                .cursor
+                .attribute(start, "Name")?
                 .map_or_else(|| "Value".to_owned(), Cow::into_owned),
             other => other.to_owned(),
         };
         let mut attributes = String::new();
-        for attr in cursor_attributes(start, position) {
+        for attr in self.cursor.attributes(start) {
             let (key, value) = attr?;
             if local_name == "Value" && key == "Name" {
                 continue;

@@ -1,15 +1,25 @@
 //! The items of a reply: created item ids, found items and their delivery ids.
 
 use quick_xml::events::BytesStart;
+use time::OffsetDateTime;
 
 use super::ReadError;
-use super::cursor::{Ev, Ns, attribute, attributes as cursor_attributes, local};
-use super::error::shorten;
+use super::cursor::{Ev, Ns, local};
 use super::parse::Parser;
 use super::read::Raw;
 use super::response::{FoundItem, ItemId};
+use super::xs;
 use super::{DELIVERY_ID_PROPERTY_NAME, OFFLINE_IM_PROPERTY_SET};
 use crate::compose::DeliveryId;
+
+/// What the reader keeps of one item.
+#[derive(Default)]
+struct Item {
+    id: Option<ItemId>,
+    delivery_id: Option<DeliveryId>,
+    created: Option<OffsetDateTime>,
+    is_submitted: Option<bool>,
+}
 
 impl Parser<'_, '_> {
     /// `m:Items` of a `CreateItemResponseMessage`: the id of its (first) item.
@@ -17,7 +27,7 @@ impl Parser<'_, '_> {
         let mut first = None;
         loop {
             match self.cursor.next()? {
-                Ev::Start(Ns::Types, _) if first.is_none() => first = self.item(false)?.0,
+                Ev::Start(Ns::Types, _) if first.is_none() => first = self.item(false)?.id,
                 Ev::Start(..) => self.cursor.skip("m:Items")?,
                 Ev::Text(_) => {}
                 Ev::End => return Ok(first),
@@ -33,28 +43,15 @@ impl Parser<'_, '_> {
         raw: &mut Raw,
     ) -> Result<(), ReadError> {
         let position = self.cursor.position();
-        if let Some(total) = attribute(start, "TotalItemsInView", position)? {
-            raw.total_items_in_view =
-                Some(total.trim().parse().map_err(|_| ReadError::InvalidValue {
-                    what: "TotalItemsInView",
-                    value: shorten(&total),
-                    rule: "it must be a non-negative integer",
-                    position,
-                })?);
+        if let Some(total) = self.cursor.attribute(start, "TotalItemsInView")? {
+            raw.total_items_in_view = Some(xs::count("TotalItemsInView", &total, position)?);
         }
-        if let Some(last) = attribute(start, "IncludesLastItemInRange", position)? {
-            raw.includes_last_item_in_range = Some(match last.trim() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => {
-                    return Err(ReadError::InvalidValue {
-                        what: "IncludesLastItemInRange",
-                        value: shorten(&last),
-                        rule: "it must be true or false",
-                        position,
-                    });
-                }
-            });
+        if let Some(last) = self.cursor.attribute(start, "IncludesLastItemInRange")? {
+            raw.includes_last_item_in_range =
+                Some(xs::boolean("IncludesLastItemInRange", &last, position)?);
+        }
+        if let Some(next) = self.cursor.attribute(start, "IndexedPagingOffset")? {
+            raw.indexed_paging_offset = Some(xs::count("IndexedPagingOffset", &next, position)?);
         }
         loop {
             match self.cursor.next()? {
@@ -77,14 +74,16 @@ impl Parser<'_, '_> {
                             limit: self.limits.max_items,
                         });
                     }
-                    let (id, delivery_id) = self.item(true)?;
-                    let item_id = id.ok_or(ReadError::MissingElement {
+                    let item = self.item(true)?;
+                    let item_id = item.id.ok_or(ReadError::MissingElement {
                         element: "t:ItemId",
                         parent: "an item of a FindItem result",
                     })?;
                     raw.found.push(FoundItem {
                         item_id,
-                        delivery_id,
+                        delivery_id: item.delivery_id,
+                        created: item.created,
+                        is_submitted: item.is_submitted,
                     });
                 }
                 Ev::Start(..) => self.cursor.skip("t:Items")?,
@@ -95,26 +94,23 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// One item (`t:Message`, `t:Item`, ...): its id and, when asked, its delivery id.
-    fn item(
-        &mut self,
-        with_delivery_id: bool,
-    ) -> Result<(Option<ItemId>, Option<DeliveryId>), ReadError> {
-        let mut id = None;
-        let mut delivery_id = None;
+    /// One item (`t:Message`, `t:Item`, ...): its id and, for a found item, its
+    /// delivery id, creation time and submitted flag.
+    fn item(&mut self, found: bool) -> Result<Item, ReadError> {
+        let mut item = Item::default();
         loop {
             match self.cursor.next()? {
                 Ev::Start(Ns::Types, start) if local(&start) == "ItemId" => {
                     let position = self.cursor.position();
                     let (mut value, mut change_key) = (None, None);
-                    for attr in cursor_attributes(&start, position) {
+                    for attr in self.cursor.attributes(&start) {
                         match attr? {
                             ("Id", v) => value = Some(v.into_owned()),
                             ("ChangeKey", v) => change_key = Some(v.into_owned()),
                             _ => {}
                         }
                     }
-                    id = Some(ItemId {
+                    item.id = Some(ItemId {
                         id: value.ok_or(ReadError::MissingAttribute {
                             attribute: "Id",
                             element: "t:ItemId",
@@ -124,16 +120,27 @@ impl Parser<'_, '_> {
                     });
                     self.cursor.skip("t:ItemId")?;
                 }
-                Ev::Start(Ns::Types, start)
-                    if with_delivery_id && local(&start) == "ExtendedProperty" =>
-                {
-                    if let Some(found) = self.delivery_id_property()? {
-                        delivery_id = Some(found);
+                Ev::Start(Ns::Types, start) if found => match local(&start) {
+                    "ExtendedProperty" => {
+                        if let Some(id) = self.delivery_id_property()? {
+                            item.delivery_id = Some(id);
+                        }
                     }
-                }
+                    "DateTimeCreated" => {
+                        let position = self.cursor.position();
+                        let text = self.cursor.text("t:DateTimeCreated")?;
+                        item.created = Some(xs::date_time("t:DateTimeCreated", &text, position)?);
+                    }
+                    "IsSubmitted" => {
+                        let position = self.cursor.position();
+                        let text = self.cursor.text("t:IsSubmitted")?;
+                        item.is_submitted = Some(xs::boolean("t:IsSubmitted", &text, position)?);
+                    }
+                    _ => self.cursor.skip("an item")?,
+                },
                 Ev::Start(..) => self.cursor.skip("an item")?,
                 Ev::Text(_) => {}
-                Ev::End => return Ok((id, delivery_id)),
+                Ev::End => return Ok(item),
                 Ev::Eof => return Err(self.cursor.truncated("an item")),
             }
         }
@@ -147,12 +154,14 @@ impl Parser<'_, '_> {
         loop {
             match self.cursor.next()? {
                 Ev::Start(Ns::Types, start) if local(&start) == "ExtendedFieldURI" => {
-                    let position = self.cursor.position();
-                    is_delivery_id = attribute(&start, "PropertyName", position)?.as_deref()
+                    is_delivery_id = self.cursor.attribute(&start, "PropertyName")?.as_deref()
                         == Some(DELIVERY_ID_PROPERTY_NAME)
-                        && attribute(&start, "PropertySetId", position)?.is_some_and(|set| {
-                            set.parse::<uuid::Uuid>().ok() == Some(OFFLINE_IM_PROPERTY_SET)
-                        });
+                        && self
+                            .cursor
+                            .attribute(&start, "PropertySetId")?
+                            .is_some_and(|set| {
+                                set.parse::<uuid::Uuid>().ok() == Some(OFFLINE_IM_PROPERTY_SET)
+                            });
                     self.cursor.skip("t:ExtendedFieldURI")?;
                 }
                 Ev::Start(Ns::Types, start) if local(&start) == "Value" => {

@@ -89,6 +89,7 @@ impl ResponseReader {
                 items: m.found,
                 total_items_in_view: m.total_items_in_view,
                 includes_last_item_in_range: m.includes_last_item_in_range,
+                indexed_paging_offset: m.indexed_paging_offset,
             })
         })
     }
@@ -186,4 +187,5 @@ pub(super) struct Raw {
     pub(super) found: Vec<FoundItem>,
     pub(super) total_items_in_view: Option<u32>,
     pub(super) includes_last_item_in_range: Option<bool>,
+    pub(super) indexed_paging_offset: Option<u32>,
 }

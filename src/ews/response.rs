@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use time::OffsetDateTime;
+
 use super::ResponseCode;
 use super::fault::SoapFault;
 use crate::compose::DeliveryId;
@@ -58,6 +60,27 @@ pub(crate) fn back_off_in(values: &[MessageXmlValue]) -> Option<Duration> {
         .map(Duration::from_millis)
 }
 
+/// The `InnerErrorResponseCode` among `values`: the code Exchange wrapped in an
+/// outer `ErrorInternalServerError` (an empty value counts as none).
+pub(crate) fn inner_code_in(values: &[MessageXmlValue]) -> Option<ResponseCode> {
+    values
+        .iter()
+        .find(|v| v.name == "InnerErrorResponseCode")
+        .map(|v| v.value.trim())
+        .filter(|v| !v.is_empty())
+        .map(ResponseCode::from_ews_str)
+}
+
+/// Whether a failure with code `outer` and details `values` is transient: by
+/// the inner code when the outer one is `ErrorInternalServerError` and an inner
+/// code is given, else by the outer code.
+pub(crate) fn transient(outer: &ResponseCode, values: &[MessageXmlValue]) -> bool {
+    match (outer, inner_code_in(values)) {
+        (ResponseCode::ErrorInternalServerError, Some(inner)) => inner.is_transient(),
+        _ => outer.is_transient(),
+    }
+}
+
 /// The status part every response message has.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResponseMessage {
@@ -74,16 +97,57 @@ pub struct ResponseMessage {
 }
 
 impl ResponseMessage {
-    /// Whether the item succeeded.
+    /// Whether the item succeeded: `ResponseClass` is `Success` (the reader
+    /// refuses a `Success` whose code is not `NoError` as a
+    /// [`ReadError::Contradiction`](super::ReadError::Contradiction)).
     #[must_use]
     pub fn is_success(&self) -> bool {
         self.class == ResponseClass::Success
     }
 
-    /// Whether retrying the item can help ([`ResponseCode::is_transient`]).
+    /// Whether retrying the item can help ([`ResponseCode::is_transient`]). When
+    /// the code is `ErrorInternalServerError` and `MessageXml` names an
+    /// [`inner_code`](Self::inner_code), the inner code decides: Exchange reports
+    /// some throttling as `ErrorInternalServerError` with the inner code
+    /// `ErrorServerBusy`. Without an inner code, `ErrorInternalServerError` is
+    /// permanent here; a sender may still retry it a bounded number of times.
+    ///
+    /// ```
+    /// use offline_im::ews::{MessageXmlValue, ResponseClass, ResponseCode, ResponseMessage};
+    ///
+    /// let busy = ResponseMessage {
+    ///     class: ResponseClass::Error,
+    ///     code: ResponseCode::ErrorInternalServerError,
+    ///     message_text: None,
+    ///     descriptive_link_key: Some(0),
+    ///     message_xml: vec![MessageXmlValue {
+    ///         name: "InnerErrorResponseCode".into(),
+    ///         value: "ErrorServerBusy".into(),
+    ///     }],
+    /// };
+    /// assert_eq!(busy.inner_code(), Some(ResponseCode::ErrorServerBusy));
+    /// assert_eq!(busy.effective_code(), ResponseCode::ErrorServerBusy);
+    /// assert!(busy.is_transient());
+    /// ```
     #[must_use]
     pub fn is_transient(&self) -> bool {
-        !self.is_success() && self.code.is_transient()
+        !self.is_success() && transient(&self.code, &self.message_xml)
+    }
+
+    /// The code Exchange wrapped in this one: `MessageXml`'s
+    /// `InnerErrorResponseCode` (sent with an outer `ErrorInternalServerError`,
+    /// e.g. `ErrorServerBusy` when throttled, or a code the requested server
+    /// version does not know).
+    #[must_use]
+    pub fn inner_code(&self) -> Option<ResponseCode> {
+        inner_code_in(&self.message_xml)
+    }
+
+    /// The code that says what happened: the [`inner_code`](Self::inner_code)
+    /// when there is one, else [`code`](Self::code).
+    #[must_use]
+    pub fn effective_code(&self) -> ResponseCode {
+        self.inner_code().unwrap_or_else(|| self.code.clone())
     }
 
     /// How long the server asks the client to wait (`BackOffMilliseconds`).
@@ -147,6 +211,12 @@ pub struct FoundItem {
     /// Its delivery id, read back from the delivery-id property; `None` when the
     /// item has none or an unparsable one.
     pub delivery_id: Option<DeliveryId>,
+    /// When it was created (`t:DateTimeCreated`), when the reply carries it (a
+    /// [`RecentItems`](super::RecentItems) request asks for it).
+    pub created: Option<OffsetDateTime>,
+    /// Whether it was submitted for sending (`t:IsSubmitted`), when the reply
+    /// carries it (a [`RecentItems`](super::RecentItems) request asks for it).
+    pub is_submitted: Option<bool>,
 }
 
 /// The result of one folder of a `FindItem`.
@@ -160,6 +230,9 @@ pub struct FindItemResult {
     pub total_items_in_view: Option<u32>,
     /// `IncludesLastItemInRange`: whether `items` reaches the last match.
     pub includes_last_item_in_range: Option<bool>,
+    /// `IndexedPagingOffset`: the offset of the next page of an indexed view
+    /// (ask for it with [`RecentItems::offset`](super::RecentItems::offset)).
+    pub indexed_paging_offset: Option<u32>,
 }
 
 /// The result of one item of a `DeleteItem`.

@@ -82,8 +82,11 @@ response_codes! {
     ErrorMailboxMoveInProgress => true,
     /// The mailbox is failing over to another database copy.
     ErrorMailboxFailover => true,
-    /// The server could not reach a backend.
+    /// The server could not connect to the mailbox.
     ErrorConnectionFailed => true,
+    /// The server could not connect to the mailbox, and says the failure is
+    /// transient.
+    ErrorConnectionFailedTransientError => true,
     /// Too many objects open in the mailbox session.
     ErrorTooManyObjectsOpened => true,
     /// Too many concurrent connections for the account.
@@ -96,11 +99,15 @@ response_codes! {
     ErrorNotEnoughMemory => true,
     /// No Client Access server answered in the mailbox's site.
     ErrorNoRespondingCASInDestinationSite => true,
+    /// No server was found to proxy the request to.
+    ErrorNoApplicableProxyCASServersAvailable => true,
     /// This item was not processed because an earlier item of the batch failed;
     /// send it again (the earlier item's own code says why it failed).
     ErrorBatchProcessingStopped => true,
     // Permanent: the request, the data or the permissions are wrong.
-    /// An internal server error that the server does not call transient.
+    /// An internal server error the server could not recover from. When its
+    /// `MessageXml` names an inner code (`InnerErrorResponseCode`), that code
+    /// decides instead ([`ResponseMessage::is_transient`](super::ResponseMessage::is_transient)).
     ErrorInternalServerError => false,
     /// The recipients are not valid.
     ErrorInvalidRecipients => false,
@@ -214,6 +221,18 @@ mod tests {
             .collect();
         assert!(transient.contains(&&ResponseCode::ErrorServerBusy));
         assert!(!ResponseCode::ErrorInternalServerError.is_transient());
+        for code in [
+            "ErrorConnectionFailedTransientError",
+            "ErrorNoApplicableProxyCASServersAvailable",
+            "ErrorTooManyObjectsOpened",
+            "ErrorExceededConnectionCount",
+            "ErrorTimeoutExpired",
+        ] {
+            assert!(
+                code.parse::<ResponseCode>().unwrap().is_transient(),
+                "{code}"
+            );
+        }
         assert!(!ResponseCode::NoError.is_transient());
         assert_eq!(
             " ErrorNew ".parse::<ResponseCode>().unwrap(),

@@ -6,8 +6,8 @@ use offline_im::compose::{DeliveryId, Importance};
 use offline_im::ews::{
     Body, CreateItem, DeleteItem, DeleteType, DistinguishedPropertySet, ExtendedProperty, FindItem,
     FolderTarget, Impersonation, ItemId, Mailbox, MessageItem, PropertyPath, PropertySet,
-    PropertyValue, RequestHeader, ServerVersion, write_create_item, write_delete_item,
-    write_find_item,
+    PropertyValue, RecentItems, RequestHeader, ServerVersion, write_create_item, write_delete_item,
+    write_find_item, write_recent_items,
 };
 use offline_im::plan::{Disposition, Folder};
 use uuid::Uuid;
@@ -92,6 +92,15 @@ fn create(name: &str, header: &RequestHeader, request: &CreateItem<'_>) -> Envel
 fn find(name: &str, header: &RequestHeader, request: &FindItem<'_>) -> Envelope {
     let mut xml = Vec::new();
     write_find_item(&mut xml, header, request).expect("valid request");
+    Envelope {
+        name: name.to_owned(),
+        xml,
+    }
+}
+
+fn recent(name: &str, header: &RequestHeader, request: &RecentItems<'_>) -> Envelope {
+    let mut xml = Vec::new();
+    write_recent_items(&mut xml, header, request).expect("valid request");
     Envelope {
         name: name.to_owned(),
         xml,
@@ -355,6 +364,36 @@ pub fn representative_envelopes() -> Vec<Envelope> {
         "find-delegate-impersonated",
         &header,
         &FindItem::new(&theirs, &one),
+    ));
+
+    // RecentItems: defaults, a later page, the largest values, every folder,
+    // another user's folder with impersonation.
+    out.push(recent(
+        "recent-default",
+        &default_header,
+        &RecentItems::new(&own),
+    ));
+    out.push(recent(
+        "recent-page-2",
+        &default_header,
+        &RecentItems::new(&own).max_entries(50).offset(50),
+    ));
+    out.push(recent(
+        "recent-max",
+        &default_header,
+        &RecentItems::new(&own)
+            .max_entries(u32::MAX)
+            .offset(u32::MAX),
+    ));
+    out.push(recent(
+        "recent-all-folders",
+        &default_header,
+        &RecentItems::new(&several).max_entries(1),
+    ));
+    out.push(recent(
+        "recent-delegate-impersonated",
+        &header,
+        &RecentItems::new(&theirs),
     ));
 
     // DeleteItem: every type, 1 and 100 ids, with and without change keys.
