@@ -21,6 +21,7 @@
 //! | `--allow-http` | permit `http://` endpoints | off |
 //! | `--settings FILE` | organization and policies (TOML/JSON or a `Get-Cs*.json` directory) | the sender's domain, federating with `--to-domain` |
 //! | `--latency-ms N` | simulated reply latency of the embedded server | 0 |
+//! | `--faults SEED` | the embedded server injects a seeded mix of every transient fault it has (below) | none |
 //! | `--spool DIR` | spool the messages in the History Spooler at `DIR` instead of sending | |
 //! | `--drain DIR` | deliver what is spooled at `DIR` (no messages are generated) | |
 //! | `--pickup-delay S` | seconds from spooling to pickup | 120, as in SfB |
@@ -30,9 +31,21 @@
 //! with that delay instead of the default 120 s (the drainer's clock runs
 //! `120 - S` seconds ahead), so `--drain DIR --pickup-delay 0` delivers at once.
 //!
+//! With `--faults SEED`, one request in five meets a fault (busy faults, busy
+//! hidden in `ErrorInternalServerError`, an internal error without inner code,
+//! 503 with `Retry-After`, connections closed before or after the commit, slow
+//! and malformed replies, a batch that commits slowly after the client gave up,
+//! drafts created but never submitted) and one item in fifty a per-item busy or
+//! internal error; the server submits every sent message 20–200 ms after its
+//! reply, as Exchange does. The sender's retry policy is scaled to that server
+//! (execution limit 2 s, draft grace 1 s, looks every 100 ms). After the run the
+//! example counts what arrived and adds `arrived_once=N arrived_twice=N
+//! missing=N drafts_left=N` to the last line.
+//!
 //! The last line is `delivered=N denied=N failed=N duplicates_avoided=N secs=S
 //! msgs_per_s=R`; the exit status is non-zero when any message is not delivered
-//! or denied (failed, deferred, or missing from the reports).
+//! or denied (failed, deferred, or missing from the reports), or, on the embedded
+//! server, when one did not arrive exactly once or a draft was left.
 
 use std::error::Error;
 use std::io::{IsTerminal, Write};
@@ -41,10 +54,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use offline_im::compose::{ImLine, OfflineIm, Participant};
-use offline_im::send::{DeliveryReport, Sender, Summary};
+use offline_im::plan::Folder;
+use offline_im::send::{DeliveryReport, RetryPolicy, Sender, Summary};
 use offline_im::settings::Settings;
 use offline_im::spool::{DEFAULT_PICKUP_DELAY, DirectorySpool, RetrySchedule};
-use offline_im::testkit::TestServer;
+use offline_im::testkit::{Fault, ItemFault, TestServer};
 use offline_im::transport::HttpTransport;
 use time::OffsetDateTime;
 
@@ -124,11 +138,16 @@ async fn run() -> Result<bool, Box<dyn Error>> {
         }
         None => {
             let latency = Duration::from_millis(args.number("--latency-ms", 0)?);
-            let started = TestServer::builder()
+            let mut builder = TestServer::builder()
                 .hosted_domain(&from_domain)
-                .latency(latency)
-                .start()
-                .await?;
+                .latency(latency);
+            if args.value("--faults", None).is_some() {
+                builder = builder.seed(args.number("--faults", 0)?);
+            }
+            let started = builder.start().await?;
+            if args.value("--faults", None).is_some() {
+                inject_every_transient_fault(&started);
+            }
             let url = started.url();
             eprintln!("no --url: sending to the embedded EWS server at {url}");
             server = Some(started);
@@ -148,10 +167,22 @@ async fn run() -> Result<bool, Box<dyn Error>> {
                 .unwrap_or_default(),
         );
     }
-    let sender = Sender::from_settings(transport.build()?, settings)
+    let mut sender = Sender::from_settings(transport.build()?, settings)
         .batch_size(batch)
-        .concurrency(concurrency)
-        .build()?;
+        .concurrency(concurrency);
+    if server.is_some() && args.value("--faults", None).is_some() {
+        // Scaled to the embedded server: it finishes a request (slow commits
+        // included) within 2 s, where Exchange may take a minute.
+        sender = sender.retry(
+            RetryPolicy::new()
+                .base(Duration::from_millis(10))
+                .cap(Duration::from_millis(500))
+                .check_delay(Duration::from_millis(100))
+                .execution_limit(Duration::from_secs(2))
+                .draft_grace(Duration::from_secs(1)),
+        );
+    }
+    let sender = sender.build()?;
 
     let pickup = match args.value("--pickup-delay", None) {
         Some(_) => Duration::from_secs(args.number("--pickup-delay", 120)?),
@@ -219,8 +250,78 @@ async fn run() -> Result<bool, Box<dyn Error>> {
     if progress {
         eprintln!();
     }
-    drop(server);
-    Ok(summarize(&reports, count, started))
+    let mut ok = summarize(&reports, count, started);
+    if let Some(server) = server {
+        ok &= count_arrivals(&server, &from, &reports).await?;
+    }
+    Ok(ok)
+}
+
+/// Every fault the embedded server can inject that a sender should get through.
+fn inject_every_transient_fault(server: &TestServer) {
+    let busy = Duration::from_millis(5);
+    server
+        .faults()
+        .request_mix(
+            0.2,
+            &[
+                Fault::ServerBusyFault { back_off: busy },
+                Fault::InternalServerError {
+                    inner_busy: Some(busy),
+                },
+                Fault::InternalServerError { inner_busy: None },
+                Fault::ServiceUnavailable {
+                    retry_after_secs: 0,
+                },
+                Fault::CloseBeforeCommit,
+                Fault::CloseAfterCommit,
+                Fault::Delay(Duration::from_millis(20)),
+                Fault::MalformedReply,
+                Fault::SlowCommit {
+                    over: Duration::from_millis(800),
+                },
+                Fault::CommitWithoutSubmit,
+            ],
+        )
+        .item_mix(
+            0.02,
+            &[
+                ItemFault::ServerBusy { back_off: busy },
+                ItemFault::InternalServerError {
+                    inner_busy: Some(busy),
+                },
+                ItemFault::InternalServerError { inner_busy: None },
+            ],
+        );
+}
+
+/// Waits for the embedded server to submit everything, then counts each
+/// delivered message's copies in its recipient's inbox and the drafts left.
+async fn count_arrivals(
+    server: &TestServer,
+    from: &str,
+    reports: &[DeliveryReport],
+) -> Result<bool, Box<dyn Error>> {
+    server.idle().await;
+    let mut arrived = std::collections::HashMap::new();
+    for report in reports {
+        let inbox = server.folder(&report.recipient, Folder::Inbox);
+        let id = report.delivery_id.to_string();
+        let copies = inbox
+            .iter()
+            .filter(|item| item.extended_property_by_name("OfflineImDeliveryId") == Some(&id))
+            .count();
+        arrived.insert(report.delivery_id, copies);
+    }
+    let once = arrived.values().filter(|n| **n == 1).count();
+    let twice = arrived.values().filter(|n| **n > 1).count();
+    let missing = reports
+        .iter()
+        .filter(|r| r.outcome.is_delivered() && arrived.get(&r.delivery_id) == Some(&0))
+        .count();
+    let drafts = server.folder(&from.parse()?, Folder::Drafts).len();
+    println!("arrived_once={once} arrived_twice={twice} missing={missing} drafts_left={drafts}");
+    Ok(twice == 0 && missing == 0 && drafts == 0)
 }
 
 /// Prints the summary line; true when every message is accounted for and none failed.

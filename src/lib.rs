@@ -88,20 +88,27 @@
 //!
 //! # Guarantees
 //!
-//! - **What is retried**: `ErrorServerBusy` (fault or per item, honouring
-//!   `BackOffMilliseconds`), the other transient codes of [`ews::ResponseCode`],
-//!   HTTP 429/503 (honouring `Retry-After`), other 5xx and connection failures,
-//!   with capped exponential back-off and jitter until a per-message deadline;
-//!   then the message is reported deferred. Permanent errors fail their message
-//!   only.
-//! - **Exactly once** with `SendAndSaveCopy` (the default) and `SaveOnly`: after a
-//!   lost reply the sender searches the sender's saved copies for the message's
-//!   delivery id before resending. `SendOnly` keeps no copy: a message whose
-//!   outcome is unknown is reported failed, not resent (at most once). A request
-//!   Exchange is still working on when the search runs can, rarely, lead to a
-//!   second copy; the search waits [`send::RetryPolicy::check_delay`] first.
-//! - **No drafts left behind**: messages are created and sent in one request, and
-//!   after any failure the sender removes drafts carrying the message's id.
+//! - **What is retried**: `ErrorServerBusy` (fault or per item, also hidden in
+//!   `ErrorInternalServerError` as its inner code), the other transient codes of
+//!   [`ews::ResponseCode`], HTTP 429/503, other 5xx and connection failures, with
+//!   capped exponential back-off and jitter until a per-message deadline; then
+//!   the message is reported deferred. The server's `BackOffMilliseconds` or
+//!   `Retry-After` is always waited in full; one too long for the deadline defers
+//!   the message with the server's time ([`send::Failure::retry_at`]). Permanent
+//!   errors fail their message only.
+//! - **Exactly once** with `SendAndSaveCopy` (the default) and `SaveOnly`, against
+//!   Exchange as it behaves: it submits after replying (a sent message sits in
+//!   Drafts meanwhile) and finishes a request the client gave up on. After a lost
+//!   reply the sender looks for the delivery ids in Drafts and the saved folder
+//!   (newest items first, never a folder scan), leaves messages in submission
+//!   alone, concludes "not created" only once Exchange must have finished the
+//!   request ([`send::RetryPolicy::execution_limit`]), and only then sends again.
+//!   `SendOnly` keeps no copy: a message whose outcome stays unknown is reported
+//!   failed, not resent (at most once). A message the deadline catches while its
+//!   outcome is unknown is deferred, never resent blindly.
+//! - **No drafts left behind**: messages are created and sent in one request;
+//!   drafts Exchange never submitted (the 2016 bug) are deleted after failures.
+//!   A submitted draft is a message in flight and is never deleted.
 //! - **Nothing lost**: every message handed to a [`send::Sender`] gets exactly one
 //!   report; a spooled message is delivered or becomes a dead letter with its
 //!   reason, whatever crashes in between.

@@ -27,6 +27,8 @@ async fn each_kind_of_message_lands_where_it_should() {
             blocked.clone(),
         ])
         .await;
+    // Exchange submits after it replies: wait for the transport before looking.
+    server.idle().await;
 
     assert_eq!(reports.len(), 4);
     assert_eq!(reports[0].delivery_id, same_org.delivery_id());
@@ -111,6 +113,7 @@ async fn many_messages_go_in_few_requests() {
         })
         .collect();
     let reports = sender.send_all(messages.clone()).await;
+    server.idle().await;
     assert!(reports.iter().all(|r| r.outcome.is_delivered()));
     let creates = server
         .requests()

@@ -55,8 +55,12 @@ fn assert_exactly_once(server: &TestServer, messages: &[OfflineIm], reports: &[D
     );
 }
 
+/// Sends `messages` and waits until the server has submitted everything it
+/// accepted (Exchange submits after replying).
 async fn run(server: &TestServer, messages: &[OfflineIm]) -> Vec<DeliveryReport> {
-    sender(server).send_all(messages.to_vec()).await
+    let reports = sender(server).send_all(messages.to_vec()).await;
+    server.idle().await;
+    reports
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,6 +175,7 @@ async fn timeout_leads_to_a_check_not_a_blind_resend() {
     .unwrap();
     let messages = batch(3);
     let reports = sender.send_all(messages.clone()).await;
+    server.idle().await;
     assert_exactly_once(&server, &messages, &reports);
 }
 
@@ -184,8 +189,8 @@ async fn unauthorized_fails_every_message_with_a_clear_error() {
         let Outcome::Failed(failure) = &report.outcome else {
             panic!("{report}")
         };
-        assert!(failure.message.contains("401"), "{failure}");
-        assert!(!failure.message.contains("service password"));
+        assert!(failure.message().contains("401"), "{failure}");
+        assert!(!failure.message().contains("service password"));
     }
     assert!(
         server
@@ -225,7 +230,7 @@ async fn permanent_item_errors_fail_that_message_only() {
     let codes: Vec<Option<ResponseCode>> = reports[..3]
         .iter()
         .map(|r| match &r.outcome {
-            Outcome::Failed(failure) => failure.code.clone(),
+            Outcome::Failed(failure) => failure.code().cloned(),
             other => panic!("{other}"),
         })
         .collect();
@@ -271,11 +276,12 @@ async fn transient_trouble_past_the_deadline_is_deferred() {
     .build()
     .unwrap();
     let reports = sender.send_all(batch(2)).await;
+    server.idle().await;
     for report in &reports {
         let Outcome::Deferred(failure) = &report.outcome else {
             panic!("{report}")
         };
-        assert!(failure.message.contains("503"), "{failure}");
+        assert!(failure.message().contains("503"), "{failure}");
     }
     assert!(
         server

@@ -46,6 +46,7 @@ async fn spooled_messages_wait_for_the_pickup_delay_then_arrive_once() {
         .drain(&spool, &RetrySchedule::default(), T0 + minutes(1), 100)
         .await
         .unwrap();
+    server.idle().await;
     assert!(early.is_empty());
     assert!(server.requests().is_empty());
 
@@ -53,6 +54,7 @@ async fn spooled_messages_wait_for_the_pickup_delay_then_arrive_once() {
         .drain(&spool, &RetrySchedule::default(), T0 + minutes(2), 100)
         .await
         .unwrap();
+    server.idle().await;
     assert_eq!(
         (pass.completed, pass.retried, pass.dead_lettered),
         (2, 0, 0)
@@ -67,6 +69,7 @@ async fn spooled_messages_wait_for_the_pickup_delay_then_arrive_once() {
         .drain(&spool, &RetrySchedule::default(), T0 + minutes(60), 100)
         .await
         .unwrap();
+    server.idle().await;
     assert!(later.is_empty());
 }
 
@@ -93,6 +96,7 @@ async fn a_message_sent_before_a_crash_is_completed_not_resent() {
         .drain(&spool, &RetrySchedule::default(), T0, 100)
         .await
         .unwrap();
+    server.idle().await;
     assert_eq!(pass.completed, 1);
     assert!(matches!(
         pass.reports[0].outcome,
@@ -148,6 +152,7 @@ async fn transient_failures_wait_and_permanent_ones_become_dead_letters() {
     )
     .unwrap();
     let pass = sender.drain(&spool, &schedule, T0, 100).await.unwrap();
+    server.idle().await;
     assert_eq!(
         (pass.completed, pass.retried, pass.dead_lettered),
         (0, 1, 2),
@@ -184,6 +189,7 @@ async fn transient_failures_wait_and_permanent_ones_become_dead_letters() {
         .drain(&spool, &schedule, T0 + minutes(1), 100)
         .await
         .unwrap();
+    server.idle().await;
     assert_eq!(pass.completed, 1, "{pass:?}");
     assert_eq!(copies(&server, "pat@contoso.com", Folder::Inbox, &busy), 1);
 
@@ -196,6 +202,7 @@ async fn transient_failures_wait_and_permanent_ones_become_dead_letters() {
         .drain(&spool, &schedule, T0 + minutes(2), 100)
         .await
         .unwrap();
+    server.idle().await;
     assert_eq!(pass.completed, 1, "{pass:?}");
     assert_eq!(
         copies(&server, "full@contoso.com", Folder::Inbox, &quota),
@@ -235,6 +242,7 @@ async fn messages_too_old_to_retry_become_dead_letters() {
         .drain(&spool, &schedule, T0 + time::Duration::hours(25), 100)
         .await
         .unwrap();
+    server.idle().await;
     assert_eq!(pass.dead_lettered, 1);
     let dead = spool
         .find_dead_letter(message.delivery_id())
@@ -271,6 +279,7 @@ async fn send_only_messages_drained_from_a_spool_are_sent() {
         .drain(&spool, &RetrySchedule::default(), T0, 100)
         .await
         .unwrap();
+    server.idle().await;
     assert_eq!(pass.completed, 1, "{pass:?}");
     assert_eq!(
         copies(&server, "pat@contoso.com", Folder::Inbox, &message),

@@ -183,6 +183,7 @@ async fn killed_drainers_lose_nothing_and_deliver_nothing_twice() {
             tokio::time::sleep(LEASE + Duration::from_millis(50)).await;
         }
     }
+    server.idle().await;
 
     for (i, message) in messages.iter().enumerate() {
         let to = message.recipient().smtp().as_str();

@@ -1,18 +1,37 @@
-//! One batch's life: attempts, retries, the lost-reply check, draft cleanup.
+//! One batch's life, as a state machine over its messages.
+//!
+//! Every message of a batch (one sender mailbox, one disposition and folder) is in
+//! one of two states until it gets its report:
+//!
+//! - [`State::Send`]: not created, as far as anyone knows: send it at `at`.
+//! - [`State::Unsure`]: a request that carried it got no usable answer, so
+//!   Exchange may have created it: look for it at `at`, never send it blindly.
+//!
+//! Each round of [`run`] gives up on what cannot be done before the deadline,
+//! looks for the unsure messages that are due ([`recover`](super::recover)), sends
+//! the ones due in one `CreateItem` and reads its results, then sleeps until the
+//! next message is due. The rules that make delivery exactly once live in
+//! `recover.rs`; this file moves messages between the states.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use time::OffsetDateTime;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
 use crate::compose::DeliveryId;
-use crate::ews::{CreateItemResult, ItemId};
-use crate::plan::{DeliveryPlan, Folder};
+use crate::ews::{CreateItemResult, ResponseCode};
+use crate::plan::{DeliveryPlan, Disposition, Folder};
 use crate::transport::Transport;
 
-use super::exchange::{Attempt, Session, Trouble, TroubleKind};
+use super::exchange::{Attempt, Session, TroubleKind, kind_of};
+use super::recover::{Unsure, look, remove_unsubmitted_drafts};
 use super::retry::Jitter;
-use super::{DeliveryReport, Failure, Outcome, RetryPolicy};
+use super::{DeliveryReport, Failure, FailureKind, Outcome, RetryPolicy};
+
+/// How far the server's clock may be behind ours, for bounding a lookup by the
+/// items' creation times.
+const CLOCK_SKEW: Duration = Duration::from_secs(600);
 
 /// A planned message waiting in a batch, with its position in the caller's input.
 pub(crate) struct Job {
@@ -21,11 +40,72 @@ pub(crate) struct Job {
     pub(crate) attempts: u32,
 }
 
-/// Runs one batch (one sender, one disposition and folder) to the end: every job
-/// comes back with exactly one report.
+/// A message of the batch and what is known about it.
+pub(super) struct Tracked {
+    pub(super) job: Job,
+    pub(super) state: State,
+    /// The trouble it last met (for its report, should it not be delivered).
+    pub(super) last: Failure,
+    /// `ErrorInternalServerError` without inner code, item-level, so far.
+    internal_errors: u32,
+    /// A draft of it may exist (it was unsure or failed): clean up Drafts if it
+    /// is not delivered.
+    pub(super) maybe_draft: bool,
+}
+
+/// Where a message stands.
+pub(super) enum State {
+    /// Send it at `at` (or later).
+    Send { at: Instant },
+    /// It may exist already: look for it at `at`.
+    Unsure(Unsure),
+}
+
+impl State {
+    fn at(&self) -> Instant {
+        match self {
+            Self::Send { at } => *at,
+            Self::Unsure(unsure) => unsure.at,
+        }
+    }
+}
+
+/// What stays the same for the whole batch.
+pub(super) struct Batch<'s, 'a, T> {
+    pub(super) session: &'s Session<'a, T>,
+    pub(super) retry: &'s RetryPolicy,
+    /// The folder the copy is saved to, if the disposition keeps one.
+    pub(super) saved: Option<Folder>,
+    /// Whether the disposition sends (the message passes through Drafts).
+    pub(super) sends: bool,
+    /// No message of the batch can have been created before this (server time).
+    pub(super) created_after: Option<OffsetDateTime>,
+    /// Request-level `ErrorInternalServerError`s without inner code so far.
+    pub(super) internal_errors: u32,
+    /// The messages may have been created before this batch started, at a time
+    /// nobody knows: lookups cannot be bounded by creation time.
+    resumed: bool,
+    started: Instant,
+    retries: u32,
+}
+
+impl<T> Batch<'_, '_, T> {
+    pub(super) fn deadline(&self) -> Instant {
+        self.started + self.retry.deadline_duration()
+    }
+
+    /// The wait before the next try of a send or a look: back-off, at least what
+    /// the server asked.
+    pub(super) fn backoff(&mut self, jitter: &mut Jitter, server: Option<Duration>) -> Duration {
+        self.retries += 1;
+        self.retry.delay(self.retries, jitter.unit(), server)
+    }
+}
+
+/// Runs one batch to the end: every job comes back with exactly one report.
 ///
-/// `maybe_sent`: the messages may already have been created (a spool drained after
-/// a crash); check before the first attempt, where there is a saved copy to find.
+/// `maybe_sent`: the messages may already have been created (a spool drained
+/// after a crash, messages resumed after a deferral): look before the first send.
 pub(crate) async fn run<T: Transport>(
     session: &Session<'_, T>,
     retry: &RetryPolicy,
@@ -34,126 +114,303 @@ pub(crate) async fn run<T: Transport>(
     maybe_sent: bool,
 ) -> Vec<(usize, DeliveryReport)> {
     let started = Instant::now();
-    let saved_folder = jobs.first().and_then(|job| job.plan.saved_item_folder());
-    let mut pending = jobs;
-    let mut reports = Vec::with_capacity(pending.len());
-    // SendOnly keeps no copy to look for: messages that may have been sent (a
-    // drained spool) are sent again, at least once rather than never.
-    let mut unsure = maybe_sent && saved_folder.is_some();
-    let mut retries = 0u32;
+    let (disposition, saved) = jobs
+        .first()
+        .map_or((Disposition::SendAndSaveCopy, None), |job| {
+            (job.plan.disposition(), job.plan.saved_item_folder())
+        });
+    let mut batch = Batch {
+        session,
+        retry,
+        saved,
+        sends: disposition != Disposition::SaveOnly,
+        created_after: None,
+        internal_errors: 0,
+        resumed: maybe_sent,
+        started,
+        retries: 0,
+    };
+    // SendOnly keeps no copy to look for: resumed messages are sent again (at
+    // least once rather than never).
+    let look_first = maybe_sent && saved.is_some();
+    let mut tracked: Vec<Tracked> = jobs
+        .into_iter()
+        .map(|job| Tracked {
+            job,
+            state: if look_first {
+                State::Unsure(Unsure::resumed(started))
+            } else {
+                State::Send { at: started }
+            },
+            last: Failure::new(FailureKind::OutcomeUnknown, "not attempted"),
+            internal_errors: 0,
+            maybe_draft: look_first,
+        })
+        .collect();
+    let mut reports = Vec::with_capacity(tracked.len());
+    let mut leftovers: Vec<DeliveryId> = Vec::new();
     let mut size_hint = 4096;
-    let mut last_failure = Failure::new(None, "not attempted");
-    let mut cleanup: Vec<DeliveryId> = Vec::new();
 
-    loop {
-        let mut server_delay: Option<Duration> = None;
-        if unsure {
-            match saved_folder {
-                Some(folder) => match check(session, folder, &mut pending, &mut reports).await {
-                    Ok(()) => unsure = false,
-                    // The check itself failed: try it again after a pause.
-                    Err(trouble) => {
-                        last_failure = trouble.failure;
-                        server_delay = trouble.server_delay;
-                    }
-                },
-                None => {
-                    // SendOnly keeps no copy: nothing can tell whether the message
-                    // went, and sending again could deliver it twice.
-                    let failure = Failure::new(
-                        last_failure.code.clone(),
-                        format!(
-                            "outcome unknown ({}); SendOnly keeps no copy to check, so the message was not sent again",
-                            last_failure.message
-                        ),
-                    );
-                    for job in pending.drain(..) {
-                        reports.push(report(job, Outcome::Failed(failure.clone())));
-                    }
-                }
-            }
+    while !tracked.is_empty() {
+        expire(&mut batch, &mut tracked, &mut reports, &mut leftovers);
+        let now = Instant::now();
+        if tracked
+            .iter()
+            .any(|t| matches!(&t.state, State::Unsure(u) if u.at <= now))
+        {
+            look(&mut batch, jitter, &mut tracked, &mut reports).await;
         }
-        if pending.is_empty() {
+        let now = Instant::now();
+        let due: Vec<Tracked>;
+        (due, tracked) = tracked
+            .into_iter()
+            .partition(|t| matches!(t.state, State::Send { at } if at <= now));
+        if !due.is_empty() {
+            let back = send(
+                &mut batch,
+                jitter,
+                due,
+                &mut size_hint,
+                &mut reports,
+                &mut leftovers,
+            )
+            .await;
+            tracked.extend(back);
+        }
+        let Some(next) = tracked.iter().map(|t| t.state.at()).min() else {
             break;
-        }
-        if !unsure {
-            for job in &mut pending {
-                job.attempts += 1;
-            }
-            let plans: Vec<&DeliveryPlan> = pending.iter().map(|job| &job.plan).collect();
-            let attempt = session.create(&plans, size_hint).await;
-            size_hint = size_hint.max(1024 + plans.len() * 2048);
-            drop(plans);
-            match attempt {
-                Attempt::Items(results) => {
-                    server_delay = settle(
-                        &mut pending,
-                        results,
-                        &mut reports,
-                        &mut cleanup,
-                        &mut last_failure,
-                    );
-                }
-                Attempt::Trouble(trouble) => match trouble.kind {
-                    TroubleKind::Retry => {
-                        debug!(failure = %trouble.failure, "CreateItem will be retried");
-                        last_failure = trouble.failure;
-                        server_delay = trouble.server_delay;
-                    }
-                    TroubleKind::Unknown => {
-                        warn!(failure = %trouble.failure, messages = pending.len(),
-                            "CreateItem outcome unknown; checking before any resend");
-                        last_failure = trouble.failure;
-                        unsure = true;
-                    }
-                    TroubleKind::Fail => {
-                        warn!(failure = %trouble.failure, messages = pending.len(),
-                            "CreateItem failed for the whole batch");
-                        for job in pending.drain(..) {
-                            cleanup.push(job.plan.delivery_id());
-                            reports.push(report(job, Outcome::Failed(trouble.failure.clone())));
-                        }
-                    }
-                },
-            }
-        }
-        if pending.is_empty() {
-            break;
-        }
-        retries += 1;
-        let mut delay = retry.delay(retries, jitter.unit(), server_delay);
-        if unsure {
-            // A request Exchange is still working on should finish before the
-            // check looks for its items.
-            delay = delay.max(retry.check_delay_duration());
-        }
-        if started.elapsed() + delay > retry.deadline_duration() {
-            if let (true, Some(folder)) = (unsure, saved_folder) {
-                // One last look, so that nothing already delivered is reported deferred.
-                let _ = check(session, folder, &mut pending, &mut reports).await;
-            }
-            info!(messages = pending.len(), failure = %last_failure, "deadline reached; deferring");
-            for job in pending.drain(..) {
-                cleanup.push(job.plan.delivery_id());
-                reports.push(report(job, Outcome::Deferred(last_failure.clone())));
-            }
-            break;
-        }
-        debug!(
-            retry = retries,
-            delay_ms = delay.as_millis() as u64,
-            "backing off"
-        );
-        tokio::time::sleep(delay).await;
+        };
+        tokio::time::sleep_until(next).await;
     }
 
-    if !cleanup.is_empty() {
-        remove_drafts(session, saved_folder, &cleanup).await;
+    if !leftovers.is_empty() && saved != Some(Folder::Drafts) {
+        remove_unsubmitted_drafts(&batch, &leftovers).await;
     }
     reports
 }
 
-fn report(job: Job, outcome: Outcome) -> (usize, DeliveryReport) {
+/// Reports every message whose next step would come after the deadline: sends
+/// are deferred; unsure messages get one last look first.
+fn expire(
+    batch: &mut Batch<'_, '_, impl Sized>,
+    tracked: &mut Vec<Tracked>,
+    reports: &mut Vec<(usize, DeliveryReport)>,
+    leftovers: &mut Vec<DeliveryId>,
+) {
+    let deadline = batch.deadline();
+    let now = Instant::now();
+    let mut kept = Vec::with_capacity(tracked.len());
+    for mut t in tracked.drain(..) {
+        let give_up = match &mut t.state {
+            State::Send { at } => *at > deadline || now > deadline,
+            State::Unsure(unsure) if unsure.at > deadline || now > deadline => {
+                if unsure.last_look_done {
+                    true
+                } else {
+                    unsure.last_look_done = true;
+                    unsure.at = now;
+                    false
+                }
+            }
+            State::Unsure(_) => false,
+        };
+        if !give_up {
+            kept.push(t);
+            continue;
+        }
+        let failure = match &t.state {
+            State::Unsure(unsure) => unsure.deferral(&t.last),
+            State::Send { .. } => t.last.clone(),
+        };
+        if t.maybe_draft && failure.kind() != FailureKind::InSubmission {
+            leftovers.push(t.job.plan.delivery_id());
+        }
+        info!(delivery_id = %t.job.plan.delivery_id(), failure = %failure, "deadline reached; deferring");
+        reports.push(report(t.job, Outcome::Deferred(failure)));
+    }
+    *tracked = kept;
+}
+
+/// Sends `due` in one `CreateItem` and applies the outcome; returns the messages
+/// still to be done.
+async fn send<T: Transport>(
+    batch: &mut Batch<'_, '_, T>,
+    jitter: &mut Jitter,
+    mut due: Vec<Tracked>,
+    size_hint: &mut usize,
+    reports: &mut Vec<(usize, DeliveryReport)>,
+    leftovers: &mut Vec<DeliveryId>,
+) -> Vec<Tracked> {
+    for t in &mut due {
+        t.job.attempts += 1;
+    }
+    if batch.created_after.is_none() && !batch.resumed {
+        batch.created_after = Some(OffsetDateTime::now_utc() - CLOCK_SKEW);
+    }
+    let request_started = Instant::now();
+    let plans: Vec<&DeliveryPlan> = due.iter().map(|t| &t.job.plan).collect();
+    let attempt = batch.session.create(&plans, *size_hint).await;
+    *size_hint = (*size_hint).max(1024 + plans.len() * 2048);
+    drop(plans);
+    let trouble = match attempt {
+        Attempt::Items(results) => {
+            return settle(batch, jitter, due, results, reports, leftovers);
+        }
+        Attempt::Trouble(trouble) => trouble,
+    };
+    let now = Instant::now();
+    match trouble.kind {
+        TroubleKind::Retry => {
+            debug!(failure = %trouble.failure, "CreateItem will be retried");
+            let wait = batch.backoff(jitter, trouble.server_delay);
+            let mut back = Vec::with_capacity(due.len());
+            for mut t in due {
+                t.last = trouble.failure.clone();
+                match defer_for_server(batch, trouble.server_delay, &trouble.failure, now) {
+                    Some(failure) => reports.push(report(t.job, Outcome::Deferred(failure))),
+                    None => {
+                        t.state = State::Send { at: now + wait };
+                        back.push(t);
+                    }
+                }
+            }
+            back
+        }
+        TroubleKind::Unknown { finished } => {
+            warn!(failure = %trouble.failure, messages = due.len(),
+                "CreateItem outcome unknown; looking before any resend");
+            if trouble.internal_error {
+                batch.internal_errors += 1;
+            }
+            // Without a reply, Exchange may go on with the request up to its
+            // execution limit; with one, it is done.
+            let settled_at = if finished {
+                now
+            } else {
+                request_started + batch.retry.execution_limit_duration()
+            };
+            for t in &mut due {
+                t.last = trouble.failure.clone();
+                t.maybe_draft = true;
+                t.state = State::Unsure(Unsure::after_lost_reply(
+                    now + batch.retry.check_delay_duration(),
+                    settled_at,
+                ));
+            }
+            due
+        }
+        TroubleKind::Fail => {
+            warn!(failure = %trouble.failure, messages = due.len(),
+                "CreateItem failed for the whole batch");
+            for t in due {
+                leftovers.push(t.job.plan.delivery_id());
+                reports.push(report(t.job, Outcome::Failed(trouble.failure.clone())));
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// A server-requested wait the message cannot afford (longer than
+/// `max_server_delay`, or past the deadline): the failure to defer it with, its
+/// `retry_at` the server's time. `None` when the wait fits.
+fn defer_for_server<T>(
+    batch: &Batch<'_, '_, T>,
+    server_delay: Option<Duration>,
+    failure: &Failure,
+    now: Instant,
+) -> Option<Failure> {
+    let asked = server_delay?;
+    if asked <= batch.retry.max_server_delay_duration() && now + asked <= batch.deadline() {
+        return None;
+    }
+    let kind = if failure.kind() == FailureKind::Server {
+        FailureKind::Throttled
+    } else {
+        failure.kind()
+    };
+    Some(
+        failure
+            .clone()
+            .with_kind(kind)
+            .with_retry_at(Some(SystemTime::now() + asked)),
+    )
+}
+
+/// Applies per-message results; returns the messages to try again.
+fn settle<T>(
+    batch: &mut Batch<'_, '_, T>,
+    jitter: &mut Jitter,
+    due: Vec<Tracked>,
+    results: Vec<CreateItemResult>,
+    reports: &mut Vec<(usize, DeliveryReport)>,
+    leftovers: &mut Vec<DeliveryId>,
+) -> Vec<Tracked> {
+    let now = Instant::now();
+    let mut again: Vec<Tracked> = Vec::new();
+    let mut unsure: Vec<Tracked> = Vec::new();
+    let mut server_delay: Option<Duration> = None;
+    let limit = batch.retry.internal_error_retry_limit();
+    for (mut t, result) in due.into_iter().zip(results) {
+        let status = result.status;
+        if status.is_success() {
+            let outcome = Outcome::Delivered {
+                item_id: result.item_id,
+                duplicate_avoided: false,
+            };
+            reports.push(report(t.job, outcome));
+            continue;
+        }
+        let code = status.effective_code();
+        let text = status
+            .message_text
+            .clone()
+            .unwrap_or_else(|| code.to_string());
+        let failure = Failure::new(kind_of(&code), text)
+            .with_code(Some(code.clone()))
+            .with_retry_at(status.back_off().map(|d| SystemTime::now() + d));
+        let internal = code == ResponseCode::ErrorInternalServerError;
+        if internal {
+            t.internal_errors += 1;
+        }
+        if code == ResponseCode::ErrorTimeoutExpired {
+            // The server ran out of time on this item: it may exist. Look first.
+            t.last = failure;
+            t.maybe_draft = true;
+            t.state = State::Unsure(Unsure::after_lost_reply(
+                now + batch.retry.check_delay_duration(),
+                now,
+            ));
+            unsure.push(t);
+        } else if status.is_transient() || (internal && t.internal_errors <= limit) {
+            server_delay = server_delay.max(status.back_off());
+            t.last = failure;
+            again.push(t);
+        } else {
+            debug!(delivery_id = %t.job.plan.delivery_id(), code = %code, "message failed");
+            leftovers.push(t.job.plan.delivery_id());
+            reports.push(report(t.job, Outcome::Failed(failure)));
+        }
+    }
+    if again.is_empty() {
+        return unsure;
+    }
+    let wait = batch.backoff(jitter, server_delay);
+    let mut back = unsure;
+    for mut t in again {
+        match defer_for_server(batch, server_delay, &t.last, now) {
+            Some(failure) => reports.push(report(t.job, Outcome::Deferred(failure))),
+            None => {
+                t.state = State::Send { at: now + wait };
+                back.push(t);
+            }
+        }
+    }
+    back
+}
+
+/// The report for a settled job.
+pub(super) fn report(job: Job, outcome: Outcome) -> (usize, DeliveryReport) {
     debug!(
         delivery_id = %job.plan.delivery_id(),
         attempts = job.attempts,
@@ -161,12 +418,16 @@ fn report(job: Job, outcome: Outcome) -> (usize, DeliveryReport) {
         code = failure_code(&outcome),
         "message settled"
     );
+    let plan = job.plan;
     (
         job.index,
         DeliveryReport {
-            delivery_id: job.plan.delivery_id(),
+            delivery_id: plan.delivery_id(),
             outcome,
             attempts: job.attempts,
+            recipient: plan.recipient().smtp().clone(),
+            route: Some(plan.route().clone()),
+            item_class: Some(plan.item_class().clone()),
         },
     )
 }
@@ -188,135 +449,8 @@ fn outcome_kind(outcome: &Outcome) -> &'static str {
 fn failure_code(outcome: &Outcome) -> &str {
     match outcome {
         Outcome::Failed(failure) | Outcome::Deferred(failure) => {
-            failure.code.as_ref().map_or("", |code| code.as_str())
+            failure.code().map_or("", ResponseCode::as_str)
         }
         _ => "",
-    }
-}
-
-/// Applies per-message results; returns the longest back-off a busy item asked for.
-fn settle(
-    pending: &mut Vec<Job>,
-    results: Vec<CreateItemResult>,
-    reports: &mut Vec<(usize, DeliveryReport)>,
-    cleanup: &mut Vec<DeliveryId>,
-    last_failure: &mut Failure,
-) -> Option<Duration> {
-    let mut server_delay: Option<Duration> = None;
-    let mut still = Vec::new();
-    for (job, result) in pending.drain(..).zip(results) {
-        let status = result.status;
-        if status.is_success() {
-            reports.push(report(
-                job,
-                Outcome::Delivered {
-                    item_id: result.item_id,
-                    duplicate_avoided: false,
-                },
-            ));
-        } else {
-            let failure = Failure::new(
-                Some(status.code.clone()),
-                status
-                    .message_text
-                    .clone()
-                    .unwrap_or_else(|| status.code.to_string()),
-            );
-            if status.is_transient() {
-                server_delay = server_delay.max(status.back_off());
-                *last_failure = failure;
-                still.push(job);
-            } else {
-                debug!(delivery_id = %job.plan.delivery_id(), code = %status.code, "message failed");
-                cleanup.push(job.plan.delivery_id());
-                reports.push(report(job, Outcome::Failed(failure)));
-            }
-        }
-    }
-    *pending = still;
-    server_delay
-}
-
-/// After a lost reply: which pending messages already exist? Those found in the
-/// saved-copy folder are delivered; drafts found are removed and resent.
-async fn check<T: Transport>(
-    session: &Session<'_, T>,
-    saved_folder: Folder,
-    pending: &mut Vec<Job>,
-    reports: &mut Vec<(usize, DeliveryReport)>,
-) -> Result<(), Trouble> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let folders: &[Folder] = if saved_folder == Folder::Drafts {
-        &[Folder::Drafts]
-    } else {
-        &[saved_folder, Folder::Drafts]
-    };
-    let ids: Vec<DeliveryId> = pending.iter().map(|job| job.plan.delivery_id()).collect();
-    let found = session.find(folders, &ids).await?;
-    let mut drafts: Vec<ItemId> = Vec::new();
-    let mut delivered: Vec<(DeliveryId, ItemId)> = Vec::new();
-    for (folder, id, item) in found {
-        if folder == saved_folder {
-            delivered.push((id, item));
-        } else {
-            drafts.push(item);
-        }
-    }
-    let removed = session.delete(&drafts).await;
-    if !drafts.is_empty() {
-        info!(
-            found = drafts.len(),
-            removed, "removed drafts left by an interrupted send"
-        );
-    }
-    let mut still = Vec::new();
-    for job in pending.drain(..) {
-        match delivered
-            .iter()
-            .position(|(id, _)| *id == job.plan.delivery_id())
-        {
-            Some(at) => {
-                let (_, item) = delivered.swap_remove(at);
-                info!(delivery_id = %job.plan.delivery_id(), "found already created; not sending again");
-                reports.push(report(
-                    job,
-                    Outcome::Delivered {
-                        item_id: Some(item),
-                        duplicate_avoided: true,
-                    },
-                ));
-            }
-            None => still.push(job),
-        }
-    }
-    *pending = still;
-    Ok(())
-}
-
-/// Removes drafts that failed sends may have left (the 2016 bug): best effort.
-async fn remove_drafts<T: Transport>(
-    session: &Session<'_, T>,
-    saved_folder: Option<Folder>,
-    ids: &[DeliveryId],
-) {
-    if saved_folder == Some(Folder::Drafts) {
-        return; // SaveOnly into Drafts: drafts are what the caller asked for.
-    }
-    match session.find(&[Folder::Drafts], ids).await {
-        Ok(found) if !found.is_empty() => {
-            let items: Vec<ItemId> = found.into_iter().map(|(_, _, item)| item).collect();
-            let removed = session.delete(&items).await;
-            info!(
-                found = items.len(),
-                removed, "removed drafts left by failed sends"
-            );
-        }
-        Ok(_) => {}
-        Err(_) => warn!(
-            messages = ids.len(),
-            "could not check Drafts after failed sends"
-        ),
     }
 }

@@ -71,7 +71,7 @@ impl<T: Transport> Sender<T> {
     /// | outcome | spool |
     /// |---|---|
     /// | delivered | removed |
-    /// | deferred (transient trouble) | back to waiting, next attempt per `schedule`; dead letter once older than its maximum age |
+    /// | deferred (transient trouble) | back to waiting, next attempt per `schedule` but never before the server's [`retry_at`](super::Failure::retry_at); dead letter once older than its maximum age |
     /// | failed, denied or blocked | dead letter, with the reason |
     ///
     /// # Errors
@@ -100,6 +100,10 @@ impl<T: Transport> Sender<T> {
                 }
                 Outcome::Deferred(failure) => match schedule.after_failure(claim.entry(), now) {
                     Some(next) => {
+                        // Never before the time the server named.
+                        let next = failure
+                            .retry_at()
+                            .map_or(next, |at| next.max(OffsetDateTime::from(at)));
                         pass.retried += 1;
                         spool
                             .retry_later(claim, now, next, &failure.to_string())

@@ -5,50 +5,87 @@
 //! (policy and routing: denied and blocked messages never reach the network),
 //! groups the allowed ones by sender mailbox, disposition and folder, packs them
 //! into `CreateItem` batches (100 by default), and keeps a bounded number of
-//! requests in flight (8 by default, inside Exchange's default per-user limit of
-//! 10). Every message gets exactly one [`DeliveryReport`], in input order:
-//! delivered, denied, blocked, failed (with Exchange's code) or deferred.
+//! requests in flight (8 by default). Every message gets exactly one
+//! [`DeliveryReport`], in input order: delivered, denied, blocked, failed or
+//! deferred, with a [`Failure`] that says what kind of trouble it met
+//! ([`FailureKind`]), Exchange's code and the underlying error.
 //!
-//! # Retries
+//! # Exchange's budget
 //!
-//! Transient trouble (`ErrorServerBusy` and the other codes
-//! [`ResponseCode::is_transient`](crate::ews::ResponseCode::is_transient) names,
-//! HTTP 429/503, other 5xx, connection failures) is retried with capped
-//! exponential back-off and jitter ([`RetryPolicy`]), waiting at least what the
-//! server asked for (`BackOffMilliseconds`, `Retry-After` in seconds or as an HTTP
-//! date) up to a cap, until the message's deadline; then it is
-//! [`Outcome::Deferred`]. A permanent per-message error fails that message only;
-//! the others of its batch go on, and messages that succeeded are never sent again.
+//! Exchange 2013 and later allow 27 concurrent EWS requests per account by
+//! default (`EWSMaxConcurrency`; it was 10 in Exchange 2010). Requests made with
+//! `ExchangeImpersonation` count against the *service account's* budget, not the
+//! impersonated user's, so every sender of one service shares the service
+//! account's 27: keep [`SenderBuilder::concurrency`] (default 8) well below it
+//! when several processes share an account. (Exchange Online removed the
+//! `ApplicationImpersonation` role in 2025; this crate's home is Exchange Server
+//! on-premises, where it remains.)
+//!
+//! # Retries and throttling
+//!
+//! Transient trouble is retried with capped exponential back-off and jitter
+//! ([`RetryPolicy`]) until the message's deadline (120 s from its first attempt);
+//! then it is [`Outcome::Deferred`]. The server's word always wins: a wait named
+//! by `BackOffMilliseconds` or `Retry-After` is never cut short. When it is longer
+//! than [`RetryPolicy::max_server_delay`] or ends after the deadline, the message
+//! is deferred at once with the server's time as [`Failure::retry_at`] (and a
+//! spool keeps it until then), rather than retried early. A permanent per-message
+//! error fails that message only; messages that succeeded are never sent again.
+//!
+//! | Exchange says | the sender |
+//! |---|---|
+//! | `ErrorServerBusy` (SOAP fault or per item), HTTP 429/503 | waits what the server asks (`BackOffMilliseconds`, `Retry-After` in seconds or as a date), then retries; defers when that is too long |
+//! | `ErrorInternalServerError` whose `MessageXml` has `InnerErrorResponseCode` | acts on the inner code (throttling hides there, with its back-off) |
+//! | `ErrorInternalServerError` without inner code, per item | retries the item up to [`RetryPolicy::internal_error_retries`] times, then fails it |
+//! | `ErrorInternalServerError` without inner code, as a SOAP fault | treats the request as a lost reply (the server may have failed half-way), counted against the same limit |
+//! | any other code [`ResponseCode::is_transient`](crate::ews::ResponseCode::is_transient) names | retries with back-off |
+//! | any other code | fails the message ([`FailureKind::Rejected`] or [`FailureKind::Unauthorized`]) |
+//! | HTTP 502/504, a timeout, a connection lost after the request was written, an unreadable or contradictory reply | outcome unknown: looks before anything is sent again (below) |
+//! | connection refused, request not sent | retries: nothing reached Exchange |
 //!
 //! # Exactly once
 //!
-//! Every message carries its delivery id as an extended property. When a request's
-//! outcome is unknown (a timeout or lost connection after the request was written,
-//! a gateway error, an unreadable or incomplete reply), the sender does not resend
-//! blindly: it first searches the sender's saved-copy folder (`FindItem` on the
-//! delivery ids) and reports the messages found as delivered
-//! (`duplicate_avoided`); only the others are sent again. The guarantee, per
-//! [`Disposition`](crate::plan::Disposition):
+//! Every message carries its delivery id as an extended property. Exchange
+//! submits asynchronously: `CreateItem` creates the message in the sender's
+//! Drafts and returns; its transport submits it afterwards, and only then do the
+//! recipients get it and does the sender's copy move to its saved folder. And a
+//! request the client gave up on runs on in Exchange for up to its execution
+//! limit (about a minute). So when a request's outcome is unknown the sender
+//! looks for its messages, newest items first (never a folder-wide restriction,
+//! which Exchange runs as a store scan), in Drafts and in the saved folder:
+//!
+//! | found | the sender |
+//! |---|---|
+//! | in the saved folder | reports it delivered (`duplicate_avoided`) |
+//! | in Drafts, submitted | leaves it alone and looks again until it has left Drafts (delivered), for up to [`RetryPolicy::draft_grace`] after the request ended; then defers it ([`FailureKind::InSubmission`]): neither deleted nor sent again |
+//! | in Drafts, not submitted, past the grace period | deletes the abandoned draft, then sends again |
+//! | nowhere | looks again until Exchange must have finished the request (its start plus [`RetryPolicy::execution_limit`], at once when the server did answer); then, missed twice in a row, sends again |
+//!
+//! The guarantee, per [`Disposition`](crate::plan::Disposition), as tested
+//! against the embedded server's model of Exchange (asynchronous submission,
+//! batches that go on committing after the client disconnects, drafts never
+//! submitted, every reply-losing fault):
 //!
 //! | disposition | after a lost reply | guarantee |
 //! |---|---|---|
-//! | `SendAndSaveCopy` (default) | search the saved-copy folder, resend what is missing | exactly once |
-//! | `SaveOnly` | search the folder the draft was saved to | exactly once |
-//! | `SendOnly` | nothing to search: the message is reported failed, not resent | at most once; messages drained from a spool (or passed to [`Sender::resume_all`]) are sent again, so at least once there |
+//! | `SendAndSaveCopy` (default) | look, then resend what is missing | exactly once |
+//! | `SaveOnly` | look in the folder the item was saved to | exactly once |
+//! | `SendOnly` | look in Drafts; a message never seen there is reported failed, not resent | at most once; messages drained from a spool (or passed to [`Sender::resume_all`]) are sent again without a look, so at least once there |
 //!
-//! One race remains: Exchange may still be working on a request when the client
-//! gives up on it. The check waits first ([`RetryPolicy::check_delay`], 2 s by
-//! default), so that such a request finishes before the search; a request that
-//! takes longer still can, rarely, be delivered twice. [`Sender::resume_all`] starts with the same check, for messages
-//! that may have been sent before a crash or were deferred.
+//! Limits: the guarantee rests on Exchange finishing a request within
+//! `execution_limit` (set it higher if your servers are configured otherwise) and
+//! on the sender's copy keeping its delivery-id property. A message the deadline
+//! catches while it is unsure is [`Outcome::Deferred`]
+//! ([`FailureKind::OutcomeUnknown`] or [`FailureKind::InSubmission`]), never
+//! resent blindly: [`Sender::resume_all`] and [`Sender::drain`] look first.
 //!
 //! # No drafts left behind
 //!
 //! Messages are created and sent in one `CreateItem` (never `SaveOnly` then
-//! `SendItem`), so a failure cannot strand a half-sent draft. As a second line of
-//! defence against the 2016 Exchange bug that filled senders' Drafts folders, after
-//! any failed, deferred or uncertain message the sender searches Drafts for its
-//! delivery id and hard-deletes what it finds.
+//! `SendItem`). As a second line of defence against the 2016 Exchange bug that
+//! filled senders' Drafts folders, after failed and uncertain messages the sender
+//! deletes their drafts that Exchange never submitted. A submitted draft is a
+//! message in flight and is never deleted.
 //!
 //! # Sending later
 //!
@@ -67,14 +104,18 @@ mod batch;
 mod drain;
 mod error;
 mod exchange;
+mod failure;
+mod lookup;
 mod options;
+mod recover;
 mod report;
 mod retry;
 mod sender;
 
 pub use drain::DrainPass;
 pub use error::SenderError;
+pub use failure::{Failure, FailureKind};
 pub use options::MailboxAccess;
-pub use report::{DeliveryReport, Failure, Outcome, Summary};
+pub use report::{DeliveryReport, Outcome, Summary};
 pub use retry::RetryPolicy;
 pub use sender::{Sender, SenderBuilder};

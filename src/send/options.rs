@@ -24,7 +24,7 @@ pub enum MailboxAccess {
 /// | setting | default | why |
 /// |---|---|---|
 /// | `batch_size` | 100 | messages per `CreateItem`, as Exchange clients chunk |
-/// | `concurrency` | 8 | requests in flight; below Exchange's default per-user limit of 10 (`EWSMaxConcurrency`) |
+/// | `concurrency` | 8 | requests in flight; well below Exchange's default `EWSMaxConcurrency` of 27 (Exchange 2013 and later), which impersonated requests share with the service account |
 /// | `retry` | [`RetryPolicy::new`] | |
 /// | `server_version` | Exchange2013 | `conversationhistory` needs it |
 /// | `mailbox_access` | [`MailboxAccess::ImpersonateSender`] | |

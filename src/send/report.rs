@@ -2,10 +2,13 @@
 
 use std::fmt;
 
-use crate::compose::DeliveryId;
-use crate::ews::{ItemId, ResponseCode};
+use crate::address::SmtpAddress;
+use crate::compose::{DeliveryId, ItemClass};
+use crate::ews::ItemId;
 use crate::plan::Denial;
-use crate::route::BlockReason;
+use crate::route::{BlockReason, Route};
+
+use super::Failure;
 
 /// The outcome of one offline IM handed to a [`Sender`](super::Sender).
 ///
@@ -18,6 +21,14 @@ pub struct DeliveryReport {
     pub outcome: Outcome,
     /// How many `CreateItem` attempts carried the message (0 when it never went out).
     pub attempts: u32,
+    /// The recipient's SMTP address.
+    pub recipient: SmtpAddress,
+    /// How the message was routed; `None` when a policy denied it before routing
+    /// mattered.
+    pub route: Option<Route>,
+    /// The item class the message was sent with; `None` when it was not planned
+    /// (denied or blocked).
+    pub item_class: Option<ItemClass>,
 }
 
 /// What happened to one message.
@@ -53,33 +64,6 @@ impl Outcome {
     }
 }
 
-/// Why a message failed or was deferred.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// Exchange's response code, when the failure came from Exchange.
-    pub code: Option<ResponseCode>,
-    /// What went wrong, for a log or a person (never the message text).
-    pub message: String,
-}
-
-impl Failure {
-    pub(crate) fn new(code: Option<ResponseCode>, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{code}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -97,8 +81,16 @@ impl fmt::Display for Outcome {
 }
 
 impl fmt::Display for DeliveryReport {
+    /// One line a person can read:
+    /// `pat@contoso.com (same organization, IPM.Note.Microsoft.Missed): delivered [3f2a…]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.delivery_id, self.outcome)
+        write!(f, "{}", self.recipient)?;
+        match (&self.route, &self.item_class) {
+            (Some(Route::Blocked(_)), _) | (None, _) => {}
+            (Some(route), Some(class)) => write!(f, " ({route}, {class})")?,
+            (Some(route), None) => write!(f, " ({route})")?,
+        }
+        write!(f, ": {} [{}]", self.outcome, self.delivery_id)
     }
 }
 
@@ -142,5 +134,20 @@ impl Summary {
     #[must_use]
     pub fn total(&self) -> usize {
         self.delivered + self.denied + self.failed + self.deferred
+    }
+}
+
+impl fmt::Display for Summary {
+    /// `100 messages: 97 delivered (2 found already created), 1 denied or blocked, 1 failed, 1 deferred`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} messages: {} delivered", self.total(), self.delivered)?;
+        if self.duplicates_avoided > 0 {
+            write!(f, " ({} found already created)", self.duplicates_avoided)?;
+        }
+        write!(
+            f,
+            ", {} denied or blocked, {} failed, {} deferred",
+            self.denied, self.failed, self.deferred
+        )
     }
 }

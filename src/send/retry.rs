@@ -2,24 +2,36 @@
 
 use std::time::Duration;
 
-/// How the sender retries transient failures.
+/// How the sender retries transient failures, and how it settles a lost reply.
 ///
 /// The delay before retry `n` (1 for the first retry) is drawn uniformly from
 /// `[d/2, d]` with `d = min(cap, base * 2^(n-1))` ("equal jitter", so that many
 /// senders hit by the same busy server do not come back in step). When the server
-/// names a delay (`BackOffMilliseconds` in an `ErrorServerBusy`, or HTTP
-/// `Retry-After`), the sender waits at least that long, up to
-/// [`max_server_delay`](Self::max_server_delay). A message whose next attempt
-/// would start after its [`deadline`](Self::deadline) is reported as deferred
-/// instead.
+/// names a delay (`BackOffMilliseconds` in an `ErrorServerBusy`, also inside an
+/// `ErrorInternalServerError`, or HTTP `Retry-After`), the sender waits at least
+/// that long, never less. When that is longer than
+/// [`max_server_delay`](Self::max_server_delay) or would end after the message's
+/// [`deadline`](Self::deadline), the message is not retried early: it is reported
+/// [`Deferred`](super::Outcome::Deferred) at once, with the server's time as its
+/// [`retry_at`](super::Failure::retry_at) (a [spool](crate::spool) keeps it until
+/// then).
 ///
-/// | setting | default |
-/// |---|---|
-/// | `base` | 100 ms |
-/// | `cap` | 10 s |
-/// | `max_server_delay` | 60 s |
-/// | `deadline` (per message, from the first attempt) | 120 s, SfB's pickup interval |
-/// | `check_delay` (after an unknown outcome, before looking for the messages) | 2 s |
+/// After a lost reply the sender looks for the messages before sending anything
+/// again (see the [module documentation](super) for the whole procedure):
+/// `check_delay` paces the looks, `execution_limit` is how long Exchange may go
+/// on working on a request the client gave up on, and `draft_grace` how long a
+/// message found in Drafts may take to leave it.
+///
+/// | setting | default | why |
+/// |---|---|---|
+/// | `base` | 100 ms | |
+/// | `cap` | 10 s | |
+/// | `max_server_delay` | 120 s | a server asking for longer defers the message instead |
+/// | `deadline` (per message, from the first attempt) | 120 s | SfB's pickup interval |
+/// | `check_delay` (between looks after a lost reply) | 2 s | |
+/// | `execution_limit` | 60 s | Exchange stops a batch request after about a minute (Microsoft: "EWS throttling in Exchange"); until then a message not found may still be created |
+/// | `draft_grace` | 30 s | Exchange creates and submits in one request: a draft still unsubmitted this long after the request ended will never be sent (the 2016 Drafts bug); a submitted one this long in Drafts is stuck in transport |
+/// | `internal_error_retries` | 3 | `ErrorInternalServerError` without an inner code: retried this many times per message, then failed |
 ///
 /// ```
 /// use std::time::Duration;
@@ -41,6 +53,9 @@ pub struct RetryPolicy {
     max_server_delay: Duration,
     deadline: Duration,
     check_delay: Duration,
+    execution_limit: Duration,
+    draft_grace: Duration,
+    internal_error_retries: u32,
 }
 
 impl Default for RetryPolicy {
@@ -55,9 +70,12 @@ impl RetryPolicy {
         Self {
             base: Duration::from_millis(100),
             cap: Duration::from_secs(10),
-            max_server_delay: Duration::from_secs(60),
+            max_server_delay: Duration::from_secs(120),
             deadline: Duration::from_secs(120),
             check_delay: Duration::from_secs(2),
+            execution_limit: Duration::from_secs(60),
+            draft_grace: Duration::from_secs(30),
+            internal_error_retries: 3,
         }
     }
 
@@ -73,7 +91,9 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest delay a server may ask for; longer requests are cut to this.
+    /// The longest server-requested delay the sender waits for while it holds the
+    /// message; a longer request defers the message with the server's time as its
+    /// earliest next attempt (it is never cut short).
     pub const fn max_server_delay(mut self, max: Duration) -> Self {
         self.max_server_delay = max;
         self
@@ -91,6 +111,51 @@ impl RetryPolicy {
     pub const fn check_delay(mut self, delay: Duration) -> Self {
         self.check_delay = delay;
         self
+    }
+
+    /// How long Exchange may go on working on a request after the client stopped
+    /// waiting for it: a message not found before the request's start plus this
+    /// long may still be created, so it is not sent again before then (unless the
+    /// request provably never reached the server).
+    pub const fn execution_limit(mut self, limit: Duration) -> Self {
+        self.execution_limit = limit;
+        self
+    }
+
+    /// How long a message found in the sender's Drafts after a lost reply may take
+    /// to leave it (counted from when Exchange must have finished the request).
+    /// Until then it is left alone. Past it, a draft Exchange never submitted is
+    /// abandoned: it is deleted and the message sent again; a submitted one is
+    /// stuck in Exchange's transport: the message is deferred
+    /// ([`FailureKind::InSubmission`](super::FailureKind::InSubmission)), neither
+    /// deleted nor sent again.
+    pub const fn draft_grace(mut self, grace: Duration) -> Self {
+        self.draft_grace = grace;
+        self
+    }
+
+    /// How many times a message is retried after `ErrorInternalServerError`
+    /// without an inner code before it is failed (a request-level one is treated
+    /// as a lost reply: looked for before it is sent again).
+    pub const fn internal_error_retries(mut self, retries: u32) -> Self {
+        self.internal_error_retries = retries;
+        self
+    }
+
+    pub(crate) const fn max_server_delay_duration(&self) -> Duration {
+        self.max_server_delay
+    }
+
+    pub(crate) const fn execution_limit_duration(&self) -> Duration {
+        self.execution_limit
+    }
+
+    pub(crate) const fn draft_grace_duration(&self) -> Duration {
+        self.draft_grace
+    }
+
+    pub(crate) const fn internal_error_retry_limit(&self) -> u32 {
+        self.internal_error_retries
     }
 
     /// The wait before searching after an unknown outcome.
@@ -115,13 +180,13 @@ impl RetryPolicy {
     }
 
     /// The delay before retry `retry`, given a `unit` random number in `[0, 1)` and
-    /// what the server asked for, if anything.
+    /// what the server asked for, if anything: never less than the server asked.
     #[must_use]
     pub fn delay(&self, retry: u32, unit: f64, server: Option<Duration>) -> Duration {
         let ceiling = self.ceiling(retry);
         let jittered = ceiling / 2 + ceiling.mul_f64(unit.clamp(0.0, 1.0) / 2.0);
         match server {
-            Some(asked) => jittered.max(asked.min(self.max_server_delay)),
+            Some(asked) => jittered.max(asked),
             None => jittered,
         }
     }
@@ -163,9 +228,11 @@ mod tests {
             retry.delay(1, 0.5, Some(Duration::from_secs(3))),
             Duration::from_secs(3)
         );
+        // Never less than the server asked, however long (the sender defers
+        // messages whose wait would pass max_server_delay or the deadline).
         assert_eq!(
-            retry.delay(1, 0.5, Some(Duration::from_secs(3600))),
-            Duration::from_secs(60)
+            retry.delay(1, 0.5, Some(Duration::from_millis(297_749))),
+            Duration::from_millis(297_749)
         );
     }
 

@@ -12,6 +12,7 @@ use crate::compose::{DeliveryId, OfflineIm};
 use crate::ews::{Impersonation, ReaderLimits, RequestHeader, ResponseReader, ServerVersion};
 use crate::plan::{Decision, DeliveryPlan, DenialReason, Disposition, Folder, Planner};
 use crate::policy::SenderProfile;
+use crate::route::Route;
 use crate::settings::Settings;
 use crate::transport::Transport;
 
@@ -19,7 +20,9 @@ use super::batch::{self, Job};
 use super::exchange::Session;
 use super::options::SenderOptions;
 use super::retry::Jitter;
-use super::{DeliveryReport, Failure, MailboxAccess, Outcome, RetryPolicy, SenderError};
+use super::{
+    DeliveryReport, Failure, FailureKind, MailboxAccess, Outcome, RetryPolicy, SenderError,
+};
 
 type Profiles = Arc<dyn Fn(&SipUri) -> SenderProfile + Send + Sync>;
 
@@ -75,7 +78,9 @@ impl<T: Transport> SenderBuilder<T> {
         self
     }
 
-    /// Requests in flight at once (default 8, inside Exchange's per-user limit of 10).
+    /// Requests in flight at once (default 8, well inside the 27 concurrent requests
+    /// Exchange 2013 and later allow an account by default; impersonated requests
+    /// count against the service account).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.options.concurrency = concurrency;
         self
@@ -187,7 +192,7 @@ impl<T: Transport> Sender<T> {
 
     /// Delivers one message.
     pub async fn send(&self, im: OfflineIm) -> DeliveryReport {
-        let id = im.delivery_id();
+        let id = (im.delivery_id(), im.recipient().smtp().clone());
         let mut reports = self.send_all([im]).await;
         reports.pop().unwrap_or_else(|| missing_report(id))
     }
@@ -246,7 +251,8 @@ impl<T: Transport> Sender<T> {
         for (index, im) in messages.into_iter().enumerate() {
             reports.push(None);
             let delivery_id = im.delivery_id();
-            ids.push(delivery_id);
+            let recipient = im.recipient().smtp().clone();
+            ids.push((delivery_id, recipient.clone()));
             let profile = (self.profiles)(im.sender().sip());
             let outcome = match self.planner.decide_owned(im, &profile) {
                 Ok(Decision::Deliver(plan)) => {
@@ -291,12 +297,21 @@ impl<T: Transport> Sender<T> {
                     [DenialReason::Route(reason)] => Outcome::Blocked(reason.clone()),
                     _ => Outcome::Denied(denial),
                 },
-                Err(error) => Outcome::Failed(Failure::new(None, error.to_string())),
+                Err(error) => Outcome::Failed(
+                    Failure::new(FailureKind::Invalid, error.to_string()).with_source(error),
+                ),
+            };
+            let route = match &outcome {
+                Outcome::Blocked(reason) => Some(Route::Blocked(reason.clone())),
+                _ => None,
             };
             reports[index] = Some(DeliveryReport {
                 delivery_id,
                 outcome,
                 attempts: 0,
+                recipient,
+                route,
+                item_class: None,
             });
         }
         for (key, jobs) in groups {
@@ -357,10 +372,16 @@ fn settle(done: Vec<(usize, DeliveryReport)>, reports: &mut [Option<DeliveryRepo
 
 /// Every job yields a report; this stands in only if that invariant ever broke,
 /// so that a message is reported rather than silently lost.
-fn missing_report(delivery_id: DeliveryId) -> DeliveryReport {
+fn missing_report((delivery_id, recipient): (DeliveryId, SmtpAddress)) -> DeliveryReport {
     DeliveryReport {
         delivery_id,
-        outcome: Outcome::Failed(Failure::new(None, "internal error: no report was produced")),
+        outcome: Outcome::Failed(Failure::new(
+            FailureKind::Invalid,
+            "internal error: no report was produced",
+        )),
         attempts: 0,
+        recipient,
+        route: None,
+        item_class: None,
     }
 }

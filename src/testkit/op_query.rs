@@ -255,7 +255,7 @@ pub(crate) fn delete_items(store: &mut Store, req: &DeleteItem) -> Vec<ResponseM
 
 fn delete_one(store: &mut Store, id: &str, how: DeleteType) -> Result<(), OpError> {
     lookup(store, id)?;
-    let Some(mut taken) = store.take(id) else {
+    let Some(taken) = store.take(id) else {
         return Err(("ErrorItemNotFound", "The item vanished.".into()));
     };
     // Graph docs, "things to know about send mail": a draft deleted before the
@@ -274,13 +274,7 @@ fn delete_one(store: &mut Store, id: &str, how: DeleteType) -> Result<(), OpErro
     if soft {
         store.recoverable.entry(owner).or_default().push(taken);
     } else {
-        taken.folder = Some(Folder::DeletedItems);
-        if let Some(mb) = store.mailboxes.get_mut(&owner) {
-            mb.folders
-                .entry(Folder::DeletedItems)
-                .or_default()
-                .push(taken);
-        }
+        store.place(&owner, Folder::DeletedItems, taken);
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The mailboxes: folders of stored items, and the outbound queue.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -225,6 +225,9 @@ pub(crate) struct Store {
     pub(crate) cancelled: Vec<StoredItem>,
     /// `FindItem` with a restriction times out in folders holding more items.
     pub(crate) scan_limit: Option<usize>,
+    /// Where each item id lives, so that finding one costs one folder, not the
+    /// whole store (every submission takes its draft by id).
+    located: HashMap<String, (SmtpAddress, Folder)>,
     next_id: u64,
 }
 
@@ -239,6 +242,7 @@ impl Store {
             submissions,
             cancelled: Vec::new(),
             scan_limit: None,
+            located: HashMap::new(),
             next_id: 0,
         }
     }
@@ -291,12 +295,19 @@ impl Store {
         let (id, change_key) = self.new_id();
         item.id.clone_from(&id);
         item.change_key.clone_from(&change_key);
+        self.place(owner, folder, item);
+        (id, change_key)
+    }
+
+    /// Puts `item` into `folder` of `owner` (whose mailbox must exist), keeping its id.
+    pub(crate) fn place(&mut self, owner: &SmtpAddress, folder: Folder, mut item: StoredItem) {
         item.mailbox = Some(owner.clone());
         item.folder = Some(folder);
         if let Some(mb) = self.mailboxes.get_mut(owner) {
+            self.located
+                .insert(item.id.clone(), (owner.clone(), folder));
             mb.folders.entry(folder).or_default().push(item);
         }
-        (id, change_key)
     }
 
     /// Records mail that leaves the organization.
@@ -311,22 +322,20 @@ impl Store {
 
     /// The item with id `id`, wherever it is.
     pub(crate) fn get(&self, id: &str) -> Option<&StoredItem> {
+        let (owner, folder) = self.located.get(id)?;
         self.mailboxes
-            .values()
-            .flat_map(Mailbox::items)
+            .get(owner)?
+            .folder(*folder)
+            .iter()
             .find(|i| i.id == id)
     }
 
     /// Removes the item with id `id` from its folder.
     pub(crate) fn take(&mut self, id: &str) -> Option<StoredItem> {
-        for mb in self.mailboxes.values_mut() {
-            for items in mb.folders.values_mut() {
-                if let Some(pos) = items.iter().position(|i| i.id == id) {
-                    return Some(items.remove(pos));
-                }
-            }
-        }
-        None
+        let (owner, folder) = self.located.remove(id)?;
+        let items = self.mailboxes.get_mut(&owner)?.folders.get_mut(&folder)?;
+        let pos = items.iter().position(|i| i.id == id)?;
+        Some(items.remove(pos))
     }
 
     /// Whether `id` looks like an id this server hands out.

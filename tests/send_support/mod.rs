@@ -57,6 +57,10 @@ pub fn fast_retry() -> RetryPolicy {
         .max_server_delay(Duration::from_millis(200))
         .deadline(Duration::from_secs(30))
         .check_delay(Duration::from_millis(20))
+        // The embedded server finishes a request as soon as it replies or drops the
+        // connection, and submits within 200 ms: the test settings are scaled to it.
+        .execution_limit(Duration::from_millis(300))
+        .draft_grace(Duration::from_secs(1))
 }
 
 pub fn sender(server: &TestServer) -> Sender<HttpTransport> {
