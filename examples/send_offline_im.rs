@@ -36,7 +36,7 @@ use offline_im::address::SmtpAddress;
 use offline_im::autodiscover::{Autodiscover, Credentials};
 use offline_im::compose::{ImLine, OfflineIm, Participant};
 use offline_im::plan::{Decision, Folder};
-use offline_im::send::{Outcome, Sender};
+use offline_im::send::{Outcome, Sender, Summary};
 use offline_im::settings::Settings;
 use offline_im::testkit::TestServer;
 use offline_im::transport::HttpTransport;
@@ -162,6 +162,7 @@ async fn send_and_report(
         };
         println!("{}. {pair:<38} {verdict:<9} {detail}", n + 1);
     }
+    println!("{}", Summary::of(&reports));
     Ok(())
 }
 
@@ -199,6 +200,9 @@ async fn demo() -> Result<(), Box<dyn Error>> {
     ];
     send_and_report(&sender, &settings, messages).await?;
 
+    // Like Exchange, the server submits a sent message after replying: wait for
+    // its transport before looking into the mailboxes.
+    server.idle().await;
     println!("\nWhat landed where:");
     let mailboxes: Vec<SmtpAddress> = server.mailboxes();
     for mailbox in &mailboxes {

@@ -165,6 +165,7 @@ async fn a_stream_of_messages_gets_its_reports_in_order() {
         .send_stream(futures_util::stream::iter(messages.clone()))
         .collect()
         .await;
+    server.idle().await;
     let ids: Vec<_> = reports.iter().map(|r| r.delivery_id).collect();
     let expected: Vec<_> = messages.iter().map(|m| m.delivery_id()).collect();
     assert_eq!(ids, expected);

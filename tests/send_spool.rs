@@ -291,3 +291,59 @@ async fn send_only_messages_drained_from_a_spool_are_sent() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_back_off_longer_than_the_deadline_waits_in_the_spool() {
+    let server = server().await;
+    let sender = sender(&server);
+    let dir = spool_dir("back-off");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let message = im(
+        "kim@contoso.com",
+        "pat@contoso.com",
+        "busy for five minutes",
+    );
+    sender
+        .spool_all(&spool, [message.clone()], T0, Duration::ZERO)
+        .await[0]
+        .as_ref()
+        .unwrap();
+    // Exchange asks for five minutes (297,749 ms), longer than the deadline.
+    server.faults().next_request(Fault::ServerBusyFault {
+        back_off: Duration::from_millis(297_749),
+    });
+    let pass = sender
+        .drain(&spool, &RetrySchedule::default(), T0, 100)
+        .await
+        .unwrap();
+    server.idle().await;
+    assert_eq!(pass.retried, 1, "{pass:?}");
+    let Outcome::Deferred(failure) = &pass.reports[0].outcome else {
+        panic!("{}", pass.reports[0])
+    };
+    assert!(failure.is_throttled(), "{failure:?}");
+    let waiting = spool.blocking_waiting().unwrap();
+    let next = waiting[0].next_attempt_at();
+    assert!(
+        next >= T0 + time::Duration::milliseconds(297_000),
+        "next attempt {next} is inside the server's back-off"
+    );
+    // Nothing was sent, or even asked, while the server said no.
+    assert_eq!(
+        copies(&server, "pat@contoso.com", Folder::Inbox, &message),
+        0
+    );
+    assert_eq!(server.requests().len(), 1);
+
+    // Once the back-off is over, it goes, once.
+    let pass = sender
+        .drain(&spool, &RetrySchedule::default(), next, 100)
+        .await
+        .unwrap();
+    server.idle().await;
+    assert_eq!(pass.completed, 1, "{pass:?}");
+    assert_eq!(
+        copies(&server, "pat@contoso.com", Folder::Inbox, &message),
+        1
+    );
+}

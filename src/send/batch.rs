@@ -314,7 +314,7 @@ async fn send<T: Transport>(
 /// A server-requested wait the message cannot afford (longer than
 /// `max_server_delay`, or past the deadline): the failure to defer it with, its
 /// `retry_at` the server's time. `None` when the wait fits.
-fn defer_for_server<T>(
+pub(super) fn defer_for_server<T>(
     batch: &Batch<'_, '_, T>,
     server_delay: Option<Duration>,
     failure: &Failure,

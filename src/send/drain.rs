@@ -1,6 +1,6 @@
 //! Sending later: spooling messages, and draining a spool through the sender.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 use tracing::{info, warn};
@@ -100,10 +100,12 @@ impl<T: Transport> Sender<T> {
                 }
                 Outcome::Deferred(failure) => match schedule.after_failure(claim.entry(), now) {
                     Some(next) => {
-                        // Never before the time the server named.
-                        let next = failure
-                            .retry_at()
-                            .map_or(next, |at| next.max(OffsetDateTime::from(at)));
+                        // Never before the time the server named (as a wait from
+                        // now, on the caller's clock).
+                        let asked = failure.retry_at().map_or(Duration::ZERO, |at| {
+                            at.duration_since(SystemTime::now()).unwrap_or_default()
+                        });
+                        let next = next.max(now + asked);
                         pass.retried += 1;
                         spool
                             .retry_later(claim, now, next, &failure.to_string())

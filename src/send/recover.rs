@@ -23,7 +23,7 @@ use crate::compose::DeliveryId;
 use crate::ews::ItemId;
 use crate::transport::Transport;
 
-use super::batch::{Batch, State, Tracked, report};
+use super::batch::{Batch, State, Tracked, defer_for_server, report};
 use super::exchange::Deletion;
 use super::lookup::{Search, Seen, locate};
 use super::retry::Jitter;
@@ -86,7 +86,7 @@ impl Unsure {
                 FailureKind::OutcomeUnknown,
                 format!(
                     "could not find out before the deadline whether Exchange created the \
-                     message after: {cause}"
+                     message; last trouble: {cause}"
                 ),
             )
         };
@@ -121,16 +121,35 @@ pub(super) async fn look<T: Transport>(
         Ok(seen) => seen,
         Err(trouble) => {
             warn!(failure = %trouble.failure, messages = ids.len(),
-                "could not look for messages whose reply was lost; looking again later");
+                "could not look for messages that may exist; looking again later");
+            let now = Instant::now();
             let wait = batch.backoff(jitter, trouble.server_delay).max(check_delay);
-            let at = Instant::now() + wait;
-            for t in tracked.iter_mut() {
-                if is_due(t)
-                    && let State::Unsure(unsure) = &mut t.state
-                {
-                    unsure.at = at;
+            let throttled = defer_for_server(batch, trouble.server_delay, &trouble.failure, now);
+            let mut kept = Vec::with_capacity(tracked.len());
+            for mut t in tracked.drain(..) {
+                if !is_due(&t) {
+                    kept.push(t);
+                    continue;
+                }
+                if t.job.attempts == 0 {
+                    // Resumed and never sent by this batch: not being able to
+                    // look is all that is known.
+                    t.last = trouble.failure.clone();
+                }
+                match (&throttled, &mut t.state) {
+                    // The server asked for a wait the deadline cannot afford:
+                    // no early look, and certainly no early send.
+                    (Some(failure), _) => {
+                        reports.push(report(t.job, Outcome::Deferred(failure.clone())));
+                    }
+                    (None, State::Unsure(unsure)) => {
+                        unsure.at = now + wait;
+                        kept.push(t);
+                    }
+                    (None, State::Send { .. }) => kept.push(t),
                 }
             }
+            *tracked = kept;
             return;
         }
     };

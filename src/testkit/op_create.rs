@@ -172,6 +172,7 @@ fn create_one(
         .filter(|c| !c.trim().is_empty())
         .unwrap_or_else(|| "IPM.Note".to_owned());
     let base = StoredItem {
+        seq: 0,
         id: String::new(),
         change_key: String::new(),
         mailbox: None,

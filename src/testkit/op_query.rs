@@ -70,8 +70,8 @@ fn find_in(
             ),
         ));
     }
-    let mut found = Vec::new();
-    for i in items {
+    let mut found: Vec<&StoredItem> = Vec::new();
+    for i in items.iter().map(|i| &**i) {
         let keep = match &req.restriction {
             None => true,
             Some(r) => matches(i, r)?,

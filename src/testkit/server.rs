@@ -90,7 +90,7 @@ impl TestServer {
         self.store()
             .mailboxes
             .get(mailbox)
-            .map(|m| m.folder(folder).to_vec())
+            .map(|m| m.folder(folder).iter().map(|i| (**i).clone()).collect())
             .unwrap_or_default()
     }
 
@@ -98,7 +98,10 @@ impl TestServer {
     /// see delivered mail).
     #[must_use]
     pub fn mailbox(&self, address: &SmtpAddress) -> Option<Mailbox> {
-        self.store().mailboxes.get(address).cloned()
+        self.store()
+            .mailboxes
+            .get(address)
+            .map(|m| m.snapshot(address))
     }
 
     /// The addresses of every mailbox, sorted.

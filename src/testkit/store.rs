@@ -36,6 +36,9 @@ impl Recipient {
 /// An item as the server keeps it: what was sent, as Exchange would store it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredItem {
+    /// The number behind the id: ids are handed out in increasing order, so a
+    /// folder's items (appended as they are created) are sorted by it.
+    pub(crate) seq: u64,
     pub(crate) id: String,
     pub(crate) change_key: String,
     pub(crate) mailbox: Option<SmtpAddress>,
@@ -210,12 +213,48 @@ impl Mailbox {
     }
 }
 
+/// One mailbox as the store keeps it. Items are boxed so that taking one from
+/// the middle of a big folder (a draft the transport picks up) moves pointers,
+/// not items.
+#[derive(Debug)]
+pub(crate) struct MailboxStore {
+    // Boxed on purpose (see above): removing from the middle moves 8 bytes per
+    // item instead of a few hundred.
+    #[allow(clippy::vec_box)]
+    folders: BTreeMap<Folder, Vec<Box<StoredItem>>>,
+}
+
+impl MailboxStore {
+    fn new() -> Self {
+        Self {
+            folders: Folder::ALL.into_iter().map(|f| (f, Vec::new())).collect(),
+        }
+    }
+
+    /// The items in `folder`, oldest first.
+    pub(crate) fn folder(&self, folder: Folder) -> &[Box<StoredItem>] {
+        self.folders.get(&folder).map_or(&[], Vec::as_slice)
+    }
+
+    /// A copy of the mailbox, for inspection.
+    pub(crate) fn snapshot(&self, address: &SmtpAddress) -> Mailbox {
+        Mailbox {
+            address: address.clone(),
+            folders: self
+                .folders
+                .iter()
+                .map(|(f, items)| (*f, items.iter().map(|i| (**i).clone()).collect()))
+                .collect(),
+        }
+    }
+}
+
 /// Every mailbox, the outbound queue, the submission queue and the id counter.
 #[derive(Debug)]
 pub(crate) struct Store {
     pub(crate) hosted: BTreeSet<Domain>,
     pub(crate) on_demand: bool,
-    pub(crate) mailboxes: BTreeMap<SmtpAddress, Mailbox>,
+    pub(crate) mailboxes: BTreeMap<SmtpAddress, MailboxStore>,
     /// Soft-deleted items (the Recoverable Items folder), per mailbox.
     pub(crate) recoverable: BTreeMap<SmtpAddress, Vec<StoredItem>>,
     pub(crate) outbound: Vec<StoredItem>,
@@ -227,7 +266,7 @@ pub(crate) struct Store {
     pub(crate) scan_limit: Option<usize>,
     /// Where each item id lives, so that finding one costs one folder, not the
     /// whole store (every submission takes its draft by id).
-    located: HashMap<String, (SmtpAddress, Folder)>,
+    located: HashMap<String, (SmtpAddress, Folder, u64)>,
     next_id: u64,
 }
 
@@ -251,10 +290,7 @@ impl Store {
     pub(crate) fn declare(&mut self, address: &SmtpAddress) {
         self.mailboxes
             .entry(address.clone())
-            .or_insert_with(|| Mailbox {
-                address: address.clone(),
-                folders: Folder::ALL.into_iter().map(|f| (f, Vec::new())).collect(),
-            });
+            .or_insert_with(MailboxStore::new);
     }
 
     /// Whether mail to `address` stays inside the organization: it has a mailbox, or
@@ -266,7 +302,11 @@ impl Store {
     /// The mailbox of `address`, created now if allowed. `acting` marks the
     /// authenticated (or impersonated) user, whose mailbox is created on demand even
     /// outside the hosted domains.
-    pub(crate) fn open(&mut self, address: &SmtpAddress, acting: bool) -> Option<&mut Mailbox> {
+    pub(crate) fn open(
+        &mut self,
+        address: &SmtpAddress,
+        acting: bool,
+    ) -> Option<&mut MailboxStore> {
         if !self.mailboxes.contains_key(address)
             && self.on_demand
             && (acting || self.hosted.contains(address.domain()))
@@ -276,12 +316,12 @@ impl Store {
         self.mailboxes.get_mut(address)
     }
 
-    /// A fresh item id and change key.
-    pub(crate) fn new_id(&mut self) -> (String, String) {
+    /// A fresh item number, id and change key.
+    pub(crate) fn new_id(&mut self) -> (u64, String, String) {
         self.next_id += 1;
         let id = STANDARD.encode(format!("offline-im-testkit-item:{:016x}", self.next_id));
         let change_key = STANDARD.encode(format!("ck:{:016x}:1", self.next_id));
-        (id, change_key)
+        (self.next_id, id, change_key)
     }
 
     /// Puts `item` into `folder` of `owner` (whose mailbox must exist) under a fresh
@@ -292,7 +332,8 @@ impl Store {
         folder: Folder,
         mut item: StoredItem,
     ) -> (String, String) {
-        let (id, change_key) = self.new_id();
+        let (seq, id, change_key) = self.new_id();
+        item.seq = seq;
         item.id.clone_from(&id);
         item.change_key.clone_from(&change_key);
         self.place(owner, folder, item);
@@ -305,14 +346,15 @@ impl Store {
         item.folder = Some(folder);
         if let Some(mb) = self.mailboxes.get_mut(owner) {
             self.located
-                .insert(item.id.clone(), (owner.clone(), folder));
-            mb.folders.entry(folder).or_default().push(item);
+                .insert(item.id.clone(), (owner.clone(), folder, item.seq));
+            mb.folders.entry(folder).or_default().push(Box::new(item));
         }
     }
 
     /// Records mail that leaves the organization.
     pub(crate) fn put_outbound(&mut self, mut item: StoredItem) {
-        let (id, change_key) = self.new_id();
+        let (seq, id, change_key) = self.new_id();
+        item.seq = seq;
         item.id = id;
         item.change_key = change_key;
         item.mailbox = None;
@@ -322,20 +364,17 @@ impl Store {
 
     /// The item with id `id`, wherever it is.
     pub(crate) fn get(&self, id: &str) -> Option<&StoredItem> {
-        let (owner, folder) = self.located.get(id)?;
-        self.mailboxes
-            .get(owner)?
-            .folder(*folder)
-            .iter()
-            .find(|i| i.id == id)
+        let (owner, folder, seq) = self.located.get(id)?;
+        let items = self.mailboxes.get(owner)?.folder(*folder);
+        position(items, id, *seq).map(|pos| &*items[pos])
     }
 
     /// Removes the item with id `id` from its folder.
     pub(crate) fn take(&mut self, id: &str) -> Option<StoredItem> {
-        let (owner, folder) = self.located.remove(id)?;
+        let (owner, folder, seq) = self.located.remove(id)?;
         let items = self.mailboxes.get_mut(&owner)?.folders.get_mut(&folder)?;
-        let pos = items.iter().position(|i| i.id == id)?;
-        Some(items.remove(pos))
+        let pos = position(items, id, seq)?;
+        Some(*items.remove(pos))
     }
 
     /// Whether `id` looks like an id this server hands out.
@@ -345,4 +384,15 @@ impl Store {
             .ok()
             .is_some_and(|b| b.starts_with(b"offline-im-testkit-item:"))
     }
+}
+
+/// Where item `id` (number `seq`) is in `items`: found by its number where the
+/// folder is in creation order (the common case), else by a scan (an item moved
+/// with its old id).
+fn position(items: &[Box<StoredItem>], id: &str, seq: u64) -> Option<usize> {
+    items
+        .binary_search_by_key(&seq, |item| item.seq)
+        .ok()
+        .filter(|&pos| items[pos].id == id)
+        .or_else(|| items.iter().position(|item| item.id == id))
 }
