@@ -11,21 +11,24 @@
 //!
 //! # Quick start
 //!
+//! ```toml
+//! [dependencies]
+//! offline-im = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//!
+//! [dev-dependencies]
+//! offline-im = { version = "0.1", features = ["testkit"] }
+//! ```
+//!
 //! Send two offline IMs to the embedded EWS server (feature `testkit`; point
-//! [`transport::HttpTransport`] at your Exchange server instead) and look at what
-//! arrived:
+//! [`HttpTransport`] at your Exchange server instead) and look at what arrived:
 //!
 //! ```
 //! # #[cfg(all(feature = "testkit", feature = "http"))]
 //! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use offline_im::compose::{ImLine, OfflineIm, Participant};
-//! use offline_im::plan::Folder;
-//! use offline_im::send::Sender;
-//! use offline_im::settings::Settings;
+//! use offline_im::prelude::*;
 //! use offline_im::testkit::TestServer;
-//! use offline_im::transport::HttpTransport;
-//! use time::OffsetDateTime;
 //!
 //! // Contoso's settings: its SIP domain, federation with Fabrikam.
 //! let settings = Settings::from_toml_str(r#"
@@ -52,8 +55,13 @@
 //!         .build()?)
 //! };
 //! let reports = sender.send_all([im("pat@contoso.com", "Pat")?, im("ann@fabrikam.com", "Ann")?]).await;
+//! for report in &reports {
+//!     println!("{report}"); // pat@contoso.com (same organization, IPM.Note.Microsoft.Missed): delivered [...]
+//! }
 //! assert!(reports.iter().all(|report| report.outcome.is_delivered()));
 //!
+//! // Exchange submits after it replies: wait for its transport, then look.
+//! server.idle().await;
 //! // Same organization: a missed conversation in Pat's inbox.
 //! let inbox = server.folder(&"pat@contoso.com".parse()?, Folder::Inbox);
 //! assert_eq!(inbox[0].item_class(), "IPM.Note.Microsoft.Missed");
@@ -64,6 +72,10 @@
 //! # #[cfg(not(all(feature = "testkit", feature = "http")))]
 //! # fn main() {}
 //! ```
+//!
+//! To test your own code without a server, [`transport::RecordingTransport`]
+//! answers as an Exchange that accepts everything and lets you script what goes
+//! wrong ([`transport::fake`]).
 //!
 //! # The model in one screen
 //!
@@ -143,6 +155,7 @@ pub mod ews;
 pub mod plan;
 pub mod policy;
 pub mod powershell;
+pub mod prelude;
 pub mod route;
 pub mod send;
 pub mod settings;
@@ -151,3 +164,14 @@ pub mod spool;
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 pub mod transport;
+
+pub use compose::{ImLine, OfflineIm, Participant};
+pub use plan::Folder;
+pub use send::{DeliveryReport, Outcome, Sender, Summary};
+pub use settings::Settings;
+/// The `time` crate, whose [`OffsetDateTime`](time::OffsetDateTime) the API takes
+/// ([`ImLine::new`], [`Sender::spool_all`], [`Sender::drain`]).
+pub use time;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use transport::HttpTransport;

@@ -112,3 +112,49 @@ fn every_reply_fixture_is_schema_valid() {
     assert!(files.len() >= 12, "fixtures missing: {files:?}");
     validate(&script, &files);
 }
+
+#[test]
+fn every_fake_reply_is_schema_valid() {
+    use offline_im::compose::DeliveryId;
+    use offline_im::ews::ResponseCode;
+    use offline_im::transport::fake::{
+        CreateItemReply, DeleteItemReply, FindItemReply, FoundMessage, fault,
+    };
+    use std::time::Duration;
+
+    let Some(script) = validator() else { return };
+    let dir = TempDir::new("fake-replies");
+    let replies = [
+        (
+            "create",
+            CreateItemReply::new()
+                .created()
+                .failed(ResponseCode::ErrorQuotaExceeded, "full & <closed>")
+                .busy(Duration::from_secs(2))
+                .busy_inside_internal_error(Duration::from_secs(300))
+                .build(),
+        ),
+        (
+            "find",
+            FindItemReply::new()
+                .folder([])
+                .folder([FoundMessage::new("AAMk1", DeliveryId::new()).submitted(true)])
+                .failed(ResponseCode::ErrorTimeoutExpired, "too slow")
+                .build(),
+        ),
+        ("delete", DeleteItemReply::all_deleted(2)),
+        (
+            "fault",
+            fault(ResponseCode::ErrorServerBusy, Some(Duration::from_secs(30))),
+        ),
+    ];
+    let files: Vec<PathBuf> = replies
+        .iter()
+        .map(|(name, reply)| {
+            let path = dir.0.join(format!("{name}.xml"));
+            std::fs::write(&path, &reply.body).expect("write reply");
+            path
+        })
+        .collect();
+    validate(&script, &files);
+}

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use offline_im::send::RetryPolicy;
 use offline_im::spool::{DirectorySpool, RetrySchedule, Spool};
+use offline_im::transport::fake::FindItemReply;
 use offline_im::transport::{EwsReply, RecordingTransport};
-use send_scripted::{message, one_success, sender};
+use send_scripted::{message, sender};
 use time::OffsetDateTime;
 use time::macros::datetime;
 use tokio::time::Instant;
@@ -41,9 +42,8 @@ async fn drain_loop(
 async fn pickup_happens_two_minutes_after_spooling() {
     let dir = tempfile::tempdir().unwrap();
     let spool = DirectorySpool::open(dir.path()).unwrap();
-    let transport = RecordingTransport::new()
-        .with_reply(EwsReply::ok(send_scripted::fixture("find_item_none.xml")))
-        .with_reply(one_success());
+    // Unscripted: answered as an Exchange that accepts everything.
+    let transport = RecordingTransport::new();
     let sender = sender(transport, RetryPolicy::new());
     sender
         .spool_all(
@@ -70,16 +70,13 @@ async fn pickup_happens_two_minutes_after_spooling() {
 async fn a_transient_failure_is_retried_on_the_schedule() {
     let dir = tempfile::tempdir().unwrap();
     let spool = DirectorySpool::open(dir.path()).unwrap();
-    // First drain: the check finds nothing, the server stays unavailable past the
-    // sender's own deadline, and the sender looks for drafts to remove; second
-    // drain (after the schedule's 60 s): the check, then delivered.
-    let nothing = || EwsReply::ok(send_scripted::fixture("find_item_none.xml"));
+    // First drain: the look finds nothing (Drafts and the saved folder), the
+    // server stays unavailable past the sender's own deadline; second drain
+    // (after the schedule's 60 s): the look, then delivered (unscripted answers
+    // are an Exchange that accepts everything).
     let transport = RecordingTransport::new()
-        .with_reply(nothing())
-        .with_reply(EwsReply::new(503, ""))
-        .with_reply(nothing())
-        .with_reply(nothing())
-        .with_reply(one_success());
+        .with_reply(FindItemReply::nothing_found(2))
+        .with_reply(EwsReply::new(503, ""));
     let sender = sender(transport, RetryPolicy::new().deadline(Duration::ZERO));
     sender
         .spool_all(&spool, [message("busy server")], T0, Duration::ZERO)

@@ -59,8 +59,17 @@ async fn scripted_results_come_back_in_order_and_requests_are_recorded() {
 }
 
 #[tokio::test]
-async fn an_empty_script_answers_with_an_error_not_a_panic() {
-    let transport = RecordingTransport::new().with_reply(EwsReply::ok(""));
+async fn an_empty_script_answers_like_an_exchange_that_accepts_everything() {
+    let transport = RecordingTransport::new();
+    let reply = send_one(&transport, "CreateItem").await.unwrap();
+    assert_eq!(reply.status, 200);
+    let reply = send_one(&transport, "SendItem").await.unwrap();
+    assert_eq!(reply.status, 500, "an operation the fake does not know");
+}
+
+#[tokio::test]
+async fn a_strict_transport_answers_an_empty_script_with_an_error_not_a_panic() {
+    let transport = RecordingTransport::strict().with_reply(EwsReply::ok(""));
     send_one(&transport, "CreateItem").await.unwrap();
 
     let err = send_one(&transport, "SendItem").await.unwrap_err();

@@ -186,3 +186,5 @@ pub use response::{
     Response, ResponseClass, ResponseMessage, ServerVersionInfo,
 };
 pub use response_code::ResponseCode;
+
+pub(crate) use escape::{push_attr, push_text};

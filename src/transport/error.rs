@@ -110,8 +110,8 @@ impl TransportError {
         Self::new(Kind::Auth)
     }
 
-    /// A [`RecordingTransport`](super::RecordingTransport) had no scripted reply
-    /// left for a request. Not transient.
+    /// A [`strict`](super::RecordingTransport::strict) recording transport had no
+    /// scripted reply left for a request. Not transient.
     pub(crate) fn unscripted() -> Self {
         Self::new(Kind::Unscripted)
     }

@@ -23,8 +23,10 @@
 //! - [`NtlmTransport`] (feature `ntlm`): NTLMv2 authentication for on-premises
 //!   Exchange, on connections it keeps authenticated (see its module docs for
 //!   the connection model and the cost).
-//! - [`RecordingTransport`]: sends nothing, answers from a script and records every
-//!   request, for testing code that uses a transport.
+//! - [`RecordingTransport`]: sends nothing, answers from a script (and, past it, as
+//!   an Exchange that accepts everything) and records every request, for testing
+//!   code that uses a transport. [`fake`] has the reply builders and says what a
+//!   transport must return.
 //!
 //! # Using `HttpTransport`
 //!
@@ -62,26 +64,29 @@
 //!
 //! Implement [`Transport`]: send `request.body` unchanged, return every HTTP status as
 //! an [`EwsReply`], and map failures to the [`TransportError`] constructors, taking
-//! care to say whether the request may have been sent. Serializing and parsing SOAP
-//! are not a transport's job.
+//! care to say whether the request may have been sent ([`fake`] lists what the
+//! sender does with each answer). Serializing and parsing SOAP are not a
+//! transport's job. A fake for tests answers with the [`fake`] builders:
 //!
 //! ```
+//! use offline_im::transport::fake::exchange_accepting_everything;
 //! use offline_im::transport::{EwsReply, EwsRequest, Transport, TransportError};
 //!
-//! /// Answers every request with an empty SOAP envelope.
-//! struct Canned;
+//! /// An Exchange that accepts everything, refusing empty requests.
+//! struct Accepting;
 //!
-//! impl Transport for Canned {
+//! impl Transport for Accepting {
 //!     async fn send(&self, request: EwsRequest) -> Result<EwsReply, TransportError> {
 //!         if request.body.is_empty() {
 //!             return Err(TransportError::invalid_request());
 //!         }
-//!         Ok(EwsReply::ok("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"/>"))
+//!         Ok(exchange_accepting_everything(&request))
 //!     }
 //! }
 //! ```
 
 mod error;
+pub mod fake;
 #[cfg(feature = "http")]
 mod http;
 #[cfg(feature = "ntlm")]

@@ -12,10 +12,13 @@ type Responder = Arc<dyn Fn(&EwsRequest) -> Result<EwsReply, TransportError> + S
 /// A [`Transport`] that sends nothing: it records every request and answers from a
 /// script, for testing code that sends through a transport.
 ///
-/// Answers come either from a queue of scripted results, used in order (one per
-/// request), or from a closure that sees each request. When the queue is empty, a
-/// request gets a [`TransportError`] saying so (never a panic), and is still
-/// recorded.
+/// Answers come from a queue of scripted results, used in order (one per
+/// request), then from a closure that sees each request, if one was given, and
+/// otherwise as an Exchange server that accepts everything
+/// ([`fake::exchange_accepting_everything`](super::fake::exchange_accepting_everything)):
+/// script only what should go wrong. [`strict`](Self::strict) makes a request
+/// without a scripted answer a [`TransportError`] instead (never a panic). Every
+/// request is recorded. See [`fake`](super::fake) for the reply builders.
 ///
 /// ```
 /// use offline_im::transport::{EwsReply, EwsRequest, RecordingTransport, Transport, TransportError};
@@ -29,7 +32,8 @@ type Responder = Arc<dyn Fn(&EwsRequest) -> Result<EwsReply, TransportError> + S
 /// assert_eq!(transport.send(EwsRequest::new("CreateItem", "a")).await?.status, 503);
 /// assert!(transport.send(EwsRequest::new("CreateItem", "b")).await.unwrap_err().outcome_unknown());
 /// assert_eq!(transport.send(EwsRequest::new("FindItem", "c")).await?.status, 200);
-/// assert!(transport.send(EwsRequest::new("CreateItem", "d")).await.is_err()); // script used up
+/// // Script used up: answered as an Exchange that accepts everything.
+/// assert_eq!(transport.send(EwsRequest::new("CreateItem", "d")).await?.status, 200);
 ///
 /// let sent: Vec<_> = transport.requests().iter().map(|r| r.operation).collect();
 /// assert_eq!(sent, ["CreateItem", "CreateItem", "FindItem", "CreateItem"]);
@@ -44,11 +48,12 @@ struct State {
     requests: Vec<EwsRequest>,
     script: VecDeque<Result<EwsReply, TransportError>>,
     responder: Option<Responder>,
+    strict: bool,
 }
 
 impl RecordingTransport {
-    /// A transport with an empty script: every request gets an error until replies
-    /// are scripted.
+    /// A transport with an empty script: requests are answered as an Exchange
+    /// server that accepts everything would, until replies are scripted.
     #[must_use]
     pub fn new() -> Self {
         Self {
@@ -56,8 +61,18 @@ impl RecordingTransport {
                 requests: Vec::new(),
                 script: VecDeque::new(),
                 responder: None,
+                strict: false,
             }),
         }
+    }
+
+    /// A transport whose requests fail with a [`TransportError`] once the script
+    /// is used up, for tests that must script every exchange.
+    #[must_use]
+    pub fn strict() -> Self {
+        let transport = Self::new();
+        transport.lock().strict = true;
+        transport
     }
 
     /// A transport that answers every request by calling `respond` with it.
@@ -125,12 +140,14 @@ impl RecordingTransport {
             return result;
         }
         let responder = state.responder.clone();
+        let strict = state.strict;
         // The closure runs without the lock, so it may look at this transport.
         drop(state);
         match responder {
             Some(respond) => respond(&request),
-            None => Err(TransportError::unscripted()
+            None if strict => Err(TransportError::unscripted()
                 .with_context(format!("request #{number} ({})", request.operation))),
+            None => Ok(super::fake::exchange_accepting_everything(&request)),
         }
     }
 }
@@ -148,6 +165,7 @@ impl fmt::Debug for RecordingTransport {
             .field("requests", &state.requests.len())
             .field("remaining_script", &state.script.len())
             .field("responder", &state.responder.is_some())
+            .field("strict", &state.strict)
             .finish()
     }
 }
