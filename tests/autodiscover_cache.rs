@@ -1,7 +1,7 @@
 //! The cache (hits within the TTL, expiry after it, SRV TTLs) and the error that
 //! lists every step, with tokio's paused clock.
 
-#[path = "common/autodiscover_fake.rs"]
+#[path = "support/autodiscover_fake.rs"]
 mod autodiscover_fake;
 
 use std::time::Duration;

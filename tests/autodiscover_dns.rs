@@ -1,6 +1,6 @@
 //! The built-in UDP SRV resolver against a fake DNS server on 127.0.0.1.
 
-#[path = "common/autodiscover_fake.rs"]
+#[path = "support/autodiscover_fake.rs"]
 mod autodiscover_fake;
 
 use std::net::SocketAddr;

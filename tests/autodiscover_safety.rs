@@ -2,7 +2,7 @@
 //! HTTP, redirect loops and limits, SRV targets; and that a refused host never
 //! receives anything, least of all credentials.
 
-#[path = "common/autodiscover_fake.rs"]
+#[path = "support/autodiscover_fake.rs"]
 mod autodiscover_fake;
 
 use autodiscover_fake::*;

@@ -1,7 +1,7 @@
 //! Autodiscover's steps, in order, through a fake network: each step succeeding
 //! after the ones before it failed, and every kind of redirect.
 
-#[path = "common/autodiscover_fake.rs"]
+#[path = "support/autodiscover_fake.rs"]
 mod autodiscover_fake;
 
 use autodiscover_fake::*;

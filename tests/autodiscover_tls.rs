@@ -3,9 +3,9 @@
 //! 127.0.0.1 with the fetcher's `resolve`.
 #![cfg(feature = "http")]
 
-#[path = "common/autodiscover_fake.rs"]
+#[path = "support/autodiscover_fake.rs"]
 mod autodiscover_fake;
-#[path = "common/loopback_http.rs"]
+#[path = "support/loopback_http.rs"]
 mod loopback_http;
 
 use std::net::SocketAddr;

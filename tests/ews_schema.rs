@@ -5,7 +5,7 @@
 //! python3 or lxml is missing (a crates.io user running the tests) the step reports
 //! itself skipped, unless `OFFLINE_IM_REQUIRE_SCHEMA_CHECK=1` (set by `.ci/run`).
 
-#[path = "common/ews_requests.rs"]
+#[path = "support/ews_requests.rs"]
 mod ews_requests;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! The request writer, through the public API: what arrives is what was meant.
 
-#[path = "common/ews_requests.rs"]
+#[path = "support/ews_requests.rs"]
 mod ews_requests;
 
 use ews_requests::{addr, delivery_id, expected_arrival, hostile_texts, representative_envelopes};

@@ -2,14 +2,15 @@
 //! waits what the server asks, backs off exponentially, and gives up at the
 //! deadline.
 
-mod send_scripted;
+#[path = "support/sender_on_script.rs"]
+mod sender_on_script;
 
 use std::time::{Duration, SystemTime};
 
 use offline_im::ews::ResponseCode;
 use offline_im::send::{Outcome, RetryPolicy};
 use offline_im::transport::{EwsReply, RecordingTransport, RetryAfter, TransportError};
-use send_scripted::{fixture, message, one_success, sender};
+use sender_on_script::{fixture, message, one_success, sender};
 use tokio::time::Instant;
 
 #[tokio::test(start_paused = true)]

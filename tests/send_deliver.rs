@@ -1,10 +1,11 @@
 //! The sender against the embedded EWS server: what lands in which mailbox and folder.
 
-mod send_support;
+#[path = "support/sender_on_testkit.rs"]
+mod sender_on_testkit;
 
 use offline_im::plan::Folder;
 use offline_im::send::{Outcome, Summary};
-use send_support::*;
+use sender_on_testkit::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_kind_of_message_lands_where_it_should() {

@@ -1,7 +1,8 @@
 //! The sender under every fault the testkit can inject: what arrived, exactly once,
 //! which error came back, and never a draft left behind.
 
-mod send_support;
+#[path = "support/sender_on_testkit.rs"]
+mod sender_on_testkit;
 
 use std::time::{Duration, SystemTime};
 
@@ -11,7 +12,7 @@ use offline_im::plan::Folder;
 use offline_im::send::{DeliveryReport, Outcome, Sender};
 use offline_im::settings::Settings;
 use offline_im::testkit::{Fault, ItemFault, TestServer};
-use send_support::*;
+use sender_on_testkit::*;
 
 fn batch(n: usize) -> Vec<OfflineIm> {
     (0..n)

@@ -2,14 +2,15 @@
 //! own, because tracing caches which call sites are enabled per process, and tests
 //! running in parallel under other subscribers would disturb that.
 
-mod send_scripted;
+#[path = "support/sender_on_script.rs"]
+mod sender_on_script;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use offline_im::send::RetryPolicy;
 use offline_im::transport::{RecordingTransport, TransportError};
-use send_scripted::{message, sender};
+use sender_on_script::{message, sender};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -2,7 +2,8 @@
 //! injects, with Exchange's asynchronous submission: every message delivered
 //! exactly once, none failed, no drafts left.
 
-mod send_support;
+#[path = "support/sender_on_testkit.rs"]
+mod sender_on_testkit;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use offline_im::plan::Folder;
 use offline_im::send::{Outcome, Sender, Summary};
 use offline_im::settings::Settings;
 use offline_im::testkit::{Fault, ItemFault, TestServer};
-use send_support::*;
+use sender_on_testkit::*;
 
 const MESSAGES: usize = 10_000;
 const RECIPIENTS: usize = 50;

@@ -5,7 +5,8 @@
 //! For each disposition and each reply-losing fault: none lost, none twice, no
 //! draft left.
 
-mod send_support;
+#[path = "support/sender_on_testkit.rs"]
+mod sender_on_testkit;
 
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use offline_im::send::{DeliveryReport, FailureKind, Outcome, RetryPolicy, Sender
 use offline_im::settings::Settings;
 use offline_im::testkit::{Fault, ItemFault, TestServer};
 use offline_im::transport::HttpTransport;
-use send_support::*;
+use sender_on_testkit::*;
 
 const KIM: &str = "kim@contoso.com";
 

@@ -1,6 +1,7 @@
 //! Sending later: spool, pickup delay, drain, retries, dead letters, exactly once.
 
-mod send_support;
+#[path = "support/sender_on_testkit.rs"]
+mod sender_on_testkit;
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use offline_im::plan::Folder;
 use offline_im::send::Outcome;
 use offline_im::spool::{DirectorySpool, RetrySchedule, Spool};
 use offline_im::testkit::{Fault, ItemFault};
-use send_support::*;
+use sender_on_testkit::*;
 use time::OffsetDateTime;
 use time::macros::datetime;
 

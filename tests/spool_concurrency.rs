@@ -1,7 +1,8 @@
 //! Several drainers on one directory, and drainers that die: no message is
 //! claimed twice while its lease holds, none is lost when a drainer dies.
 
-mod spool_support;
+#[path = "support/spool_entries.rs"]
+mod spool_entries;
 
 use std::collections::HashMap;
 use std::fs;
@@ -9,7 +10,7 @@ use std::sync::{Barrier, Mutex};
 
 use offline_im::compose::DeliveryId;
 use offline_im::spool::{DirectorySpool, SpoolEntry};
-use spool_support::*;
+use spool_entries::*;
 
 const SENDERS: [&str; 4] = ["kim", "lee", "max", "ann"];
 
@@ -212,7 +213,7 @@ fn a_drainer_killed_while_handing_a_message_on_loses_nothing() {
     spool.blocking_dead_letter(claim, "gone", at(1)).unwrap();
     fs::write(releasing(&file), old).unwrap();
 
-    let restarted = spool_support::spool(dir.path(), "restarted");
+    let restarted = spool_entries::spool(dir.path(), "restarted");
     let claims = restarted.blocking_claim_due(at(300), 100).unwrap();
     let mut got: Vec<_> = claims
         .iter()

@@ -5,7 +5,8 @@
 //! The child is this test binary itself, run with `OFFLINE_IM_DRAIN_CHILD` set: it
 //! then acts as a drainer (see `child_drainer`) instead of testing.
 
-mod send_support;
+#[path = "support/sender_on_testkit.rs"]
+mod sender_on_testkit;
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
@@ -15,7 +16,7 @@ use offline_im::plan::Folder;
 use offline_im::send::Sender;
 use offline_im::settings::Settings;
 use offline_im::spool::{DirectorySpool, RetrySchedule, Spool, SpoolEntry};
-use send_support::*;
+use sender_on_testkit::*;
 use time::OffsetDateTime;
 
 const MESSAGES: usize = 400;

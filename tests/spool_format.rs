@@ -1,14 +1,15 @@
 //! The spool file format, version 1: the fixtures in tests/fixtures/spool/ are
 //! read back as documented, and the spool writes exactly those bytes.
 
-mod spool_support;
+#[path = "support/spool_entries.rs"]
+mod spool_entries;
 
 use std::fs;
 use std::path::Path;
 
 use offline_im::compose::{DeliveryId, ImLine, Importance, OfflineIm, Participant};
 use offline_im::spool::{DirectorySpool, FORMAT_VERSION, SpoolEntry};
-use spool_support::*;
+use spool_entries::*;
 use time::macros::datetime;
 
 const ID: &str = "67e55044-10b1-426f-9247-bb680e5fe0c8";

@@ -1,11 +1,12 @@
 //! The life of a spooled message through the public API: put, pickup delay,
 //! claim, complete, retry with back-off, dead letters, requeue.
 
-mod spool_support;
+#[path = "support/spool_entries.rs"]
+mod spool_entries;
 
 use offline_im::compose::DeliveryId;
 use offline_im::spool::{RetrySchedule, Spool, SpoolEntry, SpoolError};
-use spool_support::*;
+use spool_entries::*;
 
 #[tokio::test(flavor = "current_thread")]
 async fn put_claim_complete_removes_the_message() {

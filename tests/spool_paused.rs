@@ -2,7 +2,8 @@
 //! drain loop that ticks every second picks a message up at two minutes, not
 //! before, and retries a transiently failing one when the schedule says.
 
-mod send_scripted;
+#[path = "support/sender_on_script.rs"]
+mod sender_on_script;
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use offline_im::send::RetryPolicy;
 use offline_im::spool::{DirectorySpool, RetrySchedule, Spool};
 use offline_im::transport::fake::FindItemReply;
 use offline_im::transport::{EwsReply, RecordingTransport};
-use send_scripted::{message, sender};
+use sender_on_script::{message, sender};
 use time::OffsetDateTime;
 use time::macros::datetime;
 use tokio::time::Instant;

@@ -2,7 +2,8 @@
 //! aside with a warning, and the drainer goes on; leftover temporary files are
 //! never read and are removed once old.
 
-mod spool_support;
+#[path = "support/spool_entries.rs"]
+mod spool_entries;
 
 use std::fs;
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,7 @@ use std::time::SystemTime;
 
 use offline_im::compose::DeliveryId;
 use offline_im::spool::{DirectorySpool, SpoolEntry};
-use spool_support::*;
+use spool_entries::*;
 use time::OffsetDateTime;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};

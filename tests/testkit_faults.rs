@@ -1,12 +1,13 @@
 //! Fault injection, driven with raw HTTP: what the client sees and what is stored.
 
-mod testkit_support;
+#[path = "support/raw_ews_client.rs"]
+mod raw_ews_client;
 
 use std::time::{Duration, Instant, SystemTime};
 
 use offline_im::plan::Folder;
 use offline_im::testkit::{Fault, InjectedFault, ItemFault, TestServer};
-use testkit_support::*;
+use raw_ews_client::*;
 
 async fn server() -> TestServer {
     TestServer::builder()

@@ -4,14 +4,15 @@
 //! Skipped (printing "skipped") when the validator or python3 + lxml are missing,
 //! unless `OFFLINE_IM_REQUIRE_SCHEMA_CHECK=1`, in which case that is a failure.
 
-mod testkit_support;
+#[path = "support/raw_ews_client.rs"]
+mod raw_ews_client;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use offline_im::testkit::{Fault, ItemFault, TestServer};
-use testkit_support::*;
+use raw_ews_client::*;
 
 fn required() -> bool {
     std::env::var("OFFLINE_IM_REQUIRE_SCHEMA_CHECK").is_ok_and(|v| v == "1")

@@ -1,12 +1,13 @@
 //! The test server driven with raw HTTP: delivery, folders, queries, auth, refusals.
 
-mod testkit_support;
+#[path = "support/raw_ews_client.rs"]
+mod raw_ews_client;
 
 use std::time::Duration;
 
 use offline_im::plan::Folder;
 use offline_im::testkit::{BodyType, TestServer};
-use testkit_support::*;
+use raw_ews_client::*;
 
 const MISSED: &str = "IPM.Note.Microsoft.Missed";
 

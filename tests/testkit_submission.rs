@@ -2,13 +2,14 @@
 //! raw HTTP: drafts waiting with `IsSubmitted`, pickup, cancellation, newest-first
 //! paging, the restriction scan limit.
 
-mod testkit_support;
+#[path = "support/raw_ews_client.rs"]
+mod raw_ews_client;
 
 use std::time::Duration;
 
 use offline_im::plan::Folder;
 use offline_im::testkit::TestServer;
-use testkit_support::*;
+use raw_ews_client::*;
 
 const MISSED: &str = "IPM.Note.Microsoft.Missed";
 

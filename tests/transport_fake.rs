@@ -2,7 +2,8 @@
 //! default, and the reply builders write what Exchange answers, read back by the
 //! crate's own reader as Exchange's replies are.
 
-mod send_scripted;
+#[path = "support/sender_on_script.rs"]
+mod sender_on_script;
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use offline_im::ews::{ReadError, Reply, ResponseCode, ResponseReader};
 use offline_im::send::{FailureKind, Outcome, RetryPolicy, Summary};
 use offline_im::transport::fake::{CreateItemReply, FindItemReply, FoundMessage, fault};
 use offline_im::transport::{RecordingTransport, TransportError};
-use send_scripted::{message, sender};
+use sender_on_script::{message, sender};
 
 #[tokio::test]
 async fn with_nothing_scripted_every_message_is_delivered() {

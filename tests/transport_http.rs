@@ -2,7 +2,8 @@
 //! how failures are classified, and that secrets never show.
 #![cfg(feature = "http")]
 
-mod transport_support;
+#[path = "support/scripted_http_server.rs"]
+mod scripted_http_server;
 
 use std::error::Error as _;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use offline_im::transport::{
     DEFAULT_USER_AGENT, EwsRequest, HttpTransport, HttpTransportBuilder, RetryAfter, SecretString,
     TokenError, TokenProvider, Transport, TransportBuildError,
 };
-use transport_support::{Action, Server, base64_encode, response, serve};
+use scripted_http_server::{Action, Server, base64_encode, response, serve};
 use uuid::Uuid;
 
 const PASSWORD: &str = "Pa55-w0rd-that-must-never-show";

@@ -11,10 +11,10 @@ use offline_im::transport::{
 };
 use serde_json::Value;
 
-#[path = "ntlm_server/harness.rs"]
-mod harness;
+#[path = "support/ntlm_acceptor.rs"]
+mod ntlm_acceptor;
 
-use harness::{ANN_PASSWORD, KIM_PASSWORD, Server};
+use ntlm_acceptor::{ANN_PASSWORD, KIM_PASSWORD, Server};
 
 fn kim() -> NtlmCredentials {
     NtlmCredentials::parse("CONTOSO\\kim", KIM_PASSWORD).unwrap()

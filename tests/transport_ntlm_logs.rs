@@ -4,13 +4,13 @@
 //! listens, so a subscriber set for one test can miss events while other tests
 //! run in parallel threads of the same process.
 
-#[path = "ntlm_server/harness.rs"]
-mod harness;
+#[path = "support/ntlm_acceptor.rs"]
+mod ntlm_acceptor;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use harness::{KIM_PASSWORD, Server};
+use ntlm_acceptor::{KIM_PASSWORD, Server};
 use offline_im::transport::{EwsRequest, NtlmCredentials, Transport};
 
 fn kim() -> NtlmCredentials {

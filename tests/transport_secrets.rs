@@ -4,7 +4,8 @@
 //! and a thread-local subscriber in one test races with other tests' threads.
 #![cfg(feature = "http")]
 
-mod transport_support;
+#[path = "support/scripted_http_server.rs"]
+mod scripted_http_server;
 
 use std::error::Error as _;
 use std::io::Write;
@@ -14,7 +15,7 @@ use offline_im::transport::{
     EwsRequest, HttpTransport, HttpTransportBuilder, SecretString, TokenError, TokenProvider,
     Transport,
 };
-use transport_support::{Action, Server, base64_encode, response, serve};
+use scripted_http_server::{Action, Server, base64_encode, response, serve};
 use uuid::Uuid;
 
 const PASSWORD: &str = "Pa55-w0rd-that-must-never-show";
