@@ -8,7 +8,7 @@
 //! settings ([`Settings`]), the sender and its reports ([`Sender`],
 //! [`DeliveryReport`], [`Outcome`], [`Summary`]), the folders ([`Folder`]), the
 //! transport trait and, with the `http` feature, [`HttpTransport`], and
-//! [`OffsetDateTime`] (the crate re-exports [`time`](crate::time), whose type its
+//! [`OffsetDateTime`] (the crate re-exports [`time`](mod@crate::time), whose type its
 //! API takes).
 
 pub use crate::compose::{ImLine, OfflineIm, Participant};

@@ -82,7 +82,13 @@ async fn ten_thousand_messages_under_every_fault_arrive_exactly_once() {
         transport(&server, Duration::from_millis(500)),
         Settings::from_toml_str(SETTINGS).unwrap(),
     )
-    .retry(fast_retry().execution_limit(Duration::from_secs(2)))
+    // The default deadline (120 s): on a loaded 2-core machine a batch that meets
+    // several faults in a row can take longer than fast_retry's 30 s.
+    .retry(
+        fast_retry()
+            .execution_limit(Duration::from_secs(2))
+            .deadline(Duration::from_secs(120)),
+    )
     .build()
     .unwrap();
     let reports = sender.send_all(messages.clone()).await;

@@ -82,7 +82,7 @@ impl fmt::Debug for FetchRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FetchRequest")
             .field("method", &self.method)
-            .field("url", &crate::transport::shown_url(&self.url))
+            .field("url", &crate::transport::redacted_url(&self.url))
             .field("headers", &self.headers)
             .field("body_bytes", &self.body.len())
             .field("credentials", &self.credentials)

@@ -198,7 +198,7 @@ impl HttpFetcherBuilder {
 
 impl Fetcher for HttpFetcher {
     async fn fetch(&self, request: FetchRequest) -> Result<FetchResponse, FetchError> {
-        let shown = crate::transport::shown_url(&request.url);
+        let shown = crate::transport::redacted_url(&request.url);
         match (request.url.scheme(), request.method, &request.credentials) {
             ("https", _, _) | ("http", FetchMethod::Get, None) => {}
             ("http", _, _) => {

@@ -16,7 +16,7 @@ use super::{
     write_soap_request,
 };
 use crate::address::SmtpAddress;
-use crate::transport::shown_url;
+use crate::transport::redacted_url;
 
 /// Where a step leaves the discovery.
 enum Next {
@@ -116,7 +116,7 @@ impl Run<'_> {
         address: &SmtpAddress,
     ) -> Next {
         loop {
-            let step = format!("{protocol} {}", shown_url(&url));
+            let step = format!("{protocol} {}", redacted_url(&url));
             if let Err(refusal) = self.rules.check_url(&url) {
                 self.record(step, AttemptOutcome::Refused(refusal));
                 return Next::Failed;
@@ -125,7 +125,7 @@ impl Run<'_> {
                 .requested
                 .insert((protocol, url.clone(), address.clone()))
             {
-                let target = shown_url(&url);
+                let target = redacted_url(&url);
                 self.record(
                     step,
                     AttemptOutcome::Refused(Refusal::RedirectLoop { target }),
@@ -153,7 +153,7 @@ impl Run<'_> {
                 if !self.redirect_allowed(&step) {
                     return Next::Stop;
                 }
-                self.record(step, AttemptOutcome::RedirectedTo(shown_url(&target)));
+                self.record(step, AttemptOutcome::RedirectedTo(redacted_url(&target)));
                 protocol = Protocol::for_url(&target);
                 url = target;
                 continue;
@@ -187,7 +187,7 @@ impl Run<'_> {
                     if !self.redirect_allowed(&step) {
                         return Next::Stop;
                     }
-                    self.record(step, AttemptOutcome::RedirectedTo(shown_url(&target)));
+                    self.record(step, AttemptOutcome::RedirectedTo(redacted_url(&target)));
                     protocol = Protocol::for_url(&target);
                     url = target;
                     continue;
@@ -286,7 +286,7 @@ impl Run<'_> {
 
     /// The unauthenticated `GET` on plain HTTP, useful only for its redirect.
     async fn probe(&mut self, url: Url, address: &SmtpAddress) -> Next {
-        let step = format!("redirect probe GET {}", shown_url(&url));
+        let step = format!("redirect probe GET {}", redacted_url(&url));
         if let Err(refusal) = self.rules.check_host(url.host_str().unwrap_or_default()) {
             self.record(step, AttemptOutcome::Refused(refusal));
             return Next::Failed;
@@ -312,7 +312,7 @@ impl Run<'_> {
         if !self.redirect_allowed(&step) {
             return Next::Stop;
         }
-        self.record(step, AttemptOutcome::RedirectedTo(shown_url(&target)));
+        self.record(step, AttemptOutcome::RedirectedTo(redacted_url(&target)));
         self.request(Protocol::for_url(&target), target, address)
             .await
     }

@@ -8,7 +8,7 @@
 use url::Url;
 
 use crate::address::Domain;
-use crate::transport::shown_url;
+use crate::transport::redacted_url;
 
 /// Why Autodiscover refused to contact a URL or to follow a redirect.
 ///
@@ -237,12 +237,12 @@ fn checked_name(host: &str, refused: &[Domain]) -> Result<Domain, Refusal> {
 fn check_shape(url: &Url) -> Result<(), Refusal> {
     if url.scheme() != "https" {
         return Err(Refusal::NotHttps {
-            url: shown_url(url),
+            url: redacted_url(url),
         });
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Refusal::CredentialsInUrl {
-            url: shown_url(url),
+            url: redacted_url(url),
         });
     }
     Ok(())

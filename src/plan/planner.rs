@@ -103,6 +103,12 @@ impl PlannerBuilder {
     }
 
     /// The planner.
+    ///
+    /// Infallible, unlike most `build()`s of this crate, and on purpose: each
+    /// setter takes a value already validated on its own (an [`Organization`],
+    /// an [`ItemClass`], a [`Folder`]) and no two settings can contradict each
+    /// other, so there is nothing to refuse. The crate's builders return a
+    /// `Result` exactly when they can refuse something.
     pub fn build(self) -> Planner {
         self.planner
     }

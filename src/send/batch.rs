@@ -91,7 +91,7 @@ pub(super) struct Batch<'s, 'a, T> {
 
 impl<T> Batch<'_, '_, T> {
     pub(super) fn deadline(&self) -> Instant {
-        self.started + self.retry.deadline_duration()
+        self.started + self.retry.deadline
     }
 
     /// The wait before the next try of a send or a look: back-off, at least what
@@ -287,13 +287,13 @@ async fn send<T: Transport>(
             let settled_at = if finished {
                 now
             } else {
-                request_started + batch.retry.execution_limit_duration()
+                request_started + batch.retry.execution_limit
             };
             for t in &mut due {
                 t.last = trouble.failure.clone();
                 t.maybe_draft = true;
                 t.state = State::Unsure(Unsure::after_lost_reply(
-                    now + batch.retry.check_delay_duration(),
+                    now + batch.retry.check_delay,
                     settled_at,
                 ));
             }
@@ -321,7 +321,7 @@ pub(super) fn defer_for_server<T>(
     now: Instant,
 ) -> Option<Failure> {
     let asked = server_delay?;
-    if asked <= batch.retry.max_server_delay_duration() && now + asked <= batch.deadline() {
+    if asked <= batch.retry.max_server_delay && now + asked <= batch.deadline() {
         return None;
     }
     let kind = if failure.kind() == FailureKind::Server {
@@ -350,7 +350,7 @@ fn settle<T>(
     let mut again: Vec<Tracked> = Vec::new();
     let mut unsure: Vec<Tracked> = Vec::new();
     let mut server_delay: Option<Duration> = None;
-    let limit = batch.retry.internal_error_retry_limit();
+    let limit = batch.retry.internal_error_retries;
     for (mut t, result) in due.into_iter().zip(results) {
         let status = result.status;
         if status.is_success() {
@@ -377,10 +377,7 @@ fn settle<T>(
             // The server ran out of time on this item: it may exist. Look first.
             t.last = failure;
             t.maybe_draft = true;
-            t.state = State::Unsure(Unsure::after_lost_reply(
-                now + batch.retry.check_delay_duration(),
-                now,
-            ));
+            t.state = State::Unsure(Unsure::after_lost_reply(now + batch.retry.check_delay, now));
             unsure.push(t);
         } else if status.is_transient() || (internal && t.internal_errors <= limit) {
             server_delay = server_delay.max(status.back_off());

@@ -2,10 +2,11 @@
 
 use thiserror::Error;
 
-/// A sender setting that breaks a rule.
+/// A sender setting that breaks a rule: why [`SenderBuilder::build`](super::SenderBuilder::build)
+/// refused. (Delivery problems are not errors but [`DeliveryReport`](super::DeliveryReport)s.)
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
-pub enum SenderError {
+pub enum SenderBuildError {
     /// A setting is out of range.
     #[error("sender setting {setting} = {value}: must be {rule}")]
     Setting {
@@ -17,3 +18,10 @@ pub enum SenderError {
         rule: &'static str,
     },
 }
+
+/// The former name of [`SenderBuildError`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to SenderBuildError: it is only ever a build error"
+)]
+pub type SenderError = SenderBuildError;

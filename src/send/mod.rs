@@ -113,6 +113,8 @@ mod retry;
 mod sender;
 
 pub use drain::DrainPass;
+pub use error::SenderBuildError;
+#[allow(deprecated)]
 pub use error::SenderError;
 pub use failure::{Failure, FailureKind};
 pub use options::MailboxAccess;

@@ -116,7 +116,7 @@ pub(super) async fn look<T: Transport>(
         drafts: batch.sends,
         created_after: batch.created_after,
     };
-    let check_delay = batch.retry.check_delay_duration();
+    let check_delay = batch.retry.check_delay;
     let seen = match locate(batch.session, &search).await {
         Ok(seen) => seen,
         Err(trouble) => {
@@ -155,7 +155,7 @@ pub(super) async fn look<T: Transport>(
     };
     let now = Instant::now();
     let next = now + check_delay;
-    let grace = batch.retry.draft_grace_duration();
+    let grace = batch.retry.draft_grace;
     let mut kept = Vec::with_capacity(tracked.len());
     let mut abandoned: Vec<(usize, ItemId)> = Vec::new();
     for mut t in tracked.drain(..) {
@@ -241,7 +241,7 @@ fn missing(
     draft_deleted: bool,
     reports: &mut Vec<(usize, DeliveryReport)>,
 ) -> Option<Tracked> {
-    if batch.internal_errors > batch.retry.internal_error_retry_limit() {
+    if batch.internal_errors > batch.retry.internal_error_retries {
         let failure = Failure::new(
             FailureKind::Server,
             format!(

@@ -45,17 +45,30 @@ use std::time::Duration;
 /// assert_eq!(retry.ceiling(3), Duration::from_millis(200));
 /// assert_eq!(retry.ceiling(30), Duration::from_secs(2));
 /// ```
+///
+/// The settings are public fields, to read (`policy.deadline`) or set; the
+/// methods of the same names set them in a chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    base: Duration,
-    cap: Duration,
-    max_server_delay: Duration,
-    deadline: Duration,
-    check_delay: Duration,
-    execution_limit: Duration,
-    draft_grace: Duration,
-    internal_error_retries: u32,
+    /// The delay ceiling of the first retry.
+    pub base: Duration,
+    /// The largest delay the sender picks by itself.
+    pub cap: Duration,
+    /// The longest server-requested delay the sender waits for while it holds a
+    /// message; a longer one defers the message.
+    pub max_server_delay: Duration,
+    /// How long, from its first attempt, a message may keep being retried.
+    pub deadline: Duration,
+    /// The pause between looks for messages whose reply was lost.
+    pub check_delay: Duration,
+    /// How long Exchange may go on working on a request the client gave up on.
+    pub execution_limit: Duration,
+    /// How long a message found in Drafts after a lost reply may take to leave it.
+    pub draft_grace: Duration,
+    /// How many times `ErrorInternalServerError` without an inner code is retried.
+    pub internal_error_retries: u32,
 }
 
 impl Default for RetryPolicy {
@@ -140,34 +153,6 @@ impl RetryPolicy {
     pub const fn internal_error_retries(mut self, retries: u32) -> Self {
         self.internal_error_retries = retries;
         self
-    }
-
-    pub(crate) const fn max_server_delay_duration(&self) -> Duration {
-        self.max_server_delay
-    }
-
-    pub(crate) const fn execution_limit_duration(&self) -> Duration {
-        self.execution_limit
-    }
-
-    pub(crate) const fn draft_grace_duration(&self) -> Duration {
-        self.draft_grace
-    }
-
-    pub(crate) const fn internal_error_retry_limit(&self) -> u32 {
-        self.internal_error_retries
-    }
-
-    /// The wait before searching after an unknown outcome.
-    #[must_use]
-    pub const fn check_delay_duration(&self) -> Duration {
-        self.check_delay
-    }
-
-    /// The per-message deadline.
-    #[must_use]
-    pub const fn deadline_duration(&self) -> Duration {
-        self.deadline
     }
 
     /// The delay ceiling before retry `retry` (1-based): `min(cap, base * 2^(retry-1))`.

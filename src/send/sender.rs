@@ -21,7 +21,7 @@ use super::exchange::Session;
 use super::options::SenderOptions;
 use super::retry::Jitter;
 use super::{
-    DeliveryReport, Failure, FailureKind, MailboxAccess, Outcome, RetryPolicy, SenderError,
+    DeliveryReport, Failure, FailureKind, MailboxAccess, Outcome, RetryPolicy, SenderBuildError,
 };
 
 type Profiles = Arc<dyn Fn(&SipUri) -> SenderProfile + Send + Sync>;
@@ -120,19 +120,19 @@ impl<T: Transport> SenderBuilder<T> {
     /// The sender.
     ///
     /// # Errors
-    /// [`SenderError::Setting`] when the batch size or concurrency is 0 or the
+    /// [`SenderBuildError::Setting`] when the batch size or concurrency is 0 or the
     /// batch size is over 1,000.
-    pub fn build(self) -> Result<Sender<T>, SenderError> {
+    pub fn build(self) -> Result<Sender<T>, SenderBuildError> {
         let batch = self.options.batch_size;
         if batch == 0 || batch > 1000 {
-            return Err(SenderError::Setting {
+            return Err(SenderBuildError::Setting {
                 setting: "batch_size",
                 value: batch.to_string(),
                 rule: "between 1 and 1000 messages per CreateItem",
             });
         }
         if self.options.concurrency == 0 {
-            return Err(SenderError::Setting {
+            return Err(SenderBuildError::Setting {
                 setting: "concurrency",
                 value: "0".to_owned(),
                 rule: "at least 1 request in flight",

@@ -92,10 +92,10 @@ mod http;
 #[cfg(feature = "ntlm")]
 mod ntlm;
 mod recording;
+mod redacted_url;
 mod reply;
 mod request;
 mod retry_after;
-mod shown_url;
 mod traits;
 
 pub use error::TransportError;
@@ -117,4 +117,4 @@ pub use retry_after::RetryAfter;
 pub use secrecy::SecretString;
 pub use traits::{BoxedSend, DynTransport, Transport};
 
-pub(crate) use shown_url::shown_url;
+pub(crate) use redacted_url::redacted_url;

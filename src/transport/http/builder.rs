@@ -174,7 +174,7 @@ impl HttpTransportBuilder {
 impl fmt::Debug for HttpTransportBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpTransportBuilder")
-            .field("endpoint", &crate::transport::shown_url(&self.endpoint))
+            .field("endpoint", &crate::transport::redacted_url(&self.endpoint))
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)

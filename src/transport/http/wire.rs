@@ -9,7 +9,7 @@ use reqwest::header::{
 use url::Url;
 
 use super::TransportBuildError;
-use crate::transport::{EwsRequest, RetryAfter, shown_url};
+use crate::transport::{EwsRequest, RetryAfter, redacted_url};
 
 /// Adds the headers of an EWS SOAP request: `Content-Type`, `Accept`, and from
 /// `request` `X-AnchorMailbox` and `client-request-id` with
@@ -52,7 +52,7 @@ pub(crate) fn check_endpoint(
     endpoint: &Url,
     allow_http: bool,
 ) -> Result<String, TransportBuildError> {
-    let shown = shown_url(endpoint);
+    let shown = redacted_url(endpoint);
     match endpoint.scheme() {
         "https" => {}
         "http" if allow_http => {}
@@ -128,12 +128,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shown_url_drops_credentials_query_and_fragment() {
+    fn redacted_url_drops_credentials_query_and_fragment() {
         let url: Url = "https://kim:secret@mail.contoso.com:8443/EWS/Exchange.asmx?token=abc#x"
             .parse()
             .unwrap();
         assert_eq!(
-            shown_url(&url),
+            redacted_url(&url),
             "https://mail.contoso.com:8443/EWS/Exchange.asmx"
         );
     }

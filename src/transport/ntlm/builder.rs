@@ -146,7 +146,7 @@ impl NtlmTransportBuilder {
 impl fmt::Debug for NtlmTransportBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NtlmTransportBuilder")
-            .field("endpoint", &crate::transport::shown_url(&self.endpoint))
+            .field("endpoint", &crate::transport::redacted_url(&self.endpoint))
             .field("credentials", &self.credentials)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)

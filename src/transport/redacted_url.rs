@@ -1,9 +1,10 @@
-//! How endpoints appear in logs, errors and `Debug` output.
+//! How endpoints appear in logs, errors and `Debug` output: redacted.
 
 use url::Url;
 
-/// `url` without user name, password, query or fragment: safe to show.
-pub(crate) fn shown_url(url: &Url) -> String {
+/// `url` redacted for display: without user name, password, query or fragment,
+/// the parts that can carry a secret (a query may hold a token).
+pub(crate) fn redacted_url(url: &Url) -> String {
     let mut shown = url.clone();
     // Both fail only for URLs that cannot have credentials at all.
     let _ = shown.set_username("");
