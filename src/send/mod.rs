@@ -73,8 +73,12 @@
 //! | `SendOnly` | look in Drafts; a message never seen there is reported failed, not resent | at most once; messages drained from a spool (or passed to [`Sender::resume_all`]) are sent again without a look, so at least once there |
 //!
 //! Limits: the guarantee rests on Exchange finishing a request within
-//! `execution_limit` (set it higher if your servers are configured otherwise) and
-//! on the sender's copy keeping its delivery-id property. A message the deadline
+//! `execution_limit` (set it higher if your servers are configured otherwise), on
+//! the sender's copy keeping its delivery-id property, and on the server's clock
+//! being within ten minutes of the sender's (the look stops reading a folder at
+//! items created ten minutes before the request; a message resumed from a spool
+//! has no such bound and is looked for through a few pages, then with a
+//! restriction). A message the deadline
 //! catches while it is unsure is [`Outcome::Deferred`]
 //! ([`FailureKind::OutcomeUnknown`] or [`FailureKind::InSubmission`]), never
 //! resent blindly: [`Sender::resume_all`] and [`Sender::drain`] look first.
