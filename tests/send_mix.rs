@@ -11,7 +11,7 @@ use std::time::Duration;
 use offline_im::plan::Folder;
 use offline_im::send::{Outcome, Sender, Summary};
 use offline_im::settings::Settings;
-use offline_im::testkit::{Fault, ItemFault, TestServer};
+use offline_im::testkit::TestServer;
 use sender_on_testkit::*;
 
 const MESSAGES: usize = 10_000;
@@ -26,40 +26,7 @@ async fn ten_thousand_messages_under_every_fault_arrive_exactly_once() {
         .start()
         .await
         .unwrap();
-    let busy = Duration::from_millis(5);
-    server
-        .faults()
-        .request_mix(
-            0.25,
-            &[
-                Fault::ServerBusyFault { back_off: busy },
-                Fault::InternalServerError {
-                    inner_busy: Some(busy),
-                },
-                Fault::InternalServerError { inner_busy: None },
-                Fault::ServiceUnavailable {
-                    retry_after_secs: 0,
-                },
-                Fault::CloseBeforeCommit,
-                Fault::CloseAfterCommit,
-                Fault::Delay(Duration::from_millis(20)),
-                Fault::MalformedReply,
-                Fault::SlowCommit {
-                    over: Duration::from_millis(800),
-                },
-                Fault::CommitWithoutSubmit,
-            ],
-        )
-        .item_mix(
-            0.02,
-            &[
-                ItemFault::ServerBusy { back_off: busy },
-                ItemFault::InternalServerError {
-                    inner_busy: Some(busy),
-                },
-                ItemFault::InternalServerError { inner_busy: None },
-            ],
-        );
+    server.faults().every_transient_fault(0.25, 0.02);
     let senders = [
         "kim@contoso.com",
         "lee2@contoso.com",

@@ -281,6 +281,50 @@ impl Faults {
         self
     }
 
+    /// A mix of every fault a client should get through (none that fails a
+    /// message for good): each request meets one with probability
+    /// `request_probability`, each item with `item_probability`. Busy faults ask
+    /// for 5 ms; a slow commit spreads its batch over 800 ms (keep the client's
+    /// execution limit above that, its timeout below it to lose the reply).
+    ///
+    /// | request faults | item faults |
+    /// |---|---|
+    /// | `ServerBusyFault`, `InternalServerError` with and without a hidden busy, `ServiceUnavailable`, `CloseBeforeCommit`, `CloseAfterCommit`, `Delay` (20 ms), `MalformedReply`, `SlowCommit`, `CommitWithoutSubmit` | `ServerBusy`, `InternalServerError` with and without a hidden busy |
+    pub fn every_transient_fault(&self, request_probability: f64, item_probability: f64) -> &Self {
+        let busy = Duration::from_millis(5);
+        self.request_mix(
+            request_probability,
+            &[
+                Fault::ServerBusyFault { back_off: busy },
+                Fault::InternalServerError {
+                    inner_busy: Some(busy),
+                },
+                Fault::InternalServerError { inner_busy: None },
+                Fault::ServiceUnavailable {
+                    retry_after_secs: 0,
+                },
+                Fault::CloseBeforeCommit,
+                Fault::CloseAfterCommit,
+                Fault::Delay(Duration::from_millis(20)),
+                Fault::MalformedReply,
+                Fault::SlowCommit {
+                    over: Duration::from_millis(800),
+                },
+                Fault::CommitWithoutSubmit,
+            ],
+        )
+        .item_mix(
+            item_probability,
+            &[
+                ItemFault::ServerBusy { back_off: busy },
+                ItemFault::InternalServerError {
+                    inner_busy: Some(busy),
+                },
+                ItemFault::InternalServerError { inner_busy: None },
+            ],
+        )
+    }
+
     /// Forgets every scripted fault, rule and mix (the record of injected faults stays).
     pub fn clear(&self) -> &Self {
         let mut plan = self.lock();
