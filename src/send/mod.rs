@@ -93,6 +93,10 @@
 //! instead of sending them, and [`Sender::drain`] delivers what is due, with the
 //! same batching, retries and exactly-once check, recording each outcome in the
 //! spool (see [`spool`](crate::spool) for the History Spooler itself).
+//! [`Sender::drain_due`] (one pass) and [`Sender::drain_until_empty`] (passes
+//! until nothing is due) do it in one call, for now and with the default
+//! schedule. A message spooled with SfB's two-minute pickup delay is not due
+//! before then, so an early drain returns nothing.
 //!
 //! # Observability
 //!
@@ -102,6 +106,7 @@
 
 mod batch;
 mod drain;
+mod drain_all;
 mod error;
 mod exchange;
 mod failure;
@@ -113,6 +118,7 @@ mod retry;
 mod sender;
 
 pub use drain::DrainPass;
+pub use drain_all::DEFAULT_DRAIN_LIMIT;
 pub use error::SenderError;
 pub use failure::{Failure, FailureKind};
 pub use options::MailboxAccess;
