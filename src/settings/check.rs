@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{LoadSettingsError, Settings};
+use super::{LoadSettingsError, Settings, UndefinedPolicy};
 use crate::address::SipUri;
 use crate::policy::{Scope, SenderProfile};
 
@@ -78,15 +78,17 @@ fn check_tag(
     if tags().any(|scope| scope.is_named(name)) {
         return Ok(());
     }
-    Err(LoadSettingsError::UndefinedPolicy {
-        file: file.map(Path::to_owned),
-        sender: sender.clone(),
-        key: kind.key,
-        kind: kind.kind,
-        list: kind.list,
-        name: name.to_owned(),
-        defined: tags()
-            .filter_map(|scope| scope.name().map(str::to_owned))
-            .collect(),
-    })
+    Err(LoadSettingsError::UndefinedPolicy(Box::new(
+        UndefinedPolicy {
+            file: file.map(Path::to_owned),
+            sender: sender.clone(),
+            key: kind.key,
+            kind: kind.kind,
+            list: kind.list,
+            name: name.to_owned(),
+            defined: tags()
+                .filter_map(|scope| scope.name().map(str::to_owned))
+                .collect(),
+        },
+    )))
 }

@@ -1,6 +1,6 @@
 //! Why settings could not be loaded.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use thiserror::Error;
 
@@ -47,50 +47,59 @@ pub enum LoadSettingsError {
     /// A sender is granted a tag policy (`client_policy`, `external_access_policy`)
     /// that the settings do not define. Caught at load, so that no message fails
     /// for it at send time.
-    #[error("{}", undefined_policy(file.as_deref(), sender, key, kind, list, name, defined))]
-    UndefinedPolicy {
-        /// The settings file, when the settings were read from one.
-        file: Option<PathBuf>,
-        /// The sender whose profile names the policy.
-        sender: SipUri,
-        /// The profile key, `client_policy` or `external_access_policy`.
-        key: &'static str,
-        /// The policy kind, e.g. `client policy`.
-        kind: &'static str,
-        /// Where such policies are defined, e.g. `policies.client_policies`.
-        list: &'static str,
-        /// The tag name as the profile gives it.
-        name: String,
-        /// The tag names the settings do define for this kind.
-        defined: Vec<String>,
-    },
+    #[error(transparent)]
+    UndefinedPolicy(Box<UndefinedPolicy>),
 }
 
-/// The message of [`LoadSettingsError::UndefinedPolicy`]: where, who, what is
-/// missing, what exists and what to do.
-fn undefined_policy(
-    file: Option<&Path>,
-    sender: &SipUri,
-    key: &str,
-    kind: &str,
-    list: &str,
-    name: &str,
-    defined: &[String],
-) -> String {
-    let place = file.map_or_else(String::new, |file| {
-        format!("settings file {}: ", file.display())
-    });
-    let exists = match defined {
-        [] => format!("no {kind} has a Tag: scope"),
-        tags => format!("the {kind} tags defined are {}", tags.join(", ")),
-    };
-    let fix = if name.contains(':') {
-        format!("write the tag's name alone in {key}, without a \"Tag:\" prefix")
-    } else {
-        format!(
-            "add a policy with scope = \"Tag:{}\" to {list} or fix the sender's {key}",
-            name.trim()
-        )
-    };
-    format!("{place}sender {sender}: {key} = {name:?} is not defined ({exists}); {fix}")
+/// A sender granted a tag policy that the settings do not define: the
+/// details of [`LoadSettingsError::UndefinedPolicy`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+#[error("{}", self.message())]
+pub struct UndefinedPolicy {
+    /// The settings file, when the settings were read from one.
+    pub file: Option<PathBuf>,
+    /// The sender whose profile names the policy.
+    pub sender: SipUri,
+    /// The profile key, `client_policy` or `external_access_policy`.
+    pub key: &'static str,
+    /// The policy kind, e.g. `client policy`.
+    pub kind: &'static str,
+    /// Where such policies are defined, e.g. `policies.client_policies`.
+    pub list: &'static str,
+    /// The tag name as the profile gives it.
+    pub name: String,
+    /// The tag names the settings do define for this kind.
+    pub defined: Vec<String>,
+}
+
+impl UndefinedPolicy {
+    /// Where, who, what is missing, what exists and what to do.
+    fn message(&self) -> String {
+        let Self {
+            file,
+            sender,
+            key,
+            kind,
+            list,
+            name,
+            defined,
+        } = self;
+        let place = file.as_deref().map_or_else(String::new, |file| {
+            format!("settings file {}: ", file.display())
+        });
+        let exists = match defined.as_slice() {
+            [] => format!("no {kind} has a Tag: scope"),
+            tags => format!("the {kind} tags defined are {}", tags.join(", ")),
+        };
+        let fix = if name.contains(':') {
+            format!("write the tag's name alone in {key}, without a \"Tag:\" prefix")
+        } else {
+            format!(
+                "add a policy with scope = \"Tag:{}\" to {list} or fix the sender's {key}",
+                name.trim()
+            )
+        };
+        format!("{place}sender {sender}: {key} = {name:?} is not defined ({exists}); {fix}")
+    }
 }

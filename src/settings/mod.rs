@@ -64,5 +64,5 @@ mod check;
 mod error;
 mod load;
 
-pub use error::LoadSettingsError;
+pub use error::{LoadSettingsError, UndefinedPolicy};
 pub use load::Settings;
