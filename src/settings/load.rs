@@ -82,7 +82,8 @@ impl Settings {
     }
 
     /// Checks that every policy a sender is granted is defined: what every
-    /// loader does before it returns. Call it on settings built in code.
+    /// loader does before it returns. Call it on settings built in code or
+    /// deserialized as part of your own configuration (serde alone does not check).
     ///
     /// Tags are matched as at send time (by name, without regard to case), so
     /// settings that pass never fail a message for an unknown policy. A sender's
