@@ -2,34 +2,18 @@
 //!
 //! ```sh
 //! cargo run --release --example bulk_send -- --count 10000 --batch 100 --concurrency 8
+//! cargo run --example bulk_send -- --help
 //! ```
 //!
-//! Without `--url` the messages go to the embedded EWS server. Flags (environment
-//! variables in brackets):
+//! Without `--url` (or `EWS_URL`) the messages go to the embedded EWS server.
+//! Every flag, its environment variable and its default is listed by `--help` and
+//! in [examples/README.md](README.md); an unknown flag or a flag without its
+//! value is an error (exit status 2) and sends nothing.
 //!
-//! | flag | meaning | default |
-//! |---|---|---|
-//! | `--url URL` [`EWS_URL`] | EWS endpoint | the embedded server |
-//! | `--user U` / `--password P` [`EWS_USERNAME`/`EWS_PASSWORD`] | Basic credentials | |
-//! | `--token T` [`EWS_TOKEN`] | bearer token instead | |
-//! | `--from ADDR` | sender (impersonated) | `kim@contoso.com` |
-//! | `--to-domain D` | recipients are `user<i>@D` | the sender's domain |
-//! | `--count N` | messages | 1000 |
-//! | `--batch N` | messages per `CreateItem` | 100 |
-//! | `--concurrency N` | requests in flight | 8 |
-//! | `--timeout S` | seconds per request | 30 |
-//! | `--allow-http` | permit `http://` endpoints | off |
-//! | `--settings FILE` | organization and policies (TOML/JSON or a `Get-Cs*.json` directory) | the sender's domain, federating with `--to-domain` |
-//! | `--latency-ms N` | simulated reply latency of the embedded server | 0 |
-//! | `--faults SEED` | the embedded server injects a seeded mix of every transient fault it has (below) | none |
-//! | `--spool DIR` | spool the messages in the History Spooler at `DIR` instead of sending | |
-//! | `--drain DIR` | deliver what is spooled at `DIR` (no messages are generated) | |
-//! | `--pickup-delay S` | seconds from spooling to pickup | 120, as in SfB |
-//!
-//! With `--drain`, passes run until nothing is left waiting, sleeping until the next
-//! message is due. `--pickup-delay` there drains as though messages had been spooled
-//! with that delay instead of the default 120 s (the drainer's clock runs
-//! `120 - S` seconds ahead), so `--drain DIR --pickup-delay 0` delivers at once.
+//! With `--drain DIR`, passes run until nothing is left waiting, sleeping until
+//! the next message is due. `--pickup-delay S` there drains as though messages had
+//! been spooled with that delay instead of the default 120 s (the drainer's clock
+//! runs `120 - S` seconds ahead), so `--drain DIR --pickup-delay 0` delivers at once.
 //!
 //! With `--faults SEED`, one request in five meets a fault (busy faults, busy
 //! hidden in `ErrorInternalServerError`, an internal error without inner code,
@@ -43,54 +27,108 @@
 //! missing=N drafts_left=N` to the last line.
 //!
 //! The last line is `delivered=N denied=N failed=N duplicates_avoided=N secs=S
-//! msgs_per_s=R`; the exit status is non-zero when any message is not delivered
+//! msgs_per_s=R`; the exit status is 1 when any message is not delivered
 //! or denied (failed, deferred, or missing from the reports), or, on the embedded
-//! server, when one did not arrive exactly once or a draft was left.
+//! server, when one did not arrive exactly once or a draft was left; 2 when the
+//! command line, the settings or the setup is wrong.
 
 use std::error::Error;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use futures_util::StreamExt;
 use offline_im::compose::{ImLine, OfflineIm, Participant};
 use offline_im::plan::Folder;
-use offline_im::send::{DeliveryReport, RetryPolicy, Sender, Summary};
+use offline_im::send::{DEFAULT_DRAIN_LIMIT, DeliveryReport, RetryPolicy, Sender, Summary};
 use offline_im::settings::Settings;
 use offline_im::spool::{DEFAULT_PICKUP_DELAY, DirectorySpool, RetrySchedule};
 use offline_im::testkit::{Fault, ItemFault, TestServer};
 use offline_im::transport::HttpTransport;
 use time::OffsetDateTime;
 
-struct Args(Vec<String>);
+/// Sends N generated offline IMs through the pipeline and prints one summary line.
+///
+/// Without --url (or EWS_URL) the messages go to the embedded EWS server on
+/// 127.0.0.1. The last line is `delivered=N denied=N failed=N
+/// duplicates_avoided=N secs=S msgs_per_s=R`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bulk_send",
+    after_help = "Exit status: 0 when every message was delivered or denied, 1 when one failed, \
+                  was deferred or (on the embedded server) did not arrive exactly once, \
+                  2 for a wrong command line, settings or setup."
+)]
+struct Args {
+    /// EWS endpoint [default: the embedded server]
+    #[arg(long, value_name = "URL", env = "EWS_URL")]
+    url: Option<String>,
+    /// User name for Basic authentication
+    #[arg(long, value_name = "U", env = "EWS_USERNAME")]
+    user: Option<String>,
+    /// Password for Basic authentication
+    #[arg(long, value_name = "P", env = "EWS_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Bearer token, instead of --user and --password
+    #[arg(long, value_name = "T", env = "EWS_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Sender's address (impersonated)
+    #[arg(long, value_name = "ADDR", default_value = "kim@contoso.com")]
+    from: String,
+    /// Recipients are user<i>@D [default: the sender's domain]
+    #[arg(long, value_name = "D")]
+    to_domain: Option<String>,
+    /// Messages to generate
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    count: usize,
+    /// Messages per CreateItem request
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    batch: usize,
+    /// Requests in flight
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    concurrency: usize,
+    /// Seconds per request
+    #[arg(long, value_name = "S", default_value_t = 30)]
+    timeout: u64,
+    /// Permit an http:// endpoint (always on for the embedded server)
+    #[arg(long)]
+    allow_http: bool,
+    /// Organization and policies: a TOML or JSON file, or a directory of Get-Cs*.json
+    /// [default: the sender's domain, federating with --to-domain]
+    #[arg(long, value_name = "FILE")]
+    settings: Option<String>,
+    /// Simulated reply latency of the embedded server, in milliseconds
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    latency_ms: u64,
+    /// The embedded server injects a seeded mix of every transient fault it has
+    /// and the run counts what arrived [default: no faults]
+    #[arg(long, value_name = "SEED")]
+    faults: Option<u64>,
+    /// Spool the messages in the History Spooler at DIR instead of sending them
+    #[arg(long, value_name = "DIR", conflicts_with = "drain")]
+    spool: Option<String>,
+    /// Deliver what is spooled at DIR until nothing is left waiting (no messages
+    /// are generated)
+    #[arg(long, value_name = "DIR")]
+    drain: Option<String>,
+    /// Seconds from spooling to pickup (SfB waits 120); with --drain, drain as
+    /// though the messages had been spooled with this delay
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_PICKUP_DELAY.as_secs())]
+    pickup_delay: u64,
+}
 
-impl Args {
-    fn value(&self, flag: &str, env: Option<&str>) -> Option<String> {
-        self.0
-            .iter()
-            .position(|a| a == flag)
-            .and_then(|i| self.0.get(i + 1).cloned())
-            .or_else(|| env.and_then(|e| std::env::var(e).ok()))
-            .filter(|v| !v.is_empty())
-    }
-
-    fn number(&self, flag: &str, default: u64) -> Result<u64, Box<dyn Error>> {
-        match self.value(flag, None) {
-            Some(v) => v
-                .parse()
-                .map_err(|_| format!("{flag} {v:?}: expected a whole number").into()),
-            None => Ok(default),
-        }
-    }
-
-    fn has(&self, flag: &str) -> bool {
-        self.0.iter().any(|a| a == flag)
-    }
+/// `value` unless it is empty or blank, as an unset environment variable.
+fn given(value: &Option<String>) -> Option<String> {
+    value.as_ref().filter(|v| !v.trim().is_empty()).cloned()
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
+    // --help and --version print and exit 0; a wrong command line prints what is
+    // wrong and exits 2. Either way nothing is sent.
+    let args = Args::parse();
+    match run(args).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
@@ -100,21 +138,17 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<bool, Box<dyn Error>> {
-    let args = Args(std::env::args().skip(1).collect());
-    let from = args
-        .value("--from", None)
-        .unwrap_or_else(|| "kim@contoso.com".into());
+async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
+    let from = args.from.clone();
     let from_domain = from.rsplit('@').next().unwrap_or_default().to_owned();
-    let to_domain = args
-        .value("--to-domain", None)
-        .unwrap_or_else(|| from_domain.clone());
-    let count = args.number("--count", 1000)? as usize;
-    let batch = args.number("--batch", 100)? as usize;
-    let concurrency = args.number("--concurrency", 8)? as usize;
-    let timeout = Duration::from_secs(args.number("--timeout", 30)?);
+    let to_domain = given(&args.to_domain).unwrap_or_else(|| from_domain.clone());
+    let count = args.count;
+    let batch = args.batch;
+    let concurrency = args.concurrency;
+    let timeout = Duration::from_secs(args.timeout);
+    let endpoint = given(&args.url);
 
-    let settings = match args.value("--settings", None) {
+    let settings = match given(&args.settings) {
         Some(path) if std::path::Path::new(&path).is_dir() => Settings::from_powershell_dir(&path)?,
         Some(path) => Settings::from_path(&path)?,
         None => Settings::from_toml_str(&format!(
@@ -130,22 +164,20 @@ async fn run() -> Result<bool, Box<dyn Error>> {
 
     // The embedded server when no endpoint is given.
     let mut server = None;
-    let url = match args.value("--url", Some("EWS_URL")) {
-        Some(url) => url,
+    let url = match &endpoint {
+        Some(url) => url.clone(),
         // Spooling sends nothing: the URL is only a placeholder then.
-        None if args.value("--spool", None).is_some() => {
-            "http://127.0.0.1:9/EWS/Exchange.asmx".to_owned()
-        }
+        None if given(&args.spool).is_some() => "http://127.0.0.1:9/EWS/Exchange.asmx".to_owned(),
         None => {
-            let latency = Duration::from_millis(args.number("--latency-ms", 0)?);
+            let latency = Duration::from_millis(args.latency_ms);
             let mut builder = TestServer::builder()
                 .hosted_domain(&from_domain)
                 .latency(latency);
-            if args.value("--faults", None).is_some() {
-                builder = builder.seed(args.number("--faults", 0)?);
+            if let Some(seed) = args.faults {
+                builder = builder.seed(seed);
             }
             let started = builder.start().await?;
-            if args.value("--faults", None).is_some() {
+            if args.faults.is_some() {
                 inject_every_transient_fault(&started);
             }
             let url = started.url();
@@ -156,21 +188,17 @@ async fn run() -> Result<bool, Box<dyn Error>> {
     };
     let mut transport = HttpTransport::builder(url.parse()?)
         .timeout(timeout)
-        .allow_http(args.has("--allow-http") || args.value("--url", Some("EWS_URL")).is_none())
+        .allow_http(args.allow_http || endpoint.is_none())
         .pool_max_idle_per_host(concurrency.max(1));
-    if let Some(token) = args.value("--token", Some("EWS_TOKEN")) {
+    if let Some(token) = given(&args.token) {
         transport = transport.bearer(token);
-    } else if let Some(user) = args.value("--user", Some("EWS_USERNAME")) {
-        transport = transport.basic(
-            user,
-            args.value("--password", Some("EWS_PASSWORD"))
-                .unwrap_or_default(),
-        );
+    } else if let Some(user) = given(&args.user) {
+        transport = transport.basic(user, given(&args.password).unwrap_or_default());
     }
     let mut sender = Sender::from_settings(transport.build()?, settings)
         .batch_size(batch)
         .concurrency(concurrency);
-    if server.is_some() && args.value("--faults", None).is_some() {
+    if server.is_some() && args.faults.is_some() {
         // Scaled to the embedded server: it finishes a request (slow commits
         // included) within 2 s, where Exchange may take a minute.
         sender = sender.retry(
@@ -184,11 +212,8 @@ async fn run() -> Result<bool, Box<dyn Error>> {
     }
     let sender = sender.build()?;
 
-    let pickup = match args.value("--pickup-delay", None) {
-        Some(_) => Duration::from_secs(args.number("--pickup-delay", 120)?),
-        None => DEFAULT_PICKUP_DELAY,
-    };
-    if let Some(dir) = args.value("--drain", None) {
+    let pickup = Duration::from_secs(args.pickup_delay);
+    if let Some(dir) = given(&args.drain) {
         let started = Instant::now();
         let reports = drain(&sender, &dir, pickup).await?;
         return Ok(summarize(&reports, reports.len(), started));
@@ -214,7 +239,7 @@ async fn run() -> Result<bool, Box<dyn Error>> {
         })
         .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
 
-    if let Some(dir) = args.value("--spool", None) {
+    if let Some(dir) = given(&args.spool) {
         let spool = DirectorySpool::open(&dir)?;
         let results = sender
             .spool_all(&spool, messages, OffsetDateTime::now_utc(), pickup)
@@ -346,16 +371,18 @@ async fn drain(
     pickup: Duration,
 ) -> Result<Vec<DeliveryReport>, Box<dyn Error>> {
     let spool = DirectorySpool::open(dir)?;
+    // A message is due DEFAULT_PICKUP_DELAY after it was spooled: a clock that
+    // runs ahead by the difference drains as though the delay had been `pickup`.
     let ahead = time::Duration::try_from(DEFAULT_PICKUP_DELAY.saturating_sub(pickup))?;
     let schedule = RetrySchedule::default();
     let mut reports = Vec::new();
     loop {
         let now = OffsetDateTime::now_utc() + ahead;
-        let pass = sender.drain(&spool, &schedule, now, 1000).await?;
-        if !pass.is_empty() {
-            reports.extend(pass.reports);
-            continue;
-        }
+        // Passes until nothing is due at `now`.
+        let pass = sender
+            .drain_all(&spool, &schedule, now, DEFAULT_DRAIN_LIMIT)
+            .await?;
+        reports.extend(pass.reports);
         let waiting = spool.blocking_waiting()?;
         let Some(next) = waiting.iter().map(|e| e.next_attempt_at()).min() else {
             return Ok(reports);

@@ -8,6 +8,7 @@
 //!
 //! ```sh
 //! cargo run --example send_offline_im
+//! cargo run --example send_offline_im -- --help
 //! ```
 //!
 //! Against a real Exchange server:
@@ -23,14 +24,16 @@
 //! `--allow hoster.example,...` (or `EWS_AUTODISCOVER_ALLOW`) lets credentials go to
 //! Autodiscover hosts outside the sender's domain.
 //!
-//! `EWS_TOKEN` replaces the user name and password with a bearer token;
-//! `--settings FILE` (TOML/JSON, or a directory of `Get-Cs*.json`) replaces the
-//! built-in Contoso settings; `--from`/`--to` default to `EWS_FROM`/`EWS_TO`. The
-//! service account needs the ApplicationImpersonation role: messages are sent as
-//! the `--from` user.
+//! Every flag, its environment variable and its default is listed by `--help`
+//! and in [examples/README.md](README.md); an unknown flag or a flag without its
+//! value is an error (exit status 2) and sends nothing. The service account
+//! needs the ApplicationImpersonation role: messages are sent as the `--from`
+//! user.
 
 use std::error::Error;
 use std::time::Duration;
+
+use clap::Parser;
 
 use offline_im::address::SmtpAddress;
 use offline_im::autodiscover::{Autodiscover, Credentials};
@@ -61,35 +64,104 @@ enable_federation_access = true
 client_policy = "NoArchiving"
 "#;
 
+/// Four offline IMs, decided, sent over HTTP, and shown where they landed.
+///
+/// With no EWS_URL and no credentials it sends them to the embedded EWS server as
+/// Contoso's Exchange (--from, --to, --settings and --allow are not used then).
+/// With EWS_URL it sends one message from --from to each --to address; with
+/// credentials but no EWS_URL it finds the URL by Autodiscover first.
+#[derive(Debug, Parser)]
+#[command(
+    name = "send_offline_im",
+    after_help = "Exit status: 0 when the messages were sent and reported (a denied or \
+                  blocked message is a report, not an error), 1 for a wrong setup, a failed \
+                  Autodiscover or settings that do not load, 2 for a wrong command line."
+)]
+struct Args {
+    /// EWS endpoint of a real Exchange server [default: Autodiscover with
+    /// credentials, else the embedded server]
+    #[arg(long, value_name = "URL", env = "EWS_URL")]
+    url: Option<String>,
+    /// User name for Basic authentication (the service account)
+    #[arg(long, value_name = "U", env = "EWS_USERNAME")]
+    user: Option<String>,
+    /// Password for Basic authentication
+    #[arg(long, value_name = "P", env = "EWS_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Bearer token, instead of --user and --password
+    #[arg(long, value_name = "T", env = "EWS_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Sender's address (impersonated); needed with a real server
+    #[arg(long, value_name = "ADDR", env = "EWS_FROM")]
+    from: Option<String>,
+    /// Recipients' addresses, separated by commas; needed with EWS_URL
+    #[arg(long, value_name = "ADDR,...", env = "EWS_TO")]
+    to: Option<String>,
+    /// Organization and policies: a TOML or JSON file, or a directory of Get-Cs*.json
+    /// [default: the built-in Contoso settings]
+    #[arg(long, value_name = "FILE", env = "OFFLINE_IM_SETTINGS")]
+    settings: Option<String>,
+    /// Autodiscover hosts outside the sender's domain that may receive the
+    /// credentials, separated by commas [default: none]
+    #[arg(long, value_name = "HOST,...", env = "EWS_AUTODISCOVER_ALLOW")]
+    allow: Option<String>,
+}
+
+/// `value` unless it is empty or blank, as an unset environment variable.
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Credentials from --token, else --user and --password (or their variables).
+enum Secret {
+    Bearer(String),
+    Basic(String, String),
+}
+
+impl Args {
+    fn secret(&self) -> Option<Secret> {
+        match (given(&self.token), given(&self.user)) {
+            (Some(token), _) => Some(Secret::Bearer(token)),
+            (None, Some(user)) => Some(Secret::Basic(
+                user,
+                self.password.clone().unwrap_or_default(),
+            )),
+            (None, None) => None,
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    match std::env::var("EWS_URL") {
-        Ok(url) if !url.trim().is_empty() => real_exchange(url.trim()).await,
-        _ if std::env::var("EWS_USERNAME").is_ok() || std::env::var("EWS_TOKEN").is_ok() => {
-            let url = autodiscover().await?;
-            real_exchange(&url).await
+    // --help prints and exits 0; a wrong command line prints what is wrong and
+    // exits 2. Either way nothing is sent.
+    let args = Args::parse();
+    match given(&args.url) {
+        Some(url) => real_exchange(&args, &url).await,
+        None if args.secret().is_some() => {
+            let url = autodiscover(&args).await?;
+            real_exchange(&args, &url).await
         }
-        _ => demo().await,
+        None => demo().await,
     }
 }
 
 /// Finds the EWS URL of the `--from` mailbox with Autodiscover.
-async fn autodiscover() -> Result<String, Box<dyn Error>> {
-    let from: SmtpAddress = arg("--from", "EWS_FROM")
+async fn autodiscover(args: &Args) -> Result<String, Box<dyn Error>> {
+    let from: SmtpAddress = given(&args.from)
         .ok_or("--from (or EWS_FROM) is needed to find the EWS URL without EWS_URL")?
         .parse()?;
-    let credentials = match (std::env::var("EWS_TOKEN"), std::env::var("EWS_USERNAME")) {
-        (Ok(token), _) => Credentials::bearer(token),
-        (_, Ok(user)) => {
-            Credentials::basic(user, std::env::var("EWS_PASSWORD").unwrap_or_default())
-        }
-        _ => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
+    let credentials = match args.secret() {
+        Some(Secret::Bearer(token)) => Credentials::bearer(token),
+        Some(Secret::Basic(user, password)) => Credentials::basic(user, password),
+        None => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
     };
     let mut builder = Autodiscover::builder().credentials(credentials);
-    for host in arg("--allow", "EWS_AUTODISCOVER_ALLOW")
-        .unwrap_or_default()
-        .split(',')
-    {
+    for host in given(&args.allow).unwrap_or_default().split(',') {
         if !host.trim().is_empty() {
             builder = builder.allow_host(host.trim());
         }
@@ -240,28 +312,19 @@ async fn demo() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn arg(flag: &str, env: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == flag)
-        .and_then(|i| args.get(i + 1).cloned())
-        .or_else(|| std::env::var(env).ok())
-        .filter(|v| !v.trim().is_empty())
-}
-
-async fn real_exchange(url: &str) -> Result<(), Box<dyn Error>> {
-    let from = arg("--from", "EWS_FROM").ok_or("--from (or EWS_FROM) is needed")?;
-    let to = arg("--to", "EWS_TO").ok_or("--to (or EWS_TO) is needed with EWS_URL")?;
-    let settings = match arg("--settings", "OFFLINE_IM_SETTINGS") {
+async fn real_exchange(args: &Args, url: &str) -> Result<(), Box<dyn Error>> {
+    let from = given(&args.from).ok_or("--from (or EWS_FROM) is needed")?;
+    let to = given(&args.to).ok_or("--to (or EWS_TO) is needed with EWS_URL")?;
+    let settings = match given(&args.settings) {
         Some(path) if std::path::Path::new(&path).is_dir() => Settings::from_powershell_dir(&path)?,
         Some(path) => Settings::from_path(&path)?,
         None => Settings::from_toml_str(CONTOSO)?,
     };
     let mut transport = HttpTransport::builder(url.parse()?).timeout(Duration::from_secs(30));
-    transport = match (std::env::var("EWS_TOKEN"), std::env::var("EWS_USERNAME")) {
-        (Ok(token), _) => transport.bearer(token),
-        (_, Ok(user)) => transport.basic(user, std::env::var("EWS_PASSWORD").unwrap_or_default()),
-        _ => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
+    transport = match args.secret() {
+        Some(Secret::Bearer(token)) => transport.bearer(token),
+        Some(Secret::Basic(user, password)) => transport.basic(user, password),
+        None => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
     };
     let sender = Sender::from_settings(transport.build()?, settings.clone()).build()?;
     let from = person(&from, &from)?;

@@ -6,8 +6,8 @@ mod sender_on_testkit;
 use std::time::Duration;
 
 use offline_im::plan::Folder;
-use offline_im::send::Outcome;
-use offline_im::spool::{DirectorySpool, RetrySchedule, Spool};
+use offline_im::send::{DrainPass, Outcome};
+use offline_im::spool::{DEFAULT_PICKUP_DELAY, DirectorySpool, RetrySchedule, Spool};
 use offline_im::testkit::{Fault, ItemFault};
 use sender_on_testkit::*;
 use time::OffsetDateTime;
@@ -347,4 +347,89 @@ async fn a_server_back_off_longer_than_the_deadline_waits_in_the_spool() {
         copies(&server, "pat@contoso.com", Folder::Inbox, &message),
         1
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_due_sends_what_is_due_now_and_an_early_drain_sends_nothing() {
+    let server = server().await;
+    let sender = sender(&server);
+    let dir = spool_dir("drain-due");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let now = OffsetDateTime::now_utc();
+    let later = im(
+        "kim@contoso.com",
+        "pat@contoso.com",
+        "after SfB's two minutes",
+    );
+    let at_once = im("kim@contoso.com", "ann@fabrikam.com", "at the next drain");
+    sender
+        .spool_all(&spool, [later.clone()], now, DEFAULT_PICKUP_DELAY)
+        .await[0]
+        .as_ref()
+        .unwrap();
+    sender
+        .spool_all(&spool, [at_once.clone()], now, Duration::ZERO)
+        .await[0]
+        .as_ref()
+        .unwrap();
+
+    let pass = sender.drain_due(&spool).await.unwrap();
+    server.idle().await;
+    assert_eq!((pass.completed, pass.reports.len()), (1, 1), "{pass:?}");
+    assert_eq!(pass.reports[0].delivery_id, at_once.delivery_id());
+    assert_eq!(server.outbound().len(), 1);
+    // The message spooled with the default pickup delay is not due yet: an
+    // early drain returns nothing and sends nothing.
+    let early = sender.drain_due(&spool).await.unwrap();
+    server.idle().await;
+    assert!(early.is_empty(), "{early:?}");
+    assert_eq!(copies(&server, "pat@contoso.com", Folder::Inbox, &later), 0);
+    assert_eq!(spool.blocking_waiting().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_until_empty_makes_passes_until_nothing_is_due_and_adds_them_up() {
+    let server = server().await;
+    let sender = sender(&server);
+    let dir = spool_dir("until-empty");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let now = OffsetDateTime::now_utc();
+    let messages: Vec<_> = (0..5)
+        .map(|i| im("kim@contoso.com", &format!("user{i}@contoso.com"), "hello"))
+        .chain([im("lee@contoso.com", "pat@contoso.com", "no archiving")])
+        .collect();
+    let spooled = sender
+        .spool_all(&spool, messages.clone(), now, Duration::ZERO)
+        .await;
+    assert!(spooled.iter().all(Result::is_ok));
+    let waits = im("kim@contoso.com", "pat@contoso.com", "not due yet");
+    sender
+        .spool_all(&spool, [waits.clone()], now, DEFAULT_PICKUP_DELAY)
+        .await[0]
+        .as_ref()
+        .unwrap();
+
+    // Passes of two: three of them claim the six due messages.
+    let pass = sender
+        .drain_all(&spool, &RetrySchedule::default(), now, 2)
+        .await
+        .unwrap();
+    server.idle().await;
+    assert_eq!(
+        (pass.completed, pass.dead_lettered, pass.reports.len()),
+        (5, 1, 6),
+        "{pass:?}"
+    );
+    for (i, message) in messages.iter().take(5).enumerate() {
+        let to = format!("user{i}@contoso.com");
+        assert_eq!(copies(&server, &to, Folder::Inbox, message), 1, "{to}");
+    }
+    // It does not wait for the message whose pickup time has not come.
+    assert_eq!(copies(&server, "pat@contoso.com", Folder::Inbox, &waits), 0);
+    assert_eq!(spool.blocking_waiting().unwrap().len(), 1);
+
+    // With the defaults, and nothing due: an empty pass.
+    let nothing = sender.drain_until_empty(&spool).await.unwrap();
+    assert!(nothing.is_empty(), "{nothing:?}");
+    assert_eq!(nothing, DrainPass::default());
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use offline_im::compose::{ImLine, OfflineIm, Participant};
-use offline_im::policy::{PolicySource, Scope};
+use offline_im::policy::{MailboxLocation, PolicyDenial, PolicySource, Scope, SenderProfile};
 use offline_im::settings::{LoadSettingsError, Settings};
 use time::macros::datetime;
 
@@ -181,4 +181,174 @@ fn powershell_directory_errors_name_the_file_or_cmdlet() {
     let err = Settings::from_path(dir.join("settings.yaml")).unwrap_err();
     assert!(matches!(err, LoadSettingsError::UnknownFormat { .. }));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const CONTOSO_POLICIES: &str = r#"
+[organization]
+sip_domains = ["contoso.com"]
+
+[[policies.client_policies]]
+scope = "Tag:NoArchiving"
+enable_im_auto_archiving = false
+
+[[policies.client_policies]]
+scope = "Tag:Sales"
+
+[[policies.external_access_policies]]
+scope = "Tag:FederationAllowed"
+enable_federation_access = true
+"#;
+
+/// `CONTOSO_POLICIES` with one sender profile of `profile` (TOML keys).
+fn with_sender(sender: &str, profile: &str) -> String {
+    format!("{CONTOSO_POLICIES}\n[senders.\"{sender}\"]\n{profile}\n")
+}
+
+#[test]
+fn a_sender_granted_an_undefined_client_policy_is_refused_at_load() {
+    let text = with_sender("sip:lee@contoso.com", "client_policy = \"NoSuchTag\"");
+    let err = Settings::from_toml_str(&text).unwrap_err();
+    let message = err.to_string();
+    for part in [
+        "sip:lee@contoso.com",
+        "client_policy",
+        "NoSuchTag",
+        "NoArchiving, Sales",
+    ] {
+        assert!(message.contains(part), "{part:?} missing from: {message}");
+    }
+    assert!(
+        matches!(&err, LoadSettingsError::UndefinedPolicy(undefined)
+            if undefined.file.is_none() && undefined.name == "NoSuchTag"
+                && undefined.defined == ["NoArchiving", "Sales"]),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_sender_granted_an_undefined_external_access_policy_is_refused_at_load() {
+    let text = with_sender(
+        "sip:lee@contoso.com",
+        "external_access_policy = \"NoArchiving\"",
+    );
+    let message = Settings::from_toml_str(&text).unwrap_err().to_string();
+    // NoArchiving is a client policy, not an external access policy.
+    assert!(message.contains("external_access_policy"), "{message}");
+    assert!(message.contains("FederationAllowed"), "{message}");
+}
+
+#[test]
+fn json_and_files_are_checked_too_and_the_file_is_named() {
+    let json = r#"{"organization":{"sip_domains":["contoso.com"]},
+        "senders":{"sip:lee@contoso.com":{"client_policy":"NoSuchTag"}}}"#;
+    let err = Settings::from_json_str(json).unwrap_err();
+    assert!(
+        matches!(err, LoadSettingsError::UndefinedPolicy(_)),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("no client policy has a Tag: scope"),
+        "{err}"
+    );
+
+    let dir = scratch_dir("references");
+    for (name, text) in [
+        (
+            "offline-im.toml",
+            with_sender("sip:lee@contoso.com", "client_policy = \"NoSuchTag\""),
+        ),
+        ("offline-im.json", json.to_owned()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let err = Settings::from_path(&path).unwrap_err();
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+        assert!(err.to_string().contains("sip:lee@contoso.com"), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn tags_match_as_at_send_time_and_sites_need_no_policy() {
+    // Case does not matter, as in PowerShell; a site without policies is valid.
+    let text = with_sender(
+        "sip:lee@contoso.com",
+        "client_policy = \"noarchiving\"\nexternal_access_policy = \"FEDERATIONALLOWED\"\nsite = \"Dublin\"",
+    );
+    let settings = Settings::from_toml_str(&text).unwrap();
+    let lee = settings.sender(&"sip:lee@contoso.com".parse().unwrap());
+    // What loads resolves: no message fails later for an unknown policy.
+    let effective = settings.policies.resolve(&lee).unwrap();
+    assert!(effective.federation_access());
+    assert!(settings.validate().is_ok());
+}
+
+#[test]
+fn a_tag_written_with_its_prefix_gets_a_hint() {
+    let text = with_sender("sip:lee@contoso.com", "client_policy = \"Tag:NoArchiving\"");
+    let message = Settings::from_toml_str(&text).unwrap_err().to_string();
+    assert!(message.contains("without a \"Tag:\" prefix"), "{message}");
+}
+
+#[test]
+fn settings_built_in_code_can_be_validated() {
+    let mut settings = Settings::from_toml_str(CONTOSO_POLICIES).unwrap();
+    settings.senders.insert(
+        "sip:lee@contoso.com".parse().unwrap(),
+        SenderProfile {
+            client_policy: Some("Typo".into()),
+            ..SenderProfile::default()
+        },
+    );
+    let err = settings.validate().unwrap_err();
+    assert!(err.to_string().contains("Typo"), "{err}");
+}
+
+#[test]
+fn a_sender_without_a_mailbox_key_is_on_premises() {
+    // 16.0.6769 is new enough for Exchange Online but not for on-premises.
+    let text = with_sender("sip:lee@contoso.com", "client_build = \"16.0.6769.2015\"");
+    let settings = Settings::from_toml_str(&text).unwrap();
+    let lee = settings.sender(&"sip:lee@contoso.com".parse().unwrap());
+    assert_eq!(lee.mailbox, MailboxLocation::OnPremises);
+    let denials = settings.policies.resolve(&lee).unwrap().denials();
+    assert!(
+        matches!(
+            denials.as_slice(),
+            [PolicyDenial::ClientTooOld {
+                mailbox: MailboxLocation::OnPremises,
+                ..
+            }]
+        ),
+        "{denials:?}"
+    );
+    // An unlisted sender's build is unknown and not checked.
+    let pat = settings.sender(&"sip:pat@contoso.com".parse().unwrap());
+    assert!(
+        settings
+            .policies
+            .resolve(&pat)
+            .unwrap()
+            .denials()
+            .is_empty()
+    );
+
+    let online = with_sender(
+        "sip:lee@contoso.com",
+        "client_build = \"16.0.6769.2015\"\nmailbox = \"exchange_online\"",
+    );
+    let settings = Settings::from_toml_str(&online).unwrap();
+    let lee = settings.sender(&"sip:lee@contoso.com".parse().unwrap());
+    assert!(
+        settings
+            .policies
+            .resolve(&lee)
+            .unwrap()
+            .denials()
+            .is_empty()
+    );
 }

@@ -86,14 +86,26 @@ impl<'de> Deserialize<'de> for ClientBuild {
 }
 
 /// Where the sender's Exchange mailbox lives; it sets the minimum client build.
+///
+/// On-premises is the default: EWS in Exchange Online is blocked for most
+/// tenants and is being shut down, so this crate's home is Exchange Server
+/// (Subscription Edition) on-premises. In settings files the values are
+/// `"on_premises"` and `"exchange_online"`.
+///
+/// ```
+/// use offline_im::policy::{ClientBuild, MailboxLocation};
+///
+/// assert_eq!(MailboxLocation::default(), MailboxLocation::OnPremises);
+/// assert_eq!(MailboxLocation::default().minimum_client_build(), ClientBuild::new(16, 0, 6920, 1000));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum MailboxLocation {
     /// Exchange Online: offline IM needs SfB 2016 Click-to-Run 16.0.6701.1000 or later.
-    #[default]
     ExchangeOnline,
-    /// Exchange on-premises: offline IM needs 16.0.6920.1000 or later.
+    /// Exchange Server on-premises (the default): offline IM needs 16.0.6920.1000 or later.
+    #[default]
     OnPremises,
 }
 

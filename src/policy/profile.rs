@@ -7,8 +7,11 @@ use super::{ClientBuild, MailboxLocation};
 /// The sender's place in the deployment: its site, the policies granted to it,
 /// its client build and where its mailbox lives.
 ///
-/// Every field is optional. With none set, the sender gets the global policies.
+/// Every field is optional. With none set, the sender gets the global policies,
+/// its client build is not checked, and its mailbox is taken to be on-premises.
 /// Site and tag names are compared without regard to case, as PowerShell does.
+/// In a settings file a profile is a `[senders."sip:..."]` table with these
+/// fields as keys (see [`settings`](crate::settings)).
 ///
 /// ```
 /// use offline_im::policy::{MailboxLocation, SenderProfile};
@@ -39,7 +42,9 @@ pub struct SenderProfile {
     /// the caller may not know the client, and refusing every message would be worse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_build: Option<ClientBuild>,
-    /// Where the sender's mailbox lives (Exchange Online by default).
+    /// Where the sender's mailbox lives: on-premises by default (this crate's
+    /// home is Exchange Server; EWS in Exchange Online is being shut down). It
+    /// sets the minimum [`client_build`](Self::client_build).
     #[serde(default)]
     pub mailbox: MailboxLocation,
 }

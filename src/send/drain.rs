@@ -74,6 +74,14 @@ impl<T: Transport> Sender<T> {
     /// | deferred (transient trouble) | back to waiting, next attempt per `schedule` but never before the server's [`retry_at`](super::Failure::retry_at); dead letter once older than its maximum age |
     /// | failed, denied or blocked | dead letter, with the reason |
     ///
+    /// A message is due once its pickup delay has passed: spooled with
+    /// [`DEFAULT_PICKUP_DELAY`](crate::spool::DEFAULT_PICKUP_DELAY) (SfB's two
+    /// minutes), it is not claimed by a pass whose `now` is earlier, so a drain
+    /// right after [`spool_all`](Self::spool_all) returns an empty pass. Spool
+    /// with `Duration::ZERO` to send at the next drain.
+    /// [`drain_due`](Self::drain_due) and [`drain_until_empty`](Self::drain_until_empty)
+    /// drain what is due now with the default schedule.
+    ///
     /// # Errors
     /// A [`SpoolError`] when the spool cannot be read or claimed from. Errors while
     /// recording single outcomes are logged and counted, not returned: the message

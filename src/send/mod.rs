@@ -97,6 +97,10 @@
 //! instead of sending them, and [`Sender::drain`] delivers what is due, with the
 //! same batching, retries and exactly-once check, recording each outcome in the
 //! spool (see [`spool`](crate::spool) for the History Spooler itself).
+//! [`Sender::drain_due`] (one pass) and [`Sender::drain_until_empty`] (passes
+//! until nothing is due) do it in one call, for now and with the default
+//! schedule. A message spooled with SfB's two-minute pickup delay is not due
+//! before then, so an early drain returns nothing.
 //!
 //! # Observability
 //!
@@ -106,6 +110,7 @@
 
 mod batch;
 mod drain;
+mod drain_all;
 mod error;
 mod exchange;
 mod failure;
@@ -117,6 +122,7 @@ mod retry;
 mod sender;
 
 pub use drain::DrainPass;
+pub use drain_all::DEFAULT_DRAIN_LIMIT;
 pub use error::SenderBuildError;
 #[allow(deprecated)]
 pub use error::SenderError;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::LoadSettingsError;
+use super::check::check_references;
 use crate::address::SipUri;
 use crate::plan::{Planner, PlannerBuilder};
 use crate::policy::{PolicySet, PowerShellPolicies, SenderProfile};
@@ -80,25 +81,56 @@ impl Settings {
         Planner::builder(self.organization.clone()).policies(self.policies.clone())
     }
 
-    /// Reads settings from TOML text.
+    /// Checks that every policy a sender is granted is defined: what every
+    /// loader does before it returns. Call it on settings built in code or
+    /// deserialized as part of your own configuration (serde alone does not check).
+    ///
+    /// Tags are matched as at send time (by name, without regard to case), so
+    /// settings that pass never fail a message for an unknown policy. A sender's
+    /// `site` is not checked: in SfB a site without a policy of its own is
+    /// valid, and its users get the global policies.
+    ///
+    /// ```
+    /// use offline_im::settings::Settings;
+    ///
+    /// let err = Settings::from_toml_str(r#"
+    ///     [organization]
+    ///     sip_domains = ["contoso.com"]
+    ///
+    ///     [senders."sip:lee@contoso.com"]
+    ///     client_policy = "NoSuchTag"
+    /// "#).unwrap_err();
+    /// assert!(err.to_string().contains("sip:lee@contoso.com"));
+    /// assert!(err.to_string().contains("NoSuchTag"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`LoadSettingsError::UndefinedPolicy`] for the first sender granted a
+    /// `client_policy` or `external_access_policy` tag the policies lack.
+    pub fn validate(&self) -> Result<(), LoadSettingsError> {
+        check_references(self, None)
+    }
+
+    /// Reads settings from TOML text and [validates](Self::validate) them.
     ///
     /// # Errors
     /// [`LoadSettingsError::Toml`] with the line, column and rule when the text is
-    /// not TOML or breaks a rule of the format.
+    /// not TOML or breaks a rule of the format;
+    /// [`LoadSettingsError::UndefinedPolicy`] when a sender is granted a policy
+    /// the settings do not define.
     pub fn from_toml_str(text: &str) -> Result<Self, LoadSettingsError> {
-        Ok(toml::from_str(text)?)
+        checked(parse_toml(text)?, None)
     }
 
-    /// Reads settings from JSON text (the same keys as the TOML form).
+    /// Reads settings from JSON text (the same keys as the TOML form) and
+    /// [validates](Self::validate) them.
     ///
     /// # Errors
-    /// [`LoadSettingsError::Json`] naming the path of the offending value.
+    /// [`LoadSettingsError::Json`] naming the path of the offending value;
+    /// [`LoadSettingsError::UndefinedPolicy`] when a sender is granted a policy
+    /// the settings do not define.
     pub fn from_json_str(text: &str) -> Result<Self, LoadSettingsError> {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| LoadSettingsError::Json {
-            path: e.path().to_string(),
-            message: e.into_inner().to_string(),
-        })
+        checked(parse_json(text)?, None)
     }
 
     /// Reads a `.toml` or `.json` settings file.
@@ -106,20 +138,24 @@ impl Settings {
     /// # Errors
     /// [`LoadSettingsError::Io`] when the file cannot be read,
     /// [`LoadSettingsError::UnknownFormat`] for another extension, and the errors
-    /// of [`from_toml_str`](Self::from_toml_str) and [`from_json_str`](Self::from_json_str).
+    /// of [`from_toml_str`](Self::from_toml_str) and [`from_json_str`](Self::from_json_str);
+    /// [`LoadSettingsError::UndefinedPolicy`] names the file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self, LoadSettingsError> {
         let path = path.as_ref();
         let extension = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
-        match extension.as_deref() {
-            Some("toml") => Self::from_toml_str(&read(path)?),
-            Some("json") => Self::from_json_str(&read(path)?),
-            _ => Err(LoadSettingsError::UnknownFormat {
-                path: path.to_owned(),
-            }),
-        }
+        let settings = match extension.as_deref() {
+            Some("toml") => parse_toml(&read(path)?)?,
+            Some("json") => parse_json(&read(path)?)?,
+            _ => {
+                return Err(LoadSettingsError::UnknownFormat {
+                    path: path.to_owned(),
+                });
+            }
+        };
+        checked(settings, Some(path))
     }
 
     /// Reads a directory of saved PowerShell output, one file per cmdlet, named
@@ -158,12 +194,31 @@ impl Settings {
             client_policies: client_policies.as_deref(),
             external_access_policies: external_access.as_deref(),
         })?;
+        // SfB's output holds no sender profiles: there is nothing to validate.
         Ok(Self {
             organization,
             policies,
             senders: BTreeMap::new(),
         })
     }
+}
+
+fn parse_toml(text: &str) -> Result<Settings, LoadSettingsError> {
+    Ok(toml::from_str(text)?)
+}
+
+fn parse_json(text: &str) -> Result<Settings, LoadSettingsError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| LoadSettingsError::Json {
+        path: e.path().to_string(),
+        message: e.into_inner().to_string(),
+    })
+}
+
+/// `settings` once [`check_references`] passes, with `file` named in its error.
+fn checked(settings: Settings, file: Option<&Path>) -> Result<Settings, LoadSettingsError> {
+    check_references(&settings, file)?;
+    Ok(settings)
 }
 
 fn read(path: &Path) -> Result<String, LoadSettingsError> {

@@ -6,7 +6,10 @@
 //! caller hands a message over once ([`Spool::put`]) and it is eventually
 //! delivered or reported as a dead letter, whatever crashes in between.
 //!
-//! This is the storage side only. The delivery pipeline drains it: it claims
+//! This is the storage side only. The delivery pipeline
+//! ([`Sender::drain`](crate::send::Sender::drain), or in one call
+//! [`Sender::drain_due`](crate::send::Sender::drain_due) and
+//! [`Sender::drain_until_empty`](crate::send::Sender::drain_until_empty)) drains it: it claims
 //! due messages ([`Spool::claim_due`]), delivers each, and reports the outcome
 //! ([`Spool::complete`], [`Spool::retry_later`] with a time from
 //! [`RetrySchedule`], or [`Spool::dead_letter`]). Before delivering a message a
