@@ -44,7 +44,7 @@ use offline_im::plan::Folder;
 use offline_im::send::{DEFAULT_DRAIN_LIMIT, DeliveryReport, RetryPolicy, Sender, Summary};
 use offline_im::settings::Settings;
 use offline_im::spool::{DEFAULT_PICKUP_DELAY, DirectorySpool, RetrySchedule};
-use offline_im::testkit::{Fault, ItemFault, TestServer};
+use offline_im::testkit::TestServer;
 use offline_im::transport::HttpTransport;
 use time::OffsetDateTime;
 
@@ -178,7 +178,9 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
             }
             let started = builder.start().await?;
             if args.faults.is_some() {
-                inject_every_transient_fault(&started);
+                // One request in five, one item in fifty: every fault a sender should
+                // get through.
+                started.faults().every_transient_fault(0.2, 0.02);
             }
             let url = started.url();
             eprintln!("no --url: sending to the embedded EWS server at {url}");
@@ -280,44 +282,6 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
         ok &= count_arrivals(&server, &from, &reports).await?;
     }
     Ok(ok)
-}
-
-/// Every fault the embedded server can inject that a sender should get through.
-fn inject_every_transient_fault(server: &TestServer) {
-    let busy = Duration::from_millis(5);
-    server
-        .faults()
-        .request_mix(
-            0.2,
-            &[
-                Fault::ServerBusyFault { back_off: busy },
-                Fault::InternalServerError {
-                    inner_busy: Some(busy),
-                },
-                Fault::InternalServerError { inner_busy: None },
-                Fault::ServiceUnavailable {
-                    retry_after_secs: 0,
-                },
-                Fault::CloseBeforeCommit,
-                Fault::CloseAfterCommit,
-                Fault::Delay(Duration::from_millis(20)),
-                Fault::MalformedReply,
-                Fault::SlowCommit {
-                    over: Duration::from_millis(800),
-                },
-                Fault::CommitWithoutSubmit,
-            ],
-        )
-        .item_mix(
-            0.02,
-            &[
-                ItemFault::ServerBusy { back_off: busy },
-                ItemFault::InternalServerError {
-                    inner_busy: Some(busy),
-                },
-                ItemFault::InternalServerError { inner_busy: None },
-            ],
-        );
 }
 
 /// Waits for the embedded server to submit everything, then counts each
