@@ -53,6 +53,7 @@
 //! };
 //! let reports = sender.send_all([im("pat@contoso.com", "Pat")?, im("ann@fabrikam.com", "Ann")?]).await;
 //! assert!(reports.iter().all(|report| report.outcome.is_delivered()));
+//! server.idle().await; // Exchange submits asynchronously: let it deliver
 //!
 //! // Same organization: a missed conversation in Pat's inbox.
 //! let inbox = server.folder(&"pat@contoso.com".parse()?, Folder::Inbox);
@@ -139,6 +140,7 @@
 pub mod address;
 pub mod autodiscover;
 pub mod compose;
+mod delivery_id;
 pub mod ews;
 pub mod plan;
 pub mod policy;
@@ -151,3 +153,4 @@ pub mod spool;
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 pub mod transport;
+mod xml;

@@ -152,7 +152,7 @@ fn char_ref(reference: &str) -> Option<char> {
         None if !digits.is_empty() && digits.len() <= 10 => digits.parse::<u32>().ok()?,
         _ => return None,
     };
-    char::from_u32(code).filter(|&c| crate::compose::is_xml_char(c))
+    char::from_u32(code).filter(|&c| crate::xml::is_xml_char(c))
 }
 
 #[cfg(test)]

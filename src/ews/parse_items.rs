@@ -10,7 +10,7 @@ use super::read::Raw;
 use super::response::{FoundItem, ItemId};
 use super::xs;
 use super::{DELIVERY_ID_PROPERTY_NAME, OFFLINE_IM_PROPERTY_SET};
-use crate::compose::DeliveryId;
+use crate::delivery_id::DeliveryId;
 
 /// What the reader keeps of one item.
 #[derive(Default)]

@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use offline_im::address::SmtpAddress;
-//! use offline_im::plan::Folder;
+//! use offline_im::ews::Folder;
 //! use offline_im::testkit::TestServer;
 //!
 //! # async fn send_with_your_code(_url: &str) {}
@@ -156,4 +156,4 @@ pub use server::TestServer;
 pub use store::{Mailbox, Recipient, StoredItem};
 
 #[doc(no_inline)]
-pub use crate::plan::Folder;
+pub use crate::ews::Folder;
