@@ -50,7 +50,6 @@
 mod composer;
 mod delivery_id;
 mod error;
-mod html;
 mod item_class;
 mod line;
 mod message;
@@ -60,10 +59,10 @@ mod text;
 
 pub use crate::delivery_id::DeliveryId;
 pub use crate::ews::Importance;
+pub use crate::xml::html::{escape_html, escape_html_lines};
 pub use crate::xml::is_xml_char;
 pub use composer::{Composer, RenderedMessage};
 pub use error::ComposeError;
-pub use html::{escape_html, escape_html_lines};
 pub use item_class::ItemClass;
 pub use line::ImLine;
 pub use message::{OfflineIm, OfflineImBuilder};

@@ -1,10 +1,10 @@
 //! One mail message to create: a borrowed view the writer turns into `t:Message`.
 
 use super::Importance;
-use super::escape::{push_cdata, push_text};
 use super::property::{ExtendedProperty, write_delivery_id_property};
 use crate::address::SmtpAddress;
 use crate::delivery_id::DeliveryId;
+use crate::xml::escape::{push_cdata, push_text};
 
 /// The format of a message body (`BodyType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

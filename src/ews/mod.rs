@@ -137,20 +137,16 @@
 //!   [`FindItemResult::indexed_paging_offset`]) until the items are older than
 //!   the attempt it is checking.
 
-mod attributes;
 mod create_item;
-mod cursor;
 mod delete_item;
 mod disposition;
 mod error;
-mod escape;
 mod fault;
 mod find_item;
 mod folder;
 mod header;
 mod importance;
 mod message;
-mod namespaces;
 mod parse;
 mod parse_fault;
 mod parse_items;
@@ -159,10 +155,12 @@ mod read;
 mod recent_items;
 mod response;
 mod response_code;
-mod start_tag;
 mod write;
 mod xs;
 
+pub use crate::xml::namespaces::{
+    CREATE_ITEM_ACTION, DELETE_ITEM_ACTION, ERRORS, FIND_ITEM_ACTION, MESSAGES, SOAP, TYPES,
+};
 pub use create_item::{CreateItem, write_create_item};
 pub use delete_item::{DeleteItem, DeleteType, write_delete_item};
 pub use disposition::{Disposition, Folder};
@@ -173,9 +171,6 @@ pub use folder::FolderTarget;
 pub use header::{Impersonation, RequestHeader, ServerVersion};
 pub use importance::Importance;
 pub use message::{Body, BodyType, Mailbox, MessageItem};
-pub use namespaces::{
-    CREATE_ITEM_ACTION, DELETE_ITEM_ACTION, ERRORS, FIND_ITEM_ACTION, MESSAGES, SOAP, TYPES,
-};
 pub use property::{
     DELIVERY_ID_PROPERTY, DELIVERY_ID_PROPERTY_NAME, DistinguishedPropertySet, ExtendedProperty,
     OFFLINE_IM_PROPERTY_SET, PropertyPath, PropertySet, PropertyTag, PropertyType, PropertyValue,
