@@ -14,62 +14,35 @@ pub(crate) fn shorten(value: &str) -> String {
     }
 }
 
-/// Why a document could not be read as XML. Each stage turns it into its own
-/// error: the EWS reader into the same-named `ReadError` variants, Autodiscover
-/// into its description of a bad response.
+/// Why a document could not be read as XML.
+///
+/// Each stage turns it into its own error: the EWS reader into the same-named
+/// `ReadError` variants (where they are documented for users), Autodiscover into
+/// its description of a bad response. Positions are byte offsets into the input.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub(crate) enum XmlError {
-    /// Not well-formed XML (or not namespace-well-formed).
+    /// Not well-formed (or not namespace-well-formed) XML.
     #[error("the document is not well-formed XML at offset {position}: {reason}")]
-    Malformed {
-        /// Byte offset where the problem was found.
-        position: u64,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The input ends before the document does.
+    Malformed { position: u64, reason: String },
+    /// The input ends inside the element `inside` (or `the prolog`).
     #[error("the document ends at offset {position} inside {inside}: it was cut short")]
-    Truncated {
-        /// The length of the input.
-        position: u64,
-        /// The innermost element still open, e.g. `<m:Items>`, or `the prolog`.
-        inside: String,
-    },
+    Truncated { position: u64, inside: String },
     /// A document type declaration: refused, so no entity is ever defined.
     #[error("the document has a <!DOCTYPE> at offset {position}: DTDs are refused")]
-    Doctype {
-        /// Byte offset of the declaration.
-        position: u64,
-    },
+    Doctype { position: u64 },
     /// An entity other than the five predefined ones; never expanded.
-    #[error(
-        "the document uses the entity &{name}; at offset {position}: only the predefined \
-         entities and character references are allowed"
-    )]
-    Entity {
-        /// The entity's name, shortened.
-        name: String,
-        /// Byte offset after the reference.
-        position: u64,
-    },
+    #[error("the document uses the entity &{name}; at offset {position}: it is not expanded")]
+    Entity { name: String, position: u64 },
     /// An element where the reader expected none, or another one.
     #[error("expected {expected} at offset {position}, found {found}")]
     UnexpectedElement {
-        /// What was expected.
         expected: &'static str,
-        /// What was found.
         found: String,
-        /// Byte offset after the element's start tag.
         position: u64,
     },
-    /// Elements nest deeper than the reader's limit.
+    /// Elements nest deeper than the reader's `limit`.
     #[error("elements nest deeper than the limit of {limit} at offset {position}")]
-    TooDeep {
-        /// The limit.
-        limit: usize,
-        /// Byte offset where the limit was passed.
-        position: u64,
-    },
+    TooDeep { limit: usize, position: u64 },
 }
 
 #[cfg(test)]

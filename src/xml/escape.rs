@@ -62,22 +62,21 @@ impl Mode for Text {
     }
 }
 
+/// Element content's rules, plus the quote and the whitespace that attribute-value
+/// normalization would otherwise turn into spaces.
 struct Attribute;
 impl Mode for Attribute {
     #[inline(always)]
     fn special(b: u8) -> bool {
-        (b < 0x20) | (b == b'&') | (b == b'<') | (b == b'>') | (b == b'"') | (b == 0xEF)
+        Text::special(b) | (b == b'"') | (b == b'\t') | (b == b'\n')
     }
     #[inline(always)]
     fn replace(bytes: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
         match bytes[i] {
-            b'&' => Some((b"&amp;", 1)),
-            b'<' => Some((b"&lt;", 1)),
-            b'>' => Some((b"&gt;", 1)),
             b'"' => Some((b"&quot;", 1)),
             b'\n' => Some((b"&#10;", 1)),
             b'\t' => Some((b"&#9;", 1)),
-            _ => common(bytes, i),
+            _ => Text::replace(bytes, i),
         }
     }
 }
