@@ -152,11 +152,11 @@ fn write_create_item_100_from_plans(bencher: Bencher) {
     let refs: Vec<&DeliveryPlan> = plans.iter().collect();
     let header = RequestHeader::default();
     let mut buf = Vec::new();
-    offline_im::ews::write_create_item_for_plans(&mut buf, &header, &refs).unwrap();
+    offline_im::send::write_create_item_for_plans(&mut buf, &header, &refs).unwrap();
     buf = Vec::with_capacity(buf.len() * 2);
     bencher.counter(ItemsCount::new(100usize)).bench_local(|| {
         buf.clear();
-        offline_im::ews::write_create_item_for_plans(
+        offline_im::send::write_create_item_for_plans(
             &mut buf,
             black_box(&header),
             black_box(&refs),

@@ -151,6 +151,7 @@
 pub mod address;
 pub mod autodiscover;
 pub mod compose;
+mod delivery_id;
 pub mod ews;
 pub mod plan;
 pub mod policy;
@@ -175,3 +176,5 @@ pub use time;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use transport::HttpTransport;
+
+mod xml;

@@ -5,13 +5,13 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use offline_im::compose::{DeliveryId, Importance};
+use offline_im::ews::Folder;
 use offline_im::ews::{
     Body, CreateItem, DeleteItem, DeleteType, DistinguishedPropertySet, ExtendedProperty, FindItem,
     FolderTarget, Impersonation, ItemId, Mailbox, MessageItem, PropertyPath, PropertySet,
     PropertyValue, RequestHeader, ServerVersion, write_create_item, write_delete_item,
     write_find_item,
 };
-use offline_im::plan::Folder;
 
 struct Counting;
 

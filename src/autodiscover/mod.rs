@@ -101,8 +101,11 @@ mod run;
 mod safety;
 mod soap;
 mod srv;
-mod xml;
 
+pub use crate::xml::namespaces::{
+    GET_USER_SETTINGS_ACTION, POX_REQUEST_NAMESPACE, POX_RESPONSE_SCHEMA,
+    SOAP_AUTODISCOVER_NAMESPACE,
+};
 pub use answer::Answer;
 pub use client::{Autodiscover, AutodiscoverBuilder, DEFAULT_CACHE_TTL, DEFAULT_MAX_REDIRECTS};
 pub use credentials::Credentials;
@@ -118,11 +121,9 @@ pub use http_fetcher::{
     DEFAULT_MAX_RESPONSE_BYTES, FetcherBuildError, HttpFetcher, HttpFetcherBuilder,
 };
 pub use plan::{Protocol, Step, plan};
-pub use pox::{POX_REQUEST_NAMESPACE, POX_RESPONSE_SCHEMA, read_pox_response, write_pox_request};
+pub use pox::{read_pox_response, write_pox_request};
 pub use safety::{HostRules, Refusal, is_allowed_host, public_suffix_refusal};
-pub use soap::{
-    GET_USER_SETTINGS_ACTION, SOAP_AUTODISCOVER_NAMESPACE, read_soap_response, write_soap_request,
-};
+pub use soap::{read_soap_response, write_soap_request};
 pub use srv::{
     NoSrvResolver, SrvError, SrvRecord, SrvResolver, StaticSrvResolver, order_srv_records,
 };

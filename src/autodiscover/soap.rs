@@ -3,17 +3,11 @@
 use url::Url;
 
 use super::answer::Answer;
-use super::xml::{self, Element};
 use crate::address::SmtpAddress;
-
-/// The namespace of SOAP Autodiscover messages.
-pub const SOAP_AUTODISCOVER_NAMESPACE: &str =
-    "http://schemas.microsoft.com/exchange/2010/Autodiscover";
-
-/// The WS-Addressing action of `GetUserSettings`, also sent as the `SOAPAction`
-/// header.
-pub const GET_USER_SETTINGS_ACTION: &str =
-    "http://schemas.microsoft.com/exchange/2010/Autodiscover/Autodiscover/GetUserSettings";
+use crate::xml::namespaces::{
+    GET_USER_SETTINGS_ACTION, SOAP, SOAP_AUTODISCOVER_NAMESPACE, WS_ADDRESSING,
+};
+use crate::xml::{self, Element};
 
 /// The body of a SOAP `GetUserSettings` request for `address`, sent to `to`,
 /// asking for `ExternalEwsUrl` and `InternalEwsUrl`.
@@ -32,8 +26,8 @@ pub fn write_soap_request(address: &SmtpAddress, to: &Url) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
          <soap:Envelope xmlns:a=\"{SOAP_AUTODISCOVER_NAMESPACE}\" \
-         xmlns:wsa=\"http://www.w3.org/2005/08/addressing\" \
-         xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+         xmlns:wsa=\"{WS_ADDRESSING}\" \
+         xmlns:soap=\"{SOAP}\">\
          <soap:Header>\
          <a:RequestedServerVersion>Exchange2010</a:RequestedServerVersion>\
          <wsa:Action>{GET_USER_SETTINGS_ACTION}</wsa:Action>\
@@ -51,8 +45,8 @@ pub fn write_soap_request(address: &SmtpAddress, to: &Url) -> String {
          </a:GetUserSettingsRequestMessage>\
          </soap:Body>\
          </soap:Envelope>",
-        xml::escape(to.as_str()),
-        xml::escape(address.as_str()),
+        xml::escaped(to.as_str()),
+        xml::escaped(address.as_str()),
     )
 }
 
@@ -67,7 +61,7 @@ pub fn write_soap_request(address: &SmtpAddress, to: &Url) -> String {
 /// # Errors
 /// A short description when the body is not a `GetUserSettings` response.
 pub fn read_soap_response(body: &[u8]) -> Result<Answer, String> {
-    let root = xml::parse(body)?;
+    let root = xml::tree(body)?;
     if root.name != "Envelope" {
         return Err(format!(
             "the root element is <{}>, not a SOAP envelope",
@@ -151,7 +145,7 @@ mod tests {
             .parse()
             .unwrap();
         let body = write_soap_request(&"kim@contoso.com".parse().unwrap(), &to);
-        let root = xml::parse(body.as_bytes()).unwrap();
+        let root = xml::tree(body.as_bytes()).unwrap();
         assert_eq!(
             root.path(&["Header", "To"]).unwrap().text,
             "https://contoso.com/autodiscover/autodiscover.svc?a=1&b=2"

@@ -1,99 +1,22 @@
-//! The id that makes a delivery checkable and repeatable.
+//! Reading a [`DeliveryId`] from text, with composition's error.
+//!
+//! The type itself lives below both `compose` and `ews` (see its module docs).
 
-use std::fmt;
 use std::str::FromStr;
 
 use uuid::Uuid;
 
 use super::ComposeError;
 use super::error::shorten;
-
-/// The unique id of one offline IM delivery.
-///
-/// Every [`OfflineIm`](super::OfflineIm) carries one. Later stages store it on the
-/// Exchange item as an extended property, so when a reply is lost the sender can ask
-/// "did this message already arrive?" instead of sending it twice.
-///
-/// [`DeliveryId::new`] (and [`Default`]) make a random (version 4) id. A caller that
-/// must stay idempotent across restarts keeps its own id and sets it with
-/// [`OfflineImBuilder::delivery_id`](super::OfflineImBuilder::delivery_id).
-///
-/// Shown and serialized in hyphenated lower-case form; parsing accepts any form
-/// [`Uuid`] accepts (hyphenated, simple, braced, `urn:uuid:`), ignoring surrounding
-/// whitespace.
-///
-/// ```
-/// use offline_im::compose::DeliveryId;
-///
-/// let id: DeliveryId = "67E55044-10B1-426F-9247-BB680E5FE0C8".parse()?;
-/// assert_eq!(id.to_string(), "67e55044-10b1-426f-9247-bb680e5fe0c8");
-/// assert_ne!(DeliveryId::new(), DeliveryId::new());
-/// # Ok::<(), offline_im::compose::ComposeError>(())
-/// ```
-#[derive(
-    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct DeliveryId(Uuid);
-
-impl DeliveryId {
-    /// A new random (version 4) id.
-    #[must_use]
-    pub fn new() -> Self {
-        Self(Uuid::new_v4())
-    }
-
-    /// The id `uuid`, e.g. one kept by the caller.
-    #[must_use]
-    pub const fn from_uuid(uuid: Uuid) -> Self {
-        Self(uuid)
-    }
-
-    /// The id as a [`Uuid`].
-    #[must_use]
-    pub const fn as_uuid(&self) -> &Uuid {
-        &self.0
-    }
-}
-
-impl Default for DeliveryId {
-    /// A new random id, like [`DeliveryId::new`].
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl From<Uuid> for DeliveryId {
-    fn from(uuid: Uuid) -> Self {
-        Self(uuid)
-    }
-}
-
-impl From<DeliveryId> for Uuid {
-    fn from(id: DeliveryId) -> Self {
-        id.0
-    }
-}
+use crate::delivery_id::DeliveryId;
 
 impl FromStr for DeliveryId {
     type Err = ComposeError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Uuid::parse_str(s.trim())
-            .map(Self)
+            .map(DeliveryId::from_uuid)
             .map_err(|_| ComposeError::DeliveryId { value: shorten(s) })
-    }
-}
-
-impl fmt::Display for DeliveryId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.hyphenated(), f)
-    }
-}
-
-impl fmt::Debug for DeliveryId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DeliveryId({})", self.0.hyphenated())
     }
 }
 
@@ -102,26 +25,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_and_shows_lowercase_hyphenated() {
+    fn parses_any_uuid_form() {
         let id: DeliveryId = "{67E55044-10B1-426F-9247-BB680E5FE0C8}".parse().unwrap();
         assert_eq!(id.to_string(), "67e55044-10b1-426f-9247-bb680e5fe0c8");
-        assert_eq!(
-            format!("{id:?}"),
-            "DeliveryId(67e55044-10b1-426f-9247-bb680e5fe0c8)"
-        );
     }
 
     #[test]
     fn rejects_non_uuids() {
         let err = "not-a-uuid".parse::<DeliveryId>().unwrap_err();
         assert!(matches!(err, ComposeError::DeliveryId { ref value } if value == "not-a-uuid"));
-    }
-
-    #[test]
-    fn serde_is_a_plain_string() {
-        let id = DeliveryId::new();
-        let json = serde_json::to_string(&id).unwrap();
-        assert_eq!(json, format!("\"{id}\""));
-        assert_eq!(serde_json::from_str::<DeliveryId>(&json).unwrap(), id);
     }
 }

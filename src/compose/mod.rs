@@ -50,8 +50,6 @@
 mod composer;
 mod delivery_id;
 mod error;
-mod html;
-mod importance;
 mod item_class;
 mod line;
 mod message;
@@ -59,14 +57,15 @@ mod participant;
 mod render;
 mod text;
 
+pub use crate::delivery_id::DeliveryId;
+pub use crate::ews::Importance;
+pub use crate::xml::html::{escape_html, escape_html_lines};
+pub use crate::xml::is_xml_char;
 pub use composer::{Composer, RenderedMessage};
-pub use delivery_id::DeliveryId;
 pub use error::ComposeError;
-pub use html::{escape_html, escape_html_lines};
-pub use importance::Importance;
 pub use item_class::ItemClass;
 pub use line::ImLine;
 pub use message::{OfflineIm, OfflineImBuilder};
 pub use participant::Participant;
 pub use render::{Renderer, TranscriptRenderer};
-pub use text::{InvalidCharacters, first_invalid_char, is_xml_char, xml_safe};
+pub use text::{InvalidCharacters, first_invalid_char, xml_safe};

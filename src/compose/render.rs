@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use time::OffsetDateTime;
 
 use super::OfflineIm;
-use super::html::{escape_html, escape_html_lines};
+use crate::xml::html::{escape_html, escape_html_lines};
 
 /// Renders an [`OfflineIm`] into the parts of a mail message.
 ///

@@ -3,8 +3,8 @@
 use super::folder::FolderTarget;
 use super::message::MessageItem;
 use super::write::{close_envelope, open_envelope};
+use super::{Disposition, Folder};
 use super::{RequestHeader, WriteError};
-use crate::plan::{Disposition, Folder};
 
 /// A `CreateItem` request for one or many messages.
 ///
@@ -13,7 +13,7 @@ use crate::plan::{Disposition, Folder};
 ///
 /// ```
 /// use offline_im::ews::{Body, CreateItem, FolderTarget, MessageItem, RequestHeader, write_create_item};
-/// use offline_im::plan::{Disposition, Folder};
+/// use offline_im::ews::{Disposition, Folder};
 ///
 /// let items = [MessageItem::new("Hello", Body::text("Are you there?"))];
 /// let request = CreateItem::new(&items); // SendAndSaveCopy into conversationhistory

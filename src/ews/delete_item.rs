@@ -2,10 +2,10 @@
 
 use std::fmt;
 
-use super::escape::push_attr;
 use super::response::ItemId;
 use super::write::{close_envelope, open_envelope};
 use super::{RequestHeader, WriteError};
+use crate::xml::escape::push_attr;
 
 /// How items are deleted (`DeleteType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,18 +3,9 @@
 use thiserror::Error;
 
 use super::{ResponseClass, ResponseCode};
+use crate::xml::XmlError;
 
-/// How many characters of an offending value an error shows.
-const SHOWN_CHARS: usize = 60;
-
-/// `value`, cut to [`SHOWN_CHARS`] characters with an ellipsis when longer.
-pub(crate) fn shorten(value: &str) -> String {
-    let mut chars = value.char_indices();
-    match chars.nth(SHOWN_CHARS) {
-        Some((cut, _)) => format!("{}…", &value[..cut]),
-        None => value.to_owned(),
-    }
-}
+pub(crate) use crate::xml::shorten;
 
 /// A value that breaks an EWS rule, found while building or writing a request.
 ///
@@ -191,4 +182,27 @@ pub enum ReadError {
         /// Byte offset after the response message's start tag.
         position: u64,
     },
+}
+
+impl From<XmlError> for ReadError {
+    /// The same defect, in the EWS reader's words.
+    #[inline]
+    fn from(error: XmlError) -> Self {
+        match error {
+            XmlError::Malformed { position, reason } => Self::Malformed { position, reason },
+            XmlError::Truncated { position, inside } => Self::Truncated { position, inside },
+            XmlError::Doctype { position } => Self::Doctype { position },
+            XmlError::Entity { name, position } => Self::Entity { name, position },
+            XmlError::UnexpectedElement {
+                expected,
+                found,
+                position,
+            } => Self::UnexpectedElement {
+                expected,
+                found,
+                position,
+            },
+            XmlError::TooDeep { limit, position } => Self::TooDeep { limit, position },
+        }
+    }
 }

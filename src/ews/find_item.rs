@@ -6,7 +6,7 @@ use super::folder::FolderTarget;
 use super::property::{DELIVERY_ID_PROPERTY, PropertyType, push_delivery_id};
 use super::write::{close_envelope, open_envelope};
 use super::{RequestHeader, WriteError};
-use crate::compose::DeliveryId;
+use crate::delivery_id::DeliveryId;
 
 /// A `FindItem` request: the items in `folders` whose delivery-id property equals one
 /// of `delivery_ids`.
@@ -20,7 +20,7 @@ use crate::compose::DeliveryId;
 /// ```
 /// use offline_im::compose::DeliveryId;
 /// use offline_im::ews::{FindItem, FolderTarget, RequestHeader, write_find_item};
-/// use offline_im::plan::Folder;
+/// use offline_im::ews::Folder;
 ///
 /// let folders = [FolderTarget::new(Folder::ConversationHistory), FolderTarget::new(Folder::Drafts)];
 /// let ids = [DeliveryId::new()];

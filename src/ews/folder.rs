@@ -1,15 +1,15 @@
 //! A distinguished folder, in the own mailbox or another user's.
 
+use super::Folder;
 use super::message::Mailbox;
 use crate::address::SmtpAddress;
-use crate::plan::Folder;
 
 /// A well-known folder (`t:DistinguishedFolderId`), optionally in another user's
 /// mailbox (`t:Mailbox`, which needs delegate access to it).
 ///
 /// ```
 /// use offline_im::ews::FolderTarget;
-/// use offline_im::plan::Folder;
+/// use offline_im::ews::Folder;
 ///
 /// let own = FolderTarget::new(Folder::ConversationHistory);
 /// let shared = "archive@contoso.com".parse()?;

@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use super::WriteError;
 use super::error::shorten;
-use super::escape::push_text;
 use crate::address::SmtpAddress;
+use crate::xml::escape::push_text;
 
 macro_rules! server_versions {
     ($( $(#[$doc:meta])* $variant:ident = $text:literal, )*) => {

@@ -1,9 +1,10 @@
 //! One mail message to create: a borrowed view the writer turns into `t:Message`.
 
-use super::escape::{push_cdata, push_text};
+use super::Importance;
 use super::property::{ExtendedProperty, write_delivery_id_property};
 use crate::address::SmtpAddress;
-use crate::compose::{DeliveryId, Importance};
+use crate::delivery_id::DeliveryId;
+use crate::xml::escape::{push_cdata, push_text};
 
 /// The format of a message body (`BodyType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -109,8 +110,8 @@ impl<'a> Mailbox<'a> {
 /// `t:ToRecipients`, `t:From`, `t:IsRead`.
 ///
 /// ```
-/// use offline_im::compose::{DeliveryId, Importance};
-/// use offline_im::ews::{Body, Mailbox, MessageItem};
+/// use offline_im::compose::DeliveryId;
+/// use offline_im::ews::{Body, Importance, Mailbox, MessageItem};
 ///
 /// let kim = "kim@contoso.com".parse()?;
 /// let pat = "pat@contoso.com".parse()?;

@@ -7,12 +7,14 @@
 //! # Writing requests
 //!
 //! - [`write_create_item`]: a [`CreateItem`] of one or many [`MessageItem`]s (a
-//!   batch), with a [`Disposition`](crate::plan::Disposition) (default
+//!   batch), with a [`Disposition`] (default
 //!   `SendAndSaveCopy`) and a saved-item folder ([`FolderTarget`]: a distinguished
-//!   [`Folder`](crate::plan::Folder), optionally in another user's mailbox; default
+//!   [`Folder`], optionally in another user's mailbox; default
 //!   `conversationhistory`). Each message carries item class, subject, [`Body`],
-//!   importance, read flag, sender and recipients ([`Mailbox`]),
-//!   [`ExtendedProperty`]s and its [`DeliveryId`](crate::compose::DeliveryId).
+//!   [`Importance`], read flag, sender and recipients ([`Mailbox`]),
+//!   [`ExtendedProperty`]s and its delivery id
+//!   ([`DeliveryId`](crate::delivery_id::DeliveryId), public as
+//!   `offline_im::compose::DeliveryId`).
 //! - [`write_find_item`]: a [`FindItem`] for the items of a folder whose
 //!   delivery-id property ([`DELIVERY_ID_PROPERTY`]) equals given ids; the result
 //!   carries each item's id and delivery id.
@@ -135,43 +137,40 @@
 //!   [`FindItemResult::indexed_paging_offset`]) until the items are older than
 //!   the attempt it is checking.
 
-mod attributes;
 mod create_item;
-mod cursor;
 mod delete_item;
+mod disposition;
 mod error;
-mod escape;
 mod fault;
 mod find_item;
 mod folder;
 mod header;
+mod importance;
 mod message;
-mod namespaces;
 mod parse;
 mod parse_fault;
 mod parse_items;
-mod plans;
 mod property;
 mod read;
 mod recent_items;
 mod response;
 mod response_code;
-mod start_tag;
 mod write;
 mod xs;
 
+pub use crate::xml::namespaces::{
+    CREATE_ITEM_ACTION, DELETE_ITEM_ACTION, ERRORS, FIND_ITEM_ACTION, MESSAGES, SOAP, TYPES,
+};
 pub use create_item::{CreateItem, write_create_item};
 pub use delete_item::{DeleteItem, DeleteType, write_delete_item};
+pub use disposition::{Disposition, Folder};
 pub use error::{ReadError, WriteError};
 pub use fault::SoapFault;
 pub use find_item::{FindItem, write_find_item};
 pub use folder::FolderTarget;
 pub use header::{Impersonation, RequestHeader, ServerVersion};
+pub use importance::Importance;
 pub use message::{Body, BodyType, Mailbox, MessageItem};
-pub use namespaces::{
-    CREATE_ITEM_ACTION, DELETE_ITEM_ACTION, ERRORS, FIND_ITEM_ACTION, MESSAGES, SOAP, TYPES,
-};
-pub use plans::write_create_item_for_plans;
 pub use property::{
     DELIVERY_ID_PROPERTY, DELIVERY_ID_PROPERTY_NAME, DistinguishedPropertySet, ExtendedProperty,
     OFFLINE_IM_PROPERTY_SET, PropertyPath, PropertySet, PropertyTag, PropertyType, PropertyValue,
@@ -187,4 +186,3 @@ pub use response::{
 };
 pub use response_code::ResponseCode;
 
-pub(crate) use escape::{push_attr, push_text};

@@ -6,13 +6,13 @@ use quick_xml::events::BytesStart;
 
 use super::ReadError;
 use super::ResponseCode;
-use super::cursor::{Cursor, Ev, Ns, local};
 use super::error::shorten;
 use super::fault::SoapFault;
 use super::read::{Operation, Raw, ReaderLimits};
 use super::response::{
     MessageXmlValue, Reply, Response, ResponseClass, ResponseMessage, ServerVersionInfo,
 };
+use crate::xml::cursor::{Cursor, Ev, Ns, local};
 
 /// Reads one reply for one operation.
 pub(super) struct Parser<'i, 'o> {

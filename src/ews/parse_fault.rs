@@ -2,10 +2,10 @@
 
 use super::ReadError;
 use super::ResponseCode;
-use super::cursor::{Ev, Ns, local};
 use super::fault::SoapFault;
 use super::parse::Parser;
 use super::response::MessageXmlValue;
+use crate::xml::cursor::{Ev, Ns, local};
 
 impl Parser<'_, '_> {
     pub(super) fn fault(&mut self) -> Result<SoapFault, ReadError> {

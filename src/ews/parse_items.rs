@@ -4,13 +4,13 @@ use quick_xml::events::BytesStart;
 use time::OffsetDateTime;
 
 use super::ReadError;
-use super::cursor::{Ev, Ns, local};
 use super::parse::Parser;
 use super::read::Raw;
 use super::response::{FoundItem, ItemId};
 use super::xs;
 use super::{DELIVERY_ID_PROPERTY_NAME, OFFLINE_IM_PROPERTY_SET};
-use crate::compose::DeliveryId;
+use crate::delivery_id::DeliveryId;
+use crate::xml::cursor::{Ev, Ns, local};
 
 /// What the reader keeps of one item.
 #[derive(Default)]

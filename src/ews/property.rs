@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::WriteError;
 use super::error::shorten;
-use super::escape::{push_attr, push_text};
-use crate::compose::DeliveryId;
+use crate::delivery_id::DeliveryId;
+use crate::xml::escape::{push_attr, push_text};
 
 /// A MAPI property tag (its id part, without the type), usable as `PropertyTag`.
 ///

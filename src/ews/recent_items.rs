@@ -26,7 +26,7 @@ use super::{RequestHeader, WriteError};
 ///
 /// ```
 /// use offline_im::ews::{FolderTarget, RecentItems, RequestHeader, write_recent_items};
-/// use offline_im::plan::Folder;
+/// use offline_im::ews::Folder;
 ///
 /// let folders = [FolderTarget::new(Folder::SentItems)];
 /// let mut buf = Vec::new();

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::ResponseCode;
 use super::fault::SoapFault;
-use crate::compose::DeliveryId;
+use crate::delivery_id::DeliveryId;
 
 /// How one item of a request fared (`ResponseClass`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

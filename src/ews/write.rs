@@ -1,7 +1,7 @@
 //! The envelope around every request.
 
 use super::RequestHeader;
-use super::namespaces::{MESSAGES, SOAP, TYPES};
+use crate::xml::namespaces::{MESSAGES, SOAP, TYPES};
 
 /// Appends the XML declaration, `soap:Envelope` with the `soap`, `t` and `m`
 /// prefixes, the header and the opening `soap:Body`.

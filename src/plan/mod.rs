@@ -11,11 +11,10 @@
 mod decision;
 mod delivery;
 mod error;
-mod folder;
 mod planner;
 
+pub use crate::ews::{Disposition, Folder};
 pub use decision::{Decision, Denial, DenialReason};
 pub use delivery::DeliveryPlan;
 pub use error::PlanError;
-pub use folder::{Disposition, Folder};
 pub use planner::{Planner, PlannerBuilder};

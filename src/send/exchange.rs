@@ -8,12 +8,13 @@ use crate::address::SmtpAddress;
 use crate::compose::DeliveryId;
 use crate::ews::{
     CreateItemResult, DeleteItem, DeleteType, FindItem, FindItemResult, FolderTarget, ItemId,
-    RecentItems, Reply, RequestHeader, ResponseCode, ResponseReader, SoapFault,
-    write_create_item_for_plans, write_delete_item, write_find_item, write_recent_items,
+    RecentItems, Reply, RequestHeader, ResponseCode, ResponseReader, SoapFault, write_delete_item,
+    write_find_item, write_recent_items,
 };
 use crate::plan::{DeliveryPlan, Folder};
 use crate::transport::{EwsReply, EwsRequest, Transport, TransportError};
 
+use super::request::write_create_item_for_plans;
 use super::{Failure, FailureKind};
 
 /// What one `CreateItem` round trip means.

@@ -118,6 +118,7 @@ mod lookup;
 mod options;
 mod recover;
 mod report;
+mod request;
 mod retry;
 mod sender;
 
@@ -129,5 +130,7 @@ pub use error::SenderError;
 pub use failure::{Failure, FailureKind};
 pub use options::MailboxAccess;
 pub use report::{DeliveryReport, Outcome, Summary};
+#[doc(hidden)]
+pub use request::write_create_item_for_plans;
 pub use retry::RetryPolicy;
 pub use sender::{Sender, SenderBuilder};

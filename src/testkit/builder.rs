@@ -70,7 +70,7 @@ impl Default for TestServerBuilder {
 }
 
 impl TestServerBuilder {
-    /// Declares a mailbox up front (with every [`Folder`](crate::plan::Folder)). Its
+    /// Declares a mailbox up front (with every [`Folder`](crate::ews::Folder)). Its
     /// domain becomes a hosted domain.
     pub fn mailbox(mut self, address: impl AsRef<str>) -> Self {
         self.mailboxes.push(address.as_ref().to_owned());

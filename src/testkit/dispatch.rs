@@ -4,7 +4,7 @@ use std::sync::PoisonError;
 use std::time::Duration;
 
 use crate::address::SmtpAddress;
-use crate::plan::Folder;
+use crate::ews::Folder;
 
 use super::http::Shared;
 use super::op_create::{Ctx, create_item, create_items};

@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use offline_im::address::SmtpAddress;
-//! use offline_im::plan::Folder;
+//! use offline_im::ews::Folder;
 //! use offline_im::testkit::TestServer;
 //!
 //! # async fn send_with_your_code(_url: &str) {}
@@ -121,6 +121,14 @@
 //! Its replies carry `t:ServerVersionInfo` and are valid against the EWS schema.
 //! Only `t:Message` items are understood; elements of `t:Message` it does not store
 //! are checked for order and skipped.
+//!
+//! # Independent of the client, on purpose
+//! The server reads requests and writes replies with an EWS grammar of its own
+//! (its own quick-xml front-end, request parsers and reply writer). It shares none
+//! of the client's XML reader, escaper or request writer, deliberately: a test
+//! server built on the client's code would agree with the client's bugs instead of
+//! catching them. It uses only the crate's EWS vocabulary (folder names, body
+//! types), which is data, not parsing.
 
 mod builder;
 mod dispatch;
@@ -156,4 +164,4 @@ pub use server::TestServer;
 pub use store::{Mailbox, Recipient, StoredItem};
 
 #[doc(no_inline)]
-pub use crate::plan::Folder;
+pub use crate::ews::Folder;

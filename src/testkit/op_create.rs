@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::address::SmtpAddress;
-use crate::plan::{Disposition, Folder};
+use crate::ews::{Disposition, Folder};
 
 use super::faults::{FaultPlan, InjectedFault, ItemFault};
 use super::props::TAG_MESSAGE_CLASS;

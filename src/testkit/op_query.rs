@@ -1,7 +1,7 @@
 //! Applying `FindItem`, `GetItem` and `DeleteItem`.
 
 use crate::address::SmtpAddress;
-use crate::plan::Folder;
+use crate::ews::Folder;
 
 use super::op_create::Ctx;
 use super::props::PropertyValue;

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::address::{Domain, SmtpAddress};
-use crate::plan::Folder;
+use crate::ews::Folder;
 
 use super::builder::TestServerBuilder;
 use super::faults::{Faults, InjectedFault};

@@ -4,7 +4,7 @@
 //! checked the way Exchange's schema validation checks them, so a request Exchange
 //! would refuse with `ErrorSchemaValidation` is refused here too.
 
-use crate::plan::Folder;
+use crate::ews::Folder;
 
 use super::soap_in_item::{NewMessage, parse_create_item};
 use super::soap_in_query::{parse_delete_item, parse_find_item, parse_get_item};
@@ -126,7 +126,7 @@ pub(crate) enum FolderName {
 #[derive(Debug, Clone)]
 pub(crate) struct CreateItem {
     /// `MessageDisposition`; `None` when absent.
-    pub(crate) disposition: Option<crate::plan::Disposition>,
+    pub(crate) disposition: Option<crate::ews::Disposition>,
     pub(crate) saved_folder: Option<FolderTarget>,
     pub(crate) items: Vec<NewMessage>,
 }

@@ -1,6 +1,6 @@
 //! Reading `m:CreateItem` and the `t:Message` items inside it.
 
-use crate::plan::Disposition;
+use crate::ews::Disposition;
 
 use super::props::{ExtendedFieldUri, ExtendedProperty, PropertyValue};
 use super::soap_in::{CreateItem, InError, parse_folder_id};

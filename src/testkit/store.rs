@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::address::{Domain, SmtpAddress};
 use crate::ews::BodyType;
-use crate::plan::Folder;
+use crate::ews::Folder;
 
 use super::props::{ExtendedProperty, PropertyValue};
 use super::submit::Submissions;

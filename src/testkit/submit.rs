@@ -13,7 +13,7 @@ use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 use crate::address::SmtpAddress;
-use crate::plan::Folder;
+use crate::ews::Folder;
 
 use super::http::Shared;
 use super::rng::SplitMix64;

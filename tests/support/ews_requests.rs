@@ -424,7 +424,7 @@ pub fn representative_envelopes() -> Vec<Envelope> {
     for (name, plans) in plans_for_schema() {
         let refs: Vec<&offline_im::plan::DeliveryPlan> = plans.iter().collect();
         let mut xml = Vec::new();
-        offline_im::ews::write_create_item_for_plans(&mut xml, &default_header, &refs)
+        offline_im::send::write_create_item_for_plans(&mut xml, &default_header, &refs)
             .expect("valid plans");
         out.push(Envelope { name, xml });
     }

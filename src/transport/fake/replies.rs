@@ -8,8 +8,9 @@ use time::format_description::well_known::Rfc3339;
 use crate::compose::DeliveryId;
 use crate::ews::{
     DELIVERY_ID_PROPERTY_NAME, ItemId, MESSAGES, OFFLINE_IM_PROPERTY_SET, ResponseCode, SOAP,
-    TYPES, push_attr, push_text,
+    TYPES,
 };
+use crate::xml::escape::{push_attr, push_text};
 use crate::transport::EwsReply;
 
 /// One response message's status, as written.

@@ -1,4 +1,5 @@
-//! The importance flag of an offline IM.
+//! The importance flag of a message (EWS `t:Importance`), re-exported by
+//! `compose` for the offline IM it builds.
 
 use std::fmt;
 

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::ReadError;
+use super::error::XmlError;
 use super::error::shorten;
 
 /// An iterator over `(name, raw value)` of the raw attribute text of a start tag.
@@ -25,10 +25,10 @@ impl<'a> Attributes<'a> {
         }
     }
 
-    fn malformed(&mut self, reason: &str) -> ReadError {
+    fn malformed(&mut self, reason: &str) -> XmlError {
         let at = shorten(self.rest);
         self.rest = "";
-        ReadError::Malformed {
+        XmlError::Malformed {
             position: self.position,
             reason: format!("{reason} in the attributes {at:?}"),
         }
@@ -36,7 +36,7 @@ impl<'a> Attributes<'a> {
 }
 
 impl<'a> Iterator for Attributes<'a> {
-    type Item = Result<(&'a str, &'a str), ReadError>;
+    type Item = Result<(&'a str, &'a str), XmlError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let rest = self.rest.trim_start_matches(is_space);
@@ -91,7 +91,7 @@ fn is_space(c: char) -> bool {
 /// The normalized value of a raw attribute value (XML 1.0 §3.3.3): references
 /// resolved (only the five predefined entities and character references; anything
 /// else is an error, never expanded), literal whitespace characters become spaces.
-pub(crate) fn normalize(raw: &str, position: u64) -> Result<Cow<'_, str>, ReadError> {
+pub(crate) fn normalize(raw: &str, position: u64) -> Result<Cow<'_, str>, XmlError> {
     // Most values need nothing. Any control character sends the value down the
     // slow path, which changes only tabs and line ends (a cheaper test to vectorize
     // than naming the three).
@@ -104,7 +104,7 @@ pub(crate) fn normalize(raw: &str, position: u64) -> Result<Cow<'_, str>, ReadEr
         out.push_str(&rest[..i]);
         if rest.as_bytes()[i] == b'&' {
             let Some(semi) = rest[i..].find(';') else {
-                return Err(ReadError::Malformed {
+                return Err(XmlError::Malformed {
                     position,
                     reason: format!(
                         "an unterminated reference in the attribute value {:?}",
@@ -127,18 +127,18 @@ pub(crate) fn normalize(raw: &str, position: u64) -> Result<Cow<'_, str>, ReadEr
 }
 
 /// The character a reference (`name` between `&` and `;`) stands for.
-pub(crate) fn resolve_reference(name: &str, position: u64) -> Result<char, ReadError> {
+pub(crate) fn resolve_reference(name: &str, position: u64) -> Result<char, XmlError> {
     match name {
         "lt" => Ok('<'),
         "gt" => Ok('>'),
         "amp" => Ok('&'),
         "quot" => Ok('"'),
         "apos" => Ok('\''),
-        _ if name.starts_with('#') => char_ref(name).ok_or_else(|| ReadError::Malformed {
+        _ if name.starts_with('#') => char_ref(name).ok_or_else(|| XmlError::Malformed {
             position,
             reason: format!("&{}; is not a valid character reference", shorten(name)),
         }),
-        _ => Err(ReadError::Entity {
+        _ => Err(XmlError::Entity {
             name: shorten(name),
             position,
         }),
@@ -152,14 +152,14 @@ fn char_ref(reference: &str) -> Option<char> {
         None if !digits.is_empty() && digits.len() <= 10 => digits.parse::<u32>().ok()?,
         _ => return None,
     };
-    char::from_u32(code).filter(|&c| crate::compose::is_xml_char(c))
+    char::from_u32(code).filter(|&c| crate::xml::is_xml_char(c))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn all(raw: &str) -> Result<Vec<(&str, &str)>, ReadError> {
+    fn all(raw: &str) -> Result<Vec<(&str, &str)>, XmlError> {
         Attributes::new(raw, 0).collect()
     }
 
@@ -194,7 +194,7 @@ mod tests {
         );
         assert!(matches!(
             normalize("&xxe;", 0),
-            Err(ReadError::Entity { .. })
+            Err(XmlError::Entity { .. })
         ));
         assert!(normalize("&#0;", 0).is_err());
         assert!(normalize("&amp", 0).is_err());

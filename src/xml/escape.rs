@@ -1,4 +1,5 @@
-//! Escaping text for the request writer.
+//! Escaping text for XML: the one escaper of every request the crate writes
+//! (EWS envelopes, Autodiscover requests).
 //!
 //! A vectorizable scan finds the next byte that needs attention, 16 bytes at a time;
 //! runs in between are copied whole. Besides the markup characters, the writer
@@ -61,22 +62,21 @@ impl Mode for Text {
     }
 }
 
+/// Element content's rules, plus the quote and the whitespace that attribute-value
+/// normalization would otherwise turn into spaces.
 struct Attribute;
 impl Mode for Attribute {
     #[inline(always)]
     fn special(b: u8) -> bool {
-        (b < 0x20) | (b == b'&') | (b == b'<') | (b == b'>') | (b == b'"') | (b == 0xEF)
+        Text::special(b) | (b == b'"') | (b == b'\t') | (b == b'\n')
     }
     #[inline(always)]
     fn replace(bytes: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
         match bytes[i] {
-            b'&' => Some((b"&amp;", 1)),
-            b'<' => Some((b"&lt;", 1)),
-            b'>' => Some((b"&gt;", 1)),
             b'"' => Some((b"&quot;", 1)),
             b'\n' => Some((b"&#10;", 1)),
             b'\t' => Some((b"&#9;", 1)),
-            _ => common(bytes, i),
+            _ => Text::replace(bytes, i),
         }
     }
 }
@@ -164,6 +164,15 @@ pub(crate) fn push_cdata(buf: &mut Vec<u8>, text: &str) {
     buf.extend_from_slice(b"]]>");
 }
 
+/// `text` escaped for element content, as a new string (for the short requests
+/// written with `format!`).
+pub(crate) fn escaped(text: &str) -> String {
+    let mut buf = Vec::with_capacity(text.len());
+    push_text(&mut buf, text);
+    // The escaper copies UTF-8 runs whole and writes only UTF-8 replacements.
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +233,14 @@ mod tests {
         assert_eq!(
             run(push_cdata, "a\r\nb"),
             "<![CDATA[a]]>&#13;<![CDATA[\nb]]>"
+        );
+    }
+
+    #[test]
+    fn escaped_strings_match_the_buffer_writer() {
+        assert_eq!(
+            escaped("o'brien&co<x>\u{7}"),
+            "o'brien&amp;co&lt;x&gt;\u{FFFD}"
         );
     }
 }

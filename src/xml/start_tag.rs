@@ -2,8 +2,8 @@
 //! (so a malformed or repeated attribute is refused on any element, read or
 //! skipped), then handed to the parser from that one parse.
 
-use super::ReadError;
 use super::attributes::Attributes;
+use super::error::XmlError;
 use super::error::shorten;
 
 /// Up to this many attributes, a new name is compared with each earlier one;
@@ -37,7 +37,7 @@ impl TagAttributes {
         raw: &str,
         element: &str,
         position: u64,
-    ) -> Result<(), ReadError> {
+    ) -> Result<(), XmlError> {
         self.spans.clear();
         self.key = key(raw);
         self.qualified = false;
@@ -95,7 +95,7 @@ impl TagAttributes {
 
 /// The error for an attribute given twice: `first` and `second` are its names as
 /// written (the same, or two prefixes of one namespace).
-pub(crate) fn duplicate(element: &str, first: &str, second: &str, position: u64) -> ReadError {
+pub(crate) fn duplicate(element: &str, first: &str, second: &str, position: u64) -> XmlError {
     let element = shorten(element);
     let reason = if first == second {
         format!(
@@ -110,20 +110,20 @@ pub(crate) fn duplicate(element: &str, first: &str, second: &str, position: u64)
             shorten(second)
         )
     };
-    ReadError::Malformed { position, reason }
+    XmlError::Malformed { position, reason }
 }
 
 /// `(prefix, local)` of a qualified name (`local` alone: prefix `""`); a name
 /// with an empty prefix or local part, or two colons, is refused.
 #[inline]
-pub(crate) fn split_qname(name: &str, position: u64) -> Result<(&str, &str), ReadError> {
+pub(crate) fn split_qname(name: &str, position: u64) -> Result<(&str, &str), XmlError> {
     // Names are short: a plain loop beats a searcher's setup.
     let bytes = name.as_bytes();
     let Some(colon) = bytes.iter().position(|&b| b == b':') else {
         return Ok(("", name));
     };
     if colon == 0 || colon + 1 == bytes.len() || bytes[colon + 1..].contains(&b':') {
-        return Err(ReadError::Malformed {
+        return Err(XmlError::Malformed {
             position,
             reason: format!(
                 "{:?} is not a qualified name (prefix:local, one colon at most)",
@@ -147,7 +147,7 @@ fn slice(raw: &str, (start, end): (usize, usize)) -> &str {
 mod tests {
     use super::*;
 
-    fn parse(raw: &str) -> Result<Vec<(String, String)>, ReadError> {
+    fn parse(raw: &str) -> Result<Vec<(String, String)>, XmlError> {
         let mut attrs = TagAttributes::default();
         attrs.parse(raw, "e", 0)?;
         Ok(attrs

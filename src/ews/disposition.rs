@@ -1,4 +1,8 @@
-//! Where a sent message's copy is kept, and what Exchange does with a new item.
+//! EWS vocabulary for where a sent message's copy is kept (`DistinguishedFolderId`)
+//! and what Exchange does with a new item (`MessageDisposition`).
+//!
+//! The planner decides which of them a message gets and re-exports both
+//! (`offline_im::plan::{Disposition, Folder}`); the words themselves are the wire's.
 
 use std::fmt;
 

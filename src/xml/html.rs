@@ -5,7 +5,7 @@
 /// Escapes `&`, `<`, `>`, `"` and `'` (as `&amp;`, `&lt;`, `&gt;`, `&quot;` and
 /// `&#39;`): only entities that both HTML and XML know, so the result is valid in
 /// either. Everything else, including line breaks, is copied unchanged; apply
-/// [`xml_safe`](super::xml_safe) first if `text` may hold characters XML cannot carry.
+/// [`xml_safe`](crate::compose::xml_safe) first if `text` may hold characters XML cannot carry.
 ///
 /// ```
 /// let mut out = String::new();

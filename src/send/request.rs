@@ -1,6 +1,8 @@
-//! `CreateItem` straight from delivery plans.
+//! The `CreateItem` request for a batch of delivery plans: where the planner's
+//! output becomes the wire layer's [`MessageItem`]s. It lives in `send`, not in
+//! `ews`, so the wire layer never learns what a plan is.
 
-use super::{
+use crate::ews::{
     Body, CreateItem, FolderTarget, Mailbox, MessageItem, RequestHeader, WriteError,
     write_create_item,
 };
@@ -14,9 +16,14 @@ use crate::plan::DeliveryPlan;
 /// one), disposition and saved-item folder. The plans' text is borrowed, not
 /// copied; beyond the output the only allocations are two short vectors of views.
 ///
+/// This is what the [`Sender`](super::Sender) writes. It is public but hidden from
+/// the docs only so that the crate's own schema test and benchmark can check
+/// exactly these bytes; it is not part of the supported API and may change.
+///
 /// ```
 /// use offline_im::compose::{ImLine, OfflineIm, Participant};
-/// use offline_im::ews::{RequestHeader, write_create_item_for_plans};
+/// use offline_im::ews::RequestHeader;
+/// use offline_im::send::write_create_item_for_plans;
 /// use offline_im::plan::Planner;
 /// use offline_im::policy::SenderProfile;
 /// use offline_im::route::Organization;

@@ -1,6 +1,7 @@
-//! The reader's low-level cursor over quick-xml events.
+//! The crate's XML reader: a cursor over quick-xml events.
 //!
-//! Adds what the EWS reader needs on top of quick-xml's raw reader: namespaces
+//! Adds what the EWS reply reader and the Autodiscover response reader need on top
+//! of quick-xml's raw reader: namespaces
 //! resolved and classified (a small resolver that only looks at attributes when a
 //! tag declares a namespace), empty elements reported as start + end, text chunks and
 //! references merged, DOCTYPEs and entities other than the predefined ones refused,
@@ -12,10 +13,10 @@ use quick_xml::Reader;
 use quick_xml::errors::SyntaxError;
 use quick_xml::events::{BytesStart, Event};
 
-use super::ReadError;
 use super::attributes::{Attributes, normalize, resolve_reference};
+use super::error::XmlError;
 use super::error::shorten;
-use super::namespaces::{ERRORS, MESSAGES, SOAP, TYPES};
+use super::namespaces::{ERRORS, MESSAGES, SOAP, TYPES, XML};
 use super::start_tag::{TagAttributes, duplicate, split_qname};
 
 /// Most namespace declarations in scope at once (EWS replies use fewer than ten).
@@ -38,7 +39,6 @@ pub(crate) enum Ns {
 
 /// The namespace the `xml` prefix is bound to without any declaration.
 const XML_NS: Ns = Ns::Xml;
-const XML_URI: &str = "http://www.w3.org/XML/1998/namespace";
 
 impl Ns {
     fn classify(uri: &str) -> Self {
@@ -47,7 +47,7 @@ impl Ns {
             MESSAGES => Self::Messages,
             TYPES => Self::Types,
             ERRORS => Self::Errors,
-            XML_URI => Self::Xml,
+            XML => Self::Xml,
             "" => Self::None,
             other => Self::Other(shorten(other)),
         }
@@ -128,7 +128,7 @@ impl<'i> Cursor<'i> {
 
     /// The next event that matters; comments, processing instructions and the XML
     /// declaration are skipped.
-    pub(crate) fn next(&mut self) -> Result<Ev<'i>, ReadError> {
+    pub(crate) fn next(&mut self) -> Result<Ev<'i>, XmlError> {
         if self.pending_end {
             self.pending_end = false;
             self.close();
@@ -155,13 +155,13 @@ impl<'i> Cursor<'i> {
                     Ev::Text(Cow::Owned(c.to_string()))
                 }
                 Event::DocType(_) => {
-                    return Err(ReadError::Doctype {
+                    return Err(XmlError::Doctype {
                         position: self.position(),
                     });
                 }
                 // The XML declaration may only open the document.
                 Event::Decl(_) if before != 0 => {
-                    return Err(ReadError::Malformed {
+                    return Err(XmlError::Malformed {
                         position: before,
                         reason: "an XML declaration (<?xml ...?>) is allowed only at the very \
                                  start of the reply"
@@ -176,9 +176,9 @@ impl<'i> Cursor<'i> {
 
     /// An element starts: depth, attributes (well-formed, unique, namespace
     /// declarations recorded, prefixes declared), its namespace.
-    fn open(&mut self, start: BytesStart<'i>, before: u64) -> Result<Ev<'i>, ReadError> {
+    fn open(&mut self, start: BytesStart<'i>, before: u64) -> Result<Ev<'i>, XmlError> {
         if self.open.len() == self.max_depth {
-            return Err(ReadError::TooDeep {
+            return Err(XmlError::TooDeep {
                 limit: self.max_depth,
                 position: self.position(),
             });
@@ -199,7 +199,7 @@ impl<'i> Cursor<'i> {
             None if prefix.is_empty() => Ns::None,
             None if prefix == "xml" => Ns::Xml,
             None => {
-                return Err(ReadError::Malformed {
+                return Err(XmlError::Malformed {
                     position,
                     reason: format!("the namespace prefix {:?} is not declared", shorten(prefix)),
                 });
@@ -222,7 +222,7 @@ impl<'i> Cursor<'i> {
     /// `xmlns:p` declarations, and refuses an attribute prefix that is not
     /// declared and two prefixed attributes that are one (two prefixes of one
     /// namespace, same local name).
-    fn check_attributes(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<(), ReadError> {
+    fn check_attributes(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<(), XmlError> {
         let position = self.position();
         let raw = start.attributes_raw();
         let element = start.name().into_inner();
@@ -246,7 +246,7 @@ impl<'i> Cursor<'i> {
         element: &str,
         position: u64,
         depth: usize,
-    ) -> Result<(), ReadError> {
+    ) -> Result<(), XmlError> {
         let mut prefixed = 0usize;
         let Some(all) = attrs.of(raw) else {
             return Ok(());
@@ -258,11 +258,11 @@ impl<'i> Cursor<'i> {
                     let rule = match declared {
                         _ if value.is_empty() => Some("declared with an empty name"),
                         "xmlns" => Some("reserved and never declared"),
-                        "xml" if value != XML_URI => Some("bound to the XML namespace only"),
+                        "xml" if value != XML => Some("bound to the XML namespace only"),
                         _ => None,
                     };
                     if let Some(rule) = rule {
-                        return Err(ReadError::Malformed {
+                        return Err(XmlError::Malformed {
                             position,
                             reason: format!(
                                 "the namespace prefix {:?} is {rule}",
@@ -288,7 +288,7 @@ impl<'i> Cursor<'i> {
             let ns = match prefix {
                 "xmlns" => continue,
                 "xml" => &XML_NS,
-                _ => self.resolve(prefix).ok_or_else(|| ReadError::Malformed {
+                _ => self.resolve(prefix).ok_or_else(|| XmlError::Malformed {
                     position,
                     reason: format!(
                         "the namespace prefix {:?} of the attribute {:?} is not declared",
@@ -311,7 +311,7 @@ impl<'i> Cursor<'i> {
         &self,
         start: &'a BytesStart<'_>,
         name: &str,
-    ) -> Result<Option<Cow<'a, str>>, ReadError> {
+    ) -> Result<Option<Cow<'a, str>>, XmlError> {
         let position = self.position();
         for attr in self.attributes_raw(start) {
             let (key, value) = attr?;
@@ -327,7 +327,7 @@ impl<'i> Cursor<'i> {
     pub(crate) fn attributes<'a>(
         &self,
         start: &'a BytesStart<'_>,
-    ) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), ReadError>> {
+    ) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), XmlError>> {
         let position = self.position();
         self.attributes_raw(start)
             .filter(|a| {
@@ -342,7 +342,7 @@ impl<'i> Cursor<'i> {
     fn attributes_raw<'a>(
         &self,
         start: &'a BytesStart<'_>,
-    ) -> impl Iterator<Item = Result<(&'a str, &'a str), ReadError>> {
+    ) -> impl Iterator<Item = Result<(&'a str, &'a str), XmlError>> {
         let raw = start.attributes_raw();
         let cached = self.attrs.of(raw);
         let again = match cached {
@@ -363,9 +363,9 @@ impl<'i> Cursor<'i> {
         raw_uri: &str,
         position: u64,
         depth: usize,
-    ) -> Result<(), ReadError> {
+    ) -> Result<(), XmlError> {
         if self.bindings.len() == MAX_BINDINGS {
-            return Err(ReadError::Malformed {
+            return Err(XmlError::Malformed {
                 position,
                 reason: format!("more than {MAX_BINDINGS} namespace declarations in scope"),
             });
@@ -388,19 +388,19 @@ impl<'i> Cursor<'i> {
         self.open.pop();
     }
 
-    fn malformed(&self, e: &quick_xml::Error) -> ReadError {
+    fn malformed(&self, e: &quick_xml::Error) -> XmlError {
         let position = self.reader.error_position();
         match e {
             // Markup left open at the end of the input: the reply was cut short.
             quick_xml::Error::Syntax(syntax)
                 if !matches!(syntax, SyntaxError::InvalidBangMarkup) =>
             {
-                ReadError::Truncated {
+                XmlError::Truncated {
                     position: self.text.len() as u64,
                     inside: self.inside("the prolog"),
                 }
             }
-            _ => ReadError::Malformed {
+            _ => XmlError::Malformed {
                 position,
                 reason: shorten_reason(&e.to_string()),
             },
@@ -409,7 +409,7 @@ impl<'i> Cursor<'i> {
 
     /// The text content of the element just started, up to its end. Child
     /// elements are refused.
-    pub(crate) fn text(&mut self, element: &'static str) -> Result<Cow<'i, str>, ReadError> {
+    pub(crate) fn text(&mut self, element: &'static str) -> Result<Cow<'i, str>, XmlError> {
         let mut out: Option<Cow<'i, str>> = None;
         loop {
             match self.next()? {
@@ -419,7 +419,7 @@ impl<'i> Cursor<'i> {
                 },
                 Ev::End => return Ok(out.unwrap_or(Cow::Borrowed(""))),
                 Ev::Start(ns, start) => {
-                    return Err(ReadError::UnexpectedElement {
+                    return Err(XmlError::UnexpectedElement {
                         expected: element,
                         found: format!("the child element {} inside it", display_name(&ns, &start)),
                         position: self.position(),
@@ -434,7 +434,7 @@ impl<'i> Cursor<'i> {
     pub(crate) fn text_skipping_children(
         &mut self,
         element: &'static str,
-    ) -> Result<String, ReadError> {
+    ) -> Result<String, XmlError> {
         let mut out = String::new();
         loop {
             match self.next()? {
@@ -447,7 +447,7 @@ impl<'i> Cursor<'i> {
     }
 
     /// Skips the rest of the element just started, up to and including its end.
-    pub(crate) fn skip(&mut self, inside: &'static str) -> Result<(), ReadError> {
+    pub(crate) fn skip(&mut self, inside: &'static str) -> Result<(), XmlError> {
         let target = self.depth().saturating_sub(1);
         loop {
             match self.next()? {
@@ -459,28 +459,30 @@ impl<'i> Cursor<'i> {
     }
 
     /// The input ended inside the innermost open element (`outside`: when none is open).
-    pub(crate) fn truncated(&self, outside: &'static str) -> ReadError {
-        ReadError::Truncated {
+    pub(crate) fn truncated<E: From<XmlError>>(&self, outside: &'static str) -> E {
+        XmlError::Truncated {
             position: self.position(),
             inside: self.inside(outside),
         }
+        .into()
     }
 
     fn inside(&self, outside: &'static str) -> String {
         self.innermost().unwrap_or_else(|| outside.to_owned())
     }
 
-    pub(crate) fn unexpected(
+    pub(crate) fn unexpected<E: From<XmlError>>(
         &self,
         expected: &'static str,
         ns: &Ns,
         start: &BytesStart<'_>,
-    ) -> ReadError {
-        ReadError::UnexpectedElement {
+    ) -> E {
+        XmlError::UnexpectedElement {
             expected,
             found: display_name(ns, start),
             position: self.position(),
         }
+        .into()
     }
 }
 
