@@ -185,4 +185,3 @@ pub use response::{
     Response, ResponseClass, ResponseMessage, ServerVersionInfo,
 };
 pub use response_code::ResponseCode;
-

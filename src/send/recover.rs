@@ -320,31 +320,46 @@ pub(super) async fn remove_unsubmitted_drafts<T: Transport>(
         drafts: true,
         created_after: batch.created_after,
     };
-    let seen = match locate(batch.session, &search).await {
-        Ok(seen) => seen,
-        Err(trouble) => {
-            warn!(failure = %trouble.failure, messages = ids.len(),
-                "could not check Drafts after failed sends");
+    // A busy or flaky server may fail the look or the delete: a few tries, a
+    // pause apart (a later drain of the spool deletes what is still left).
+    for attempt in 1..=CLEANUP_ATTEMPTS {
+        if attempt > 1 {
+            tokio::time::sleep(batch.retry.check_delay).await;
+        }
+        let seen = match locate(batch.session, &search).await {
+            Ok(seen) => seen,
+            Err(trouble) => {
+                warn!(failure = %trouble.failure, messages = ids.len(), attempt,
+                    "could not check Drafts after failed sends");
+                continue;
+            }
+        };
+        let items: Vec<ItemId> = seen
+            .into_values()
+            .filter_map(|seen| match seen {
+                Seen::Draft {
+                    item,
+                    submitted: false,
+                } => Some(item),
+                _ => None,
+            })
+            .collect();
+        if items.is_empty() {
             return;
         }
-    };
-    let items: Vec<ItemId> = seen
-        .into_values()
-        .filter_map(|seen| match seen {
-            Seen::Draft {
-                item,
-                submitted: false,
-            } => Some(item),
-            _ => None,
-        })
-        .collect();
-    if items.is_empty() {
-        return;
+        let results = batch.session.delete(&items).await;
+        let gone = results.iter().filter(|d| **d != Deletion::Kept).count();
+        info!(
+            found = items.len(),
+            deleted = gone,
+            attempt,
+            "removed drafts left by failed sends"
+        );
+        if gone == items.len() {
+            return;
+        }
     }
-    let results = batch.session.delete(&items).await;
-    info!(
-        found = items.len(),
-        deleted = results.iter().filter(|d| **d != Deletion::Kept).count(),
-        "removed drafts left by failed sends"
-    );
 }
+
+/// How many times the cleanup after failed sends tries.
+const CLEANUP_ATTEMPTS: u32 = 3;

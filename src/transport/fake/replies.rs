@@ -7,11 +7,10 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::compose::DeliveryId;
 use crate::ews::{
-    DELIVERY_ID_PROPERTY_NAME, ItemId, MESSAGES, OFFLINE_IM_PROPERTY_SET, ResponseCode, SOAP,
-    TYPES,
+    DELIVERY_ID_PROPERTY_NAME, ItemId, MESSAGES, OFFLINE_IM_PROPERTY_SET, ResponseCode, SOAP, TYPES,
 };
-use crate::xml::escape::{push_attr, push_text};
 use crate::transport::EwsReply;
+use crate::xml::escape::{push_attr, push_text};
 
 /// One response message's status, as written.
 #[derive(Debug, Clone)]
