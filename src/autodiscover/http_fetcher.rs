@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::header::{AUTHORIZATION, HeaderValue, LOCATION};
 
 use super::{FetchError, FetchMethod, FetchRequest, FetchResponse, Fetcher};
+use crate::transport::{Connection, connection_setters};
 
 /// The default cap on a response body: 1 MiB (Autodiscover answers are a few KiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -76,41 +77,27 @@ pub enum FetcherBuildError {
 #[must_use]
 #[derive(Debug, Clone)]
 pub struct HttpFetcherBuilder {
-    timeout: Duration,
-    connect_timeout: Duration,
+    connection: Connection,
     roots: Vec<Vec<u8>>,
     resolve: Vec<(String, SocketAddr)>,
     max_response_bytes: usize,
-    user_agent: String,
     env_proxy: bool,
 }
 
 impl Default for HttpFetcherBuilder {
     fn default() -> Self {
         Self {
-            timeout: Duration::from_secs(20),
-            connect_timeout: Duration::from_secs(10),
+            connection: Connection::new(Duration::from_secs(20)),
             roots: Vec::new(),
             resolve: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            user_agent: crate::transport::DEFAULT_USER_AGENT.to_owned(),
             env_proxy: true,
         }
     }
 }
 
 impl HttpFetcherBuilder {
-    /// The longest one request may take. Default: 20 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The longest connecting may take. Default: 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
+    connection_setters!();
 
     /// Also trusts this root certificate (PEM or DER), besides the system's: for
     /// an organization's own CA, or a test certificate.
@@ -132,12 +119,6 @@ impl HttpFetcherBuilder {
         self
     }
 
-    /// The User-Agent header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
-        self
-    }
-
     /// Whether to use a proxy named by the environment. Default: true.
     pub fn env_proxy(mut self, enabled: bool) -> Self {
         self.env_proxy = enabled;
@@ -151,8 +132,8 @@ impl HttpFetcherBuilder {
     /// timeout, or an HTTP client that could not be set up.
     pub fn build(self) -> Result<HttpFetcher, FetcherBuildError> {
         for (setting, value) in [
-            ("timeout", self.timeout),
-            ("connect_timeout", self.connect_timeout),
+            ("timeout", self.connection.timeout),
+            ("connect_timeout", self.connection.connect_timeout),
         ] {
             if value.is_zero() {
                 return Err(FetcherBuildError::InvalidTimeout { setting });
@@ -160,9 +141,9 @@ impl HttpFetcherBuilder {
         }
         let mut client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(self.user_agent)
+            .timeout(self.connection.timeout)
+            .connect_timeout(self.connection.connect_timeout)
+            .user_agent(self.connection.user_agent)
             .referer(false);
         if !self.env_proxy {
             client = client.no_proxy();

@@ -117,4 +117,6 @@ pub use retry_after::RetryAfter;
 pub use secrecy::SecretString;
 pub use traits::{BoxedSend, DynTransport, Transport};
 
+#[cfg(feature = "http")]
+pub(crate) use http::connection::{Connection, connection_setters};
 pub(crate) use redacted_url::redacted_url;

@@ -8,11 +8,9 @@ use secrecy::SecretString;
 use url::Url;
 
 use super::auth::{Auth, token_rule, user_name_rule};
+use super::connection::{Connection, connection_setters};
 use super::transport::{HttpTransport, Settings};
 use super::{TokenProvider, TransportBuildError, wire};
-
-/// The User-Agent sent by default: `offline-im/<crate version>`.
-pub const DEFAULT_USER_AGENT: &str = concat!("offline-im/", env!("CARGO_PKG_VERSION"));
 
 /// Builds an [`HttpTransport`]; start with [`HttpTransport::builder`].
 ///
@@ -23,8 +21,8 @@ pub const DEFAULT_USER_AGENT: &str = concat!("offline-im/", env!("CARGO_PKG_VERS
 /// | authentication | none; [`basic`](Self::basic), [`bearer`](Self::bearer) or [`token_provider`](Self::token_provider) (the last one set wins) |
 /// | [`timeout`](Self::timeout) | 30 s for the whole exchange (connect, send, reply) |
 /// | [`connect_timeout`](Self::connect_timeout) | 10 s |
-/// | [`pool_max_idle_per_host`](Self::pool_max_idle_per_host) | 10 idle connections (Exchange's default `EWSMaxConcurrency` is 10 per user) |
-/// | [`user_agent`](Self::user_agent) | [`DEFAULT_USER_AGENT`] |
+/// | [`pool_max_idle_per_host`](Self::pool_max_idle_per_host) | 10 idle connections |
+/// | [`user_agent`](Self::user_agent) | [`DEFAULT_USER_AGENT`](crate::transport::DEFAULT_USER_AGENT) |
 /// | [`allow_http`](Self::allow_http) | false: only `https://` endpoints |
 /// | [`env_proxy`](Self::env_proxy) | true: honour `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` |
 ///
@@ -34,10 +32,8 @@ pub const DEFAULT_USER_AGENT: &str = concat!("offline-im/", env!("CARGO_PKG_VERS
 pub struct HttpTransportBuilder {
     endpoint: Url,
     auth: Auth,
-    timeout: Duration,
-    connect_timeout: Duration,
+    connection: Connection,
     pool_max_idle_per_host: usize,
-    user_agent: String,
     allow_http: bool,
     env_proxy: bool,
 }
@@ -47,10 +43,8 @@ impl HttpTransportBuilder {
         Self {
             endpoint,
             auth: Auth::None,
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
+            connection: Connection::new(Duration::from_secs(30)),
             pool_max_idle_per_host: 10,
-            user_agent: DEFAULT_USER_AGENT.to_owned(),
             allow_http: false,
             env_proxy: true,
         }
@@ -83,32 +77,11 @@ impl HttpTransportBuilder {
         self
     }
 
-    /// The longest one request may take, from connecting to the last byte of the
-    /// reply (a token provider's time is not counted). Default: 30 s. When it runs
-    /// out after the request may have been sent, the error says the outcome is
-    /// unknown.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The longest connecting (TCP and TLS) may take. Default: 10 s. Keep it below
-    /// [`timeout`](Self::timeout): only a connect timeout proves the request was
-    /// not sent.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
+    connection_setters!();
 
     /// How many idle connections to keep open to the endpoint. Default: 10.
     pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
         self.pool_max_idle_per_host = max;
-        self
-    }
-
-    /// The User-Agent header. Default: [`DEFAULT_USER_AGENT`].
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
         self
     }
 
@@ -152,19 +125,19 @@ impl HttpTransportBuilder {
             }
             Auth::None | Auth::Provider(_) => {}
         }
-        wire::check_user_agent(&self.user_agent)?;
+        wire::check_user_agent(&self.connection.user_agent)?;
         wire::check_timeouts(&[
-            ("timeout", self.timeout),
-            ("connect_timeout", self.connect_timeout),
+            ("timeout", self.connection.timeout),
+            ("connect_timeout", self.connection.connect_timeout),
         ])?;
         HttpTransport::from_settings(Settings {
             endpoint: self.endpoint,
             shown,
             auth: self.auth,
-            timeout: self.timeout,
-            connect_timeout: self.connect_timeout,
+            timeout: self.connection.timeout,
+            connect_timeout: self.connection.connect_timeout,
             pool_max_idle_per_host: self.pool_max_idle_per_host,
-            user_agent: self.user_agent,
+            user_agent: self.connection.user_agent,
             allow_http: self.allow_http,
             env_proxy: self.env_proxy,
         })
@@ -176,10 +149,10 @@ impl fmt::Debug for HttpTransportBuilder {
         f.debug_struct("HttpTransportBuilder")
             .field("endpoint", &crate::transport::redacted_url(&self.endpoint))
             .field("auth", &self.auth)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.connection.timeout)
+            .field("connect_timeout", &self.connection.connect_timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
-            .field("user_agent", &self.user_agent)
+            .field("user_agent", &self.connection.user_agent)
             .field("allow_http", &self.allow_http)
             .field("env_proxy", &self.env_proxy)
             .finish()

@@ -1,21 +1,20 @@
 //! `HttpTransport`: one SOAP POST per request, over reqwest.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use secrecy::SecretString;
-use tracing::{Instrument, debug};
+use tracing::debug;
 use url::Url;
 
 use super::auth::{Auth, token_rule};
 use super::{HttpTransportBuilder, TokenError, TransportBuildError, wire};
-use crate::transport::{EwsReply, EwsRequest, Transport, TransportError};
+use crate::transport::{EwsReply, EwsRequest, TransportError};
 
-/// A [`Transport`] that POSTs each request to one EWS endpoint over HTTPS.
+/// A [`Transport`](crate::transport::Transport) that POSTs each request to one EWS endpoint over HTTPS.
 ///
 /// Build one with [`HttpTransport::builder`]; see [`HttpTransportBuilder`] for the
 /// settings and their defaults. Cloning is cheap and clones share one connection
@@ -245,21 +244,9 @@ impl HttpTransport {
             .with_context(self.context(request))
             .with_source(err.without_url())
     }
-
-    fn context(&self, request: &EwsRequest) -> String {
-        wire::context(request, &self.inner.shown)
-    }
 }
 
-impl Transport for HttpTransport {
-    fn send(
-        &self,
-        request: EwsRequest,
-    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
-        let span = wire::request_span(&request, &self.inner.shown);
-        self.exchange(request).instrument(span)
-    }
-}
+wire::transport_in_a_span!(HttpTransport);
 
 impl fmt::Debug for HttpTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -123,6 +123,34 @@ pub(crate) fn context(request: &EwsRequest, shown: &str) -> String {
     format!("{} to {}", request.operation, shown)
 }
 
+/// `Transport` for an EWS transport type whose `exchange(request)` does the work
+/// and whose `inner.shown` is its redacted endpoint: each request runs in its own
+/// span; `context(request)` names the operation and endpoint for errors.
+macro_rules! transport_in_a_span {
+    ($transport:ty) => {
+        impl $transport {
+            pub(crate) fn context(&self, request: &$crate::transport::EwsRequest) -> String {
+                $crate::transport::http::wire::context(request, &self.inner.shown)
+            }
+        }
+
+        impl $crate::transport::Transport for $transport {
+            fn send(
+                &self,
+                request: $crate::transport::EwsRequest,
+            ) -> impl std::future::Future<
+                Output = Result<$crate::transport::EwsReply, $crate::transport::TransportError>,
+            > + Send {
+                use tracing::Instrument as _;
+                let span = $crate::transport::http::wire::request_span(&request, &self.inner.shown);
+                self.exchange(request).instrument(span)
+            }
+        }
+    };
+}
+
+pub(crate) use transport_in_a_span;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use url::Url;
 use super::NtlmCredentials;
 use super::transport::{NtlmTransport, Settings};
 use crate::transport::http::wire;
-use crate::transport::{DEFAULT_USER_AGENT, TransportBuildError};
+use crate::transport::{Connection, TransportBuildError, connection_setters};
 
 /// Builds an [`NtlmTransport`]; start with [`NtlmTransport::builder`].
 ///
@@ -16,11 +16,11 @@ use crate::transport::{DEFAULT_USER_AGENT, TransportBuildError};
 ///
 /// | setting | default |
 /// | --- | --- |
-/// | [`timeout`](Self::timeout) | 30 s for one request: connecting, the handshake on a new connection, sending, the reply |
+/// | [`timeout`](Self::timeout) | 30 s for one request: connecting, the handshake on a new connection, sending, the reply (not the wait for a free connection when all are busy) |
 /// | [`connect_timeout`](Self::connect_timeout) | 10 s for TCP and TLS |
-/// | [`max_connections`](Self::max_connections) | 8 connections, and so 8 requests in flight (Exchange's default `EWSMaxConcurrency` is 10 per user) |
+/// | [`max_connections`](Self::max_connections) | 8 connections, and so 8 requests in flight (Exchange 2013 and later allow 27 concurrent requests per account by default) |
 /// | [`idle_timeout`](Self::idle_timeout) | 60 s: idle connections older than this are closed instead of reused (IIS closes them after 120 s) |
-/// | [`user_agent`](Self::user_agent) | [`DEFAULT_USER_AGENT`] |
+/// | [`user_agent`](Self::user_agent) | [`DEFAULT_USER_AGENT`](crate::transport::DEFAULT_USER_AGENT) |
 /// | [`allow_http`](Self::allow_http) | false: only `https://` endpoints |
 /// | [`trust_only_root_der`](Self::trust_only_root_der) | none: the platform's trusted certificates |
 ///
@@ -30,11 +30,9 @@ use crate::transport::{DEFAULT_USER_AGENT, TransportBuildError};
 pub struct NtlmTransportBuilder {
     endpoint: Url,
     credentials: NtlmCredentials,
-    timeout: Duration,
-    connect_timeout: Duration,
+    connection: Connection,
     max_connections: usize,
     idle_timeout: Duration,
-    user_agent: String,
     allow_http: bool,
     roots: Vec<Vec<u8>>,
 }
@@ -44,30 +42,15 @@ impl NtlmTransportBuilder {
         Self {
             endpoint,
             credentials,
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
+            connection: Connection::new(Duration::from_secs(30)),
             max_connections: 8,
             idle_timeout: Duration::from_secs(60),
-            user_agent: DEFAULT_USER_AGENT.to_owned(),
             allow_http: false,
             roots: Vec::new(),
         }
     }
 
-    /// The longest one request may take, from waiting for a connection to be
-    /// ready to the last byte of the reply, including the NTLM handshake when a
-    /// new connection is needed. Time spent waiting for a free connection (all
-    /// [`max_connections`](Self::max_connections) busy) is not counted. Default: 30 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The longest connecting (TCP and TLS) may take. Default: 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
+    connection_setters!();
 
     /// The most connections open at once, which is also the most requests in
     /// flight: more wait for a connection. Default: 8.
@@ -81,12 +64,6 @@ impl NtlmTransportBuilder {
     /// rarely sent on a connection the server is closing. Default: 60 s.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
-        self
-    }
-
-    /// The User-Agent header. Default: [`DEFAULT_USER_AGENT`].
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
         self
     }
 
@@ -117,10 +94,10 @@ impl NtlmTransportBuilder {
     /// (including a root certificate that could not be read).
     pub fn build(self) -> Result<NtlmTransport, TransportBuildError> {
         let shown = wire::check_endpoint(&self.endpoint, self.allow_http)?;
-        wire::check_user_agent(&self.user_agent)?;
+        wire::check_user_agent(&self.connection.user_agent)?;
         wire::check_timeouts(&[
-            ("timeout", self.timeout),
-            ("connect_timeout", self.connect_timeout),
+            ("timeout", self.connection.timeout),
+            ("connect_timeout", self.connection.connect_timeout),
             ("idle_timeout", self.idle_timeout),
         ])?;
         if self.max_connections == 0 {
@@ -133,11 +110,11 @@ impl NtlmTransportBuilder {
             endpoint: self.endpoint,
             shown,
             credentials: self.credentials,
-            timeout: self.timeout,
-            connect_timeout: self.connect_timeout,
+            timeout: self.connection.timeout,
+            connect_timeout: self.connection.connect_timeout,
             max_connections: self.max_connections,
             idle_timeout: self.idle_timeout,
-            user_agent: self.user_agent,
+            user_agent: self.connection.user_agent,
             roots: self.roots,
         })
     }
@@ -148,11 +125,11 @@ impl fmt::Debug for NtlmTransportBuilder {
         f.debug_struct("NtlmTransportBuilder")
             .field("endpoint", &crate::transport::redacted_url(&self.endpoint))
             .field("credentials", &self.credentials)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.connection.timeout)
+            .field("connect_timeout", &self.connection.connect_timeout)
             .field("max_connections", &self.max_connections)
             .field("idle_timeout", &self.idle_timeout)
-            .field("user_agent", &self.user_agent)
+            .field("user_agent", &self.connection.user_agent)
             .field("allow_http", &self.allow_http)
             .field("trusted_roots", &self.roots.len())
             .finish()

@@ -1,7 +1,6 @@
 //! `NtlmTransport`: a pool of connections that each completed an NTLM handshake.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -12,16 +11,16 @@ use hyper::header::{CONTENT_LENGTH, HOST, HeaderMap, HeaderValue, USER_AGENT};
 use hyper::{Method, Request, Response, StatusCode, Uri};
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout_at};
-use tracing::{Instrument, debug};
+use tracing::debug;
 use url::{Host, Url};
 
 use super::connection::{self, Connection, Target};
 use super::handshake::Opened;
 use super::{NtlmCredentials, NtlmTransportBuilder};
 use crate::transport::http::wire;
-use crate::transport::{EwsReply, EwsRequest, Transport, TransportBuildError, TransportError};
+use crate::transport::{EwsReply, EwsRequest, TransportBuildError, TransportError};
 
-/// A [`Transport`] that authenticates its connections with NTLMv2 (feature `ntlm`).
+/// A [`Transport`](crate::transport::Transport) that authenticates its connections with NTLMv2 (feature `ntlm`).
 ///
 /// NTLM authenticates a *connection*, not a request: after the handshake
 /// (NEGOTIATE, CHALLENGE, AUTHENTICATE) every request on that TCP connection
@@ -385,21 +384,9 @@ impl NtlmTransport {
             idle.push(connection);
         }
     }
-
-    pub(super) fn context(&self, request: &EwsRequest) -> String {
-        wire::context(request, &self.inner.shown)
-    }
 }
 
-impl Transport for NtlmTransport {
-    fn send(
-        &self,
-        request: EwsRequest,
-    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
-        let span = wire::request_span(&request, &self.inner.shown);
-        self.exchange(request).instrument(span)
-    }
-}
+wire::transport_in_a_span!(NtlmTransport);
 
 impl fmt::Debug for NtlmTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
