@@ -1,5 +1,6 @@
 //! Why a message failed or was deferred: a kind to act on, Exchange's code, the cause.
 
+use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
@@ -99,13 +100,13 @@ impl fmt::Display for FailureKind {
 pub struct Failure {
     kind: FailureKind,
     code: Option<ResponseCode>,
-    message: String,
+    message: Cow<'static, str>,
     retry_at: Option<SystemTime>,
     source: Option<Source>,
 }
 
 impl Failure {
-    pub(crate) fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: FailureKind, message: impl Into<Cow<'static, str>>) -> Self {
         Self {
             kind,
             code: None,
