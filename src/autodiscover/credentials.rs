@@ -1,7 +1,10 @@
 //! The credentials Autodiscover sends, and only to allowed hosts.
 
 use std::fmt;
-use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Credentials for Autodiscover requests: HTTP Basic or a bearer token.
 ///
@@ -23,13 +26,12 @@ pub struct Credentials {
 
 #[derive(Clone)]
 enum Kind {
-    Basic { user: String, password: Hidden },
-    Bearer(Hidden),
+    Basic {
+        user: String,
+        password: SecretString,
+    },
+    Bearer(SecretString),
 }
-
-/// A secret that never shows itself.
-#[derive(Clone)]
-struct Hidden(Arc<str>);
 
 impl Credentials {
     /// HTTP Basic with `user` (`DOMAIN\user` or a UPN) and `password`.
@@ -38,7 +40,7 @@ impl Credentials {
         Self {
             kind: Kind::Basic {
                 user: user.into(),
-                password: Hidden(password.as_ref().into()),
+                password: SecretString::from(password.as_ref()),
             },
         }
     }
@@ -47,7 +49,7 @@ impl Credentials {
     #[must_use]
     pub fn bearer(token: impl AsRef<str>) -> Self {
         Self {
-            kind: Kind::Bearer(Hidden(token.as_ref().into())),
+            kind: Kind::Bearer(SecretString::from(token.as_ref())),
         }
     }
 
@@ -67,12 +69,10 @@ impl Credentials {
     pub fn authorization(&self) -> String {
         match &self.kind {
             Kind::Basic { user, password } => {
-                format!(
-                    "Basic {}",
-                    base64(format!("{user}:{}", password.0).as_bytes())
-                )
+                let pair = format!("{user}:{}", password.expose_secret());
+                format!("Basic {}", STANDARD.encode(pair))
             }
-            Kind::Bearer(token) => format!("Bearer {}", token.0),
+            Kind::Bearer(token) => format!("Bearer {}", token.expose_secret()),
         }
     }
 
@@ -99,28 +99,6 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// Standard base64 with padding (RFC 4648), for the Basic header.
-fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,9 +107,6 @@ mod tests {
     fn basic_header_matches_rfc_7617_example() {
         let creds = Credentials::basic("Aladdin", "open sesame");
         assert_eq!(creds.authorization(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
-        assert_eq!(base64(b"a"), "YQ==");
-        assert_eq!(base64(b"ab"), "YWI=");
-        assert_eq!(base64(b""), "");
     }
 
     #[test]

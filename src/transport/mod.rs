@@ -112,8 +112,8 @@ pub use recording::RecordingTransport;
 pub use reply::EwsReply;
 pub use request::EwsRequest;
 pub use retry_after::RetryAfter;
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+/// How the crate keeps every secret it is given (passwords, tokens): `Debug`
+/// shows `[REDACTED]`, and the memory is zeroed when dropped.
 pub use secrecy::SecretString;
 pub use traits::{BoxedSend, DynTransport, Transport};
 

@@ -123,21 +123,7 @@ impl HttpTransport {
             Ok(response) => self.read(response, &request).await,
             Err(err) => Err(err),
         };
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match &result {
-            Ok(reply) => debug!(
-                status = reply.status,
-                body_bytes = reply.body.len(),
-                elapsed_ms,
-                "EWS reply received"
-            ),
-            Err(err) => debug!(
-                error = %err,
-                outcome_unknown = err.outcome_unknown(),
-                elapsed_ms,
-                "EWS request failed"
-            ),
-        }
+        wire::log_outcome(&result, started.elapsed());
         result
     }
 

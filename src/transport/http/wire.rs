@@ -123,6 +123,28 @@ pub(crate) fn context(request: &EwsRequest, shown: &str) -> String {
     format!("{} to {}", request.operation, shown)
 }
 
+/// Logs (at debug level) how a request ended and how long it took.
+pub(crate) fn log_outcome(
+    result: &Result<crate::transport::EwsReply, crate::transport::TransportError>,
+    elapsed: std::time::Duration,
+) {
+    let elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+    match result {
+        Ok(reply) => tracing::debug!(
+            status = reply.status,
+            body_bytes = reply.body.len(),
+            elapsed_ms,
+            "EWS reply received"
+        ),
+        Err(err) => tracing::debug!(
+            error = %err,
+            outcome_unknown = err.outcome_unknown(),
+            elapsed_ms,
+            "EWS request failed"
+        ),
+    }
+}
+
 /// `Transport` for an EWS transport type whose `exchange(request)` does the work
 /// and whose `inner.shown` is its redacted endpoint: each request runs in its own
 /// span; `context(request)` names the operation and endpoint for errors.

@@ -192,21 +192,7 @@ impl NtlmTransport {
             "sending EWS request"
         );
         let result = self.exchange_inner(&request).await;
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match &result {
-            Ok(reply) => debug!(
-                status = reply.status,
-                body_bytes = reply.body.len(),
-                elapsed_ms,
-                "EWS reply received"
-            ),
-            Err(err) => debug!(
-                error = %err,
-                outcome_unknown = err.outcome_unknown(),
-                elapsed_ms,
-                "EWS request failed"
-            ),
-        }
+        wire::log_outcome(&result, started.elapsed());
         result
     }
 
