@@ -97,14 +97,14 @@ impl TestServerBuilder {
     /// token, if one is set too). A user name that is an SMTP address is the acting
     /// mailbox of its requests.
     pub fn basic_user(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.basic = Some((user.into(), Secret(password.into())));
+        self.basic = Some((user.into(), Secret::from(password.into())));
         self
     }
 
     /// Requires this Bearer token (or the Basic credentials, if set too). A Bearer
     /// request names its mailbox through impersonation or `From`.
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.bearer = Some(Secret(token.into()));
+        self.bearer = Some(Secret::from(token.into()));
         self
     }
 

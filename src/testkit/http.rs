@@ -11,6 +11,8 @@ use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Request, StatusCode};
 
+use secrecy::ExposeSecret as _;
+
 use crate::address::SmtpAddress;
 
 use super::dispatch::{Commit, dispatch};
@@ -27,15 +29,8 @@ use super::submit::Tracker;
 /// The only path the server answers on (case-insensitive, as IIS).
 pub(crate) const EWS_PATH: &str = "/EWS/Exchange.asmx";
 
-/// A credential that never shows in `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Secret(pub(crate) String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+/// A credential the server checks: kept as every secret of the crate is.
+pub(crate) type Secret = secrecy::SecretString;
 
 /// Fixed settings of a running server.
 #[derive(Debug, Clone)]
@@ -296,7 +291,7 @@ fn check_auth(config: &Config, authorization: Option<&str>) -> (Auth, Option<Str
         let ok = config
             .basic
             .as_ref()
-            .is_some_and(|(u, p)| *u == user && p.0 == password);
+            .is_some_and(|(u, p)| *u == user && p.expose_secret() == password);
         let identity = user.parse().ok();
         return (
             if ok {
@@ -308,7 +303,10 @@ fn check_auth(config: &Config, authorization: Option<&str>) -> (Auth, Option<Str
         );
     }
     if scheme.eq_ignore_ascii_case("bearer") {
-        let ok = config.bearer.as_ref().is_some_and(|t| t.0 == rest.trim());
+        let ok = config
+            .bearer
+            .as_ref()
+            .is_some_and(|t| t.expose_secret() == rest.trim());
         return (if ok { Auth::Ok(None) } else { Auth::Refused }, None);
     }
     (Auth::Refused, None)
