@@ -22,6 +22,18 @@ fn spool_dir(name: &str) -> tempfile::TempDir {
         .unwrap()
 }
 
+/// Spools `message`, due at once at `T0`; the put must succeed.
+async fn spool_at_t0<T: offline_im::transport::Transport>(
+    sender: &offline_im::send::Sender<T>,
+    spool: &DirectorySpool,
+    message: &offline_im::compose::OfflineIm,
+) {
+    let put = sender
+        .spool_all(spool, [message.clone()], T0, Duration::ZERO)
+        .await;
+    assert!(put.iter().all(Result::is_ok), "{put:?}");
+}
+
 fn minutes(n: i64) -> time::Duration {
     time::Duration::minutes(n)
 }
@@ -85,11 +97,7 @@ async fn a_message_sent_before_a_crash_is_completed_not_resent() {
         "pat@contoso.com",
         "sent, then the drainer died",
     );
-    sender
-        .spool_all(&spool, [message.clone()], T0, Duration::ZERO)
-        .await[0]
-        .as_ref()
-        .unwrap();
+    spool_at_t0(&sender, &spool, &message).await;
     // The drainer that died had already delivered it:
     assert!(sender.send(message.clone()).await.outcome.is_delivered());
 
@@ -235,9 +243,7 @@ async fn messages_too_old_to_retry_become_dead_letters() {
     let dir = spool_dir("old");
     let spool = DirectorySpool::open(dir.path()).unwrap();
     let message = im("kim@contoso.com", "pat@contoso.com", "never gets through");
-    sender
-        .spool_all(&spool, [message.clone()], T0, Duration::ZERO)
-        .await;
+    spool_at_t0(&sender, &spool, &message).await;
     let schedule = RetrySchedule::default(); // maximum age 24 h
     let pass = sender
         .drain(&spool, &schedule, T0 + time::Duration::hours(25), 100)
@@ -273,9 +279,7 @@ async fn send_only_messages_drained_from_a_spool_are_sent() {
     let dir = spool_dir("send-only");
     let spool = DirectorySpool::open(dir.path()).unwrap();
     let message = im("kim@contoso.com", "pat@contoso.com", "no copy kept");
-    sender
-        .spool_all(&spool, [message.clone()], T0, Duration::ZERO)
-        .await;
+    spool_at_t0(&sender, &spool, &message).await;
     let pass = sender
         .drain(&spool, &RetrySchedule::default(), T0, 100)
         .await
@@ -304,11 +308,7 @@ async fn a_server_back_off_longer_than_the_deadline_waits_in_the_spool() {
         "pat@contoso.com",
         "busy for five minutes",
     );
-    sender
-        .spool_all(&spool, [message.clone()], T0, Duration::ZERO)
-        .await[0]
-        .as_ref()
-        .unwrap();
+    spool_at_t0(&sender, &spool, &message).await;
     // Exchange asks for five minutes (297,749 ms), longer than the deadline.
     server.faults().next_request(Fault::ServerBusyFault {
         back_off: Duration::from_millis(297_749),

@@ -8,8 +8,8 @@ use crate::address::SmtpAddress;
 use crate::compose::DeliveryId;
 use crate::ews::{
     CreateItemResult, DeleteItem, DeleteType, FindItem, FindItemResult, FolderTarget, ItemId,
-    RecentItems, Reply, RequestHeader, ResponseCode, ResponseReader, SoapFault, write_delete_item,
-    write_find_item, write_recent_items,
+    RecentItems, Reply, RequestHeader, ResponseCode, ResponseReader, SoapFault, WriteError,
+    write_delete_item, write_find_item, write_recent_items,
 };
 use crate::plan::{DeliveryPlan, Folder};
 use crate::transport::{EwsReply, EwsRequest, Transport, TransportError};
@@ -162,16 +162,10 @@ impl<T: Transport> Session<'_, T> {
         page: u32,
         offset: u32,
     ) -> Result<Vec<FindItemResult>, Trouble> {
-        let targets: Vec<FolderTarget<'_>> =
-            folders.iter().copied().map(FolderTarget::new).collect();
+        let targets = targets(folders);
         let mut body = Vec::with_capacity(1536);
         let request = RecentItems::new(&targets).max_entries(page).offset(offset);
-        write_recent_items(&mut body, &self.header, &request).map_err(|error| {
-            Trouble::new(
-                TroubleKind::Fail,
-                Failure::new(FailureKind::Invalid, "cannot write FindItem").with_source(error),
-            )
-        })?;
+        write_recent_items(&mut body, &self.header, &request).map_err(unwritable)?;
         self.find_round_trip(folders, body).await
     }
 
@@ -182,17 +176,10 @@ impl<T: Transport> Session<'_, T> {
         folders: &[Folder],
         ids: &[DeliveryId],
     ) -> Result<Vec<FindItemResult>, Trouble> {
-        let targets: Vec<FolderTarget<'_>> =
-            folders.iter().copied().map(FolderTarget::new).collect();
+        let targets = targets(folders);
         let mut body = Vec::with_capacity(1024 + 200 * ids.len());
-        write_find_item(&mut body, &self.header, &FindItem::new(&targets, ids)).map_err(
-            |error| {
-                Trouble::new(
-                    TroubleKind::Fail,
-                    Failure::new(FailureKind::Invalid, "cannot write FindItem").with_source(error),
-                )
-            },
-        )?;
+        write_find_item(&mut body, &self.header, &FindItem::new(&targets, ids))
+            .map_err(unwritable)?;
         self.find_round_trip(folders, body).await
     }
 
@@ -285,6 +272,20 @@ pub(crate) enum Deletion {
     AlreadyGone,
     /// Still there, or unknown.
     Kept,
+}
+
+/// The folders of the sender's own mailbox, as a `FindItem` names them.
+fn targets(folders: &[Folder]) -> Vec<FolderTarget<'static>> {
+    folders.iter().copied().map(FolderTarget::new).collect()
+}
+
+/// A `FindItem` the writer refused (it cannot happen for the requests the
+/// sender makes; reported, never a panic).
+fn unwritable(error: WriteError) -> Trouble {
+    Trouble::new(
+        TroubleKind::Fail,
+        Failure::new(FailureKind::Invalid, "cannot write FindItem").with_source(error),
+    )
 }
 
 fn transport_trouble(operation: &str, error: TransportError) -> Trouble {

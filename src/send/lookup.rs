@@ -9,7 +9,7 @@
 //! that bound is unknown (messages resumed from a spool) and a few pages did not
 //! decide does it fall back to the restriction, for the ids still unseen.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use time::OffsetDateTime;
 
@@ -63,6 +63,7 @@ pub(crate) async fn locate<T: Transport>(
     session: &Session<'_, T>,
     search: &Search<'_>,
 ) -> Result<HashMap<DeliveryId, Seen>, Trouble> {
+    let wanted: HashSet<DeliveryId> = search.ids.iter().copied().collect();
     let mut seen = HashMap::with_capacity(search.ids.len());
     let mut open = search.folders();
     let page = u32::try_from(search.ids.len())
@@ -72,13 +73,13 @@ pub(crate) async fn locate<T: Transport>(
         .clamp(100, 1000);
     let mut offset = 0u32;
     for _ in 0..MAX_PAGES {
-        if open.is_empty() || seen.len() == search.ids.len() {
+        if open.is_empty() || seen.len() == wanted.len() {
             return Ok(seen);
         }
         let results = session.recent(&open, page, offset).await?;
         let mut still = Vec::with_capacity(open.len());
         for (folder, result) in open.iter().zip(&results) {
-            record(&mut seen, search, *folder, result);
+            record(&mut seen, &wanted, search.saved, *folder, result);
             if !finished(result, page, search.created_after) {
                 still.push(*folder);
             }
@@ -86,7 +87,7 @@ pub(crate) async fn locate<T: Transport>(
         open = still;
         offset = offset.saturating_add(page);
     }
-    if open.is_empty() || seen.len() == search.ids.len() {
+    if open.is_empty() || seen.len() == wanted.len() {
         return Ok(seen);
     }
     // Paging did not decide: ask for the ids still unseen with a restriction.
@@ -98,7 +99,7 @@ pub(crate) async fn locate<T: Transport>(
         .collect();
     let results = session.find(&open, &missing).await?;
     for (folder, result) in open.iter().zip(&results) {
-        record(&mut seen, search, *folder, result);
+        record(&mut seen, &wanted, search.saved, *folder, result);
     }
     Ok(seen)
 }
@@ -106,15 +107,16 @@ pub(crate) async fn locate<T: Transport>(
 /// Notes the wanted items of one folder's page; a saved copy wins over a draft.
 fn record(
     seen: &mut HashMap<DeliveryId, Seen>,
-    search: &Search<'_>,
+    wanted: &HashSet<DeliveryId>,
+    saved: Option<Folder>,
     folder: Folder,
     result: &FindItemResult,
 ) {
     for item in &result.items {
-        let Some(id) = item.delivery_id.filter(|id| search.ids.contains(id)) else {
+        let Some(id) = item.delivery_id.filter(|id| wanted.contains(id)) else {
             continue;
         };
-        let found = if Some(folder) == search.saved {
+        let found = if Some(folder) == saved {
             Seen::Saved(item.item_id.clone())
         } else {
             Seen::Draft {
