@@ -26,22 +26,30 @@
 //! example counts what arrived and adds `arrived_once=N arrived_twice=N
 //! missing=N drafts_left=N` to the last line.
 //!
+//! Messages reported deferred (a busy server, or one still submitting a message
+//! when the sender stopped looking) are resumed once their `retry_at` has come,
+//! through `Sender::resume_all`, up to five times; only those still not delivered
+//! then count as failed.
+//!
 //! The last line is `delivered=N denied=N failed=N duplicates_avoided=N secs=S
 //! msgs_per_s=R`; the exit status is 1 when any message is not delivered
 //! or denied (failed, deferred, or missing from the reports), or, on the embedded
 //! server, when one did not arrive exactly once or a draft was left; 2 when the
 //! command line, the settings or the setup is wrong.
 
+use std::collections::HashMap;
 use std::error::Error;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use clap::Parser;
 use futures_util::StreamExt;
-use offline_im::compose::{ImLine, OfflineIm, Participant};
+use offline_im::compose::{DeliveryId, ImLine, OfflineIm, Participant};
 use offline_im::plan::Folder;
-use offline_im::send::{DEFAULT_DRAIN_LIMIT, DeliveryReport, RetryPolicy, Sender, Summary};
+use offline_im::send::{
+    DEFAULT_DRAIN_LIMIT, DeliveryReport, Outcome, RetryPolicy, Sender, Summary,
+};
 use offline_im::settings::Settings;
 use offline_im::spool::{DEFAULT_PICKUP_DELAY, DirectorySpool, RetrySchedule};
 use offline_im::testkit::TestServer;
@@ -257,6 +265,11 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
         return Ok(failed == 0);
     }
 
+    // Kept to resume the ones deferred (see `resume_deferred`).
+    let originals: HashMap<DeliveryId, OfflineIm> = messages
+        .iter()
+        .map(|im| (im.delivery_id(), im.clone()))
+        .collect();
     let progress = std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut reports = Vec::with_capacity(count);
@@ -277,11 +290,70 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
     if progress {
         eprintln!();
     }
+    resume_deferred(&sender, &mut reports, &originals).await;
     let mut ok = summarize(&reports, count, started);
     if let Some(server) = server {
         ok &= count_arrivals(&server, &from, &reports).await?;
     }
     Ok(ok)
+}
+
+/// How many times deferred messages are resumed before they count as failed.
+const RESUME_ROUNDS: usize = 5;
+
+/// The longest wait for a deferred message's `retry_at`; a later one is reported
+/// as it stands (deferred) rather than keeping the command waiting.
+const LONGEST_RESUME_WAIT: Duration = Duration::from_secs(130);
+
+/// Resumes the messages reported deferred, as a caller of the library should:
+/// once their `retry_at` has come, through `Sender::resume_all`, which looks
+/// for each one before it sends anything, so a message Exchange was still
+/// submitting is reported delivered rather than sent twice. Replaces their
+/// reports with the new ones.
+async fn resume_deferred(
+    sender: &Sender<HttpTransport>,
+    reports: &mut [DeliveryReport],
+    originals: &HashMap<DeliveryId, OfflineIm>,
+) {
+    for _ in 0..RESUME_ROUNDS {
+        let deferred: Vec<usize> = (0..reports.len())
+            .filter(|&i| matches!(reports[i].outcome, Outcome::Deferred(_)))
+            .collect();
+        if deferred.is_empty() {
+            return;
+        }
+        let due = deferred
+            .iter()
+            .filter_map(|&i| match &reports[i].outcome {
+                Outcome::Deferred(failure) => failure.retry_at(),
+                _ => None,
+            })
+            .max();
+        let wait = due
+            .and_then(|at| at.duration_since(SystemTime::now()).ok())
+            .unwrap_or_default();
+        if wait > LONGEST_RESUME_WAIT {
+            return;
+        }
+        eprintln!(
+            "{} deferred; resuming them in {:.1} s",
+            deferred.len(),
+            wait.as_secs_f64()
+        );
+        tokio::time::sleep(wait).await;
+        let messages = deferred
+            .iter()
+            .filter_map(|&i| originals.get(&reports[i].delivery_id).cloned());
+        let resumed = sender.resume_all(messages).await;
+        for report in resumed {
+            if let Some(&i) = deferred
+                .iter()
+                .find(|&&i| reports[i].delivery_id == report.delivery_id)
+            {
+                reports[i] = report;
+            }
+        }
+    }
 }
 
 /// Waits for the embedded server to submit everything, then counts each
@@ -317,6 +389,14 @@ async fn count_arrivals(
 fn summarize(reports: &[DeliveryReport], count: usize, started: Instant) -> bool {
     let secs = started.elapsed().as_secs_f64();
     let summary = Summary::of(reports);
+    // The first few messages that did not get through, and why.
+    for report in reports
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Failed(_) | Outcome::Deferred(_)))
+        .take(5)
+    {
+        eprintln!("{report}");
+    }
     println!(
         "delivered={} denied={} failed={} duplicates_avoided={} secs={secs:.3} msgs_per_s={:.0}",
         summary.delivered,
