@@ -25,6 +25,7 @@ use crate::plan::{DeliveryPlan, Disposition, Folder};
 use crate::transport::Transport;
 
 use super::exchange::{Attempt, Session, TroubleKind, kind_of};
+use super::history_folder::{self as history, MissingHistoryFolder};
 use super::recover::{Unsure, look, remove_unsubmitted_drafts};
 use super::retry::Jitter;
 use super::{DeliveryReport, Failure, FailureKind, Outcome, RetryPolicy};
@@ -89,7 +90,53 @@ pub(super) struct Batch<'s, 'a, T> {
     retries: u32,
 }
 
+/// What the messages of a batch share besides their mailbox.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    pub(crate) disposition: Disposition,
+    /// The folder that keeps the sender's copies (after any known fallback).
+    pub(crate) saved: Option<Folder>,
+}
+
+/// What a batch does about an answer that says its saved folder is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum MissingFolder {
+    /// Not that case: handle the answer as usual.
+    No,
+    /// Switched to the fallback folder: send (or look) again there.
+    FellBack,
+    /// Fail the messages.
+    Fail,
+}
+
 impl<T> Batch<'_, '_, T> {
+    /// Whether `code`, answered for a request that saved to `requested`, says the
+    /// sender's `conversationhistory` is missing, and what to do: under the
+    /// fallback the batch switches to Sent Items; either way the sender
+    /// remembers the mailbox, so its later batches skip the discovery.
+    pub(super) fn missing_folder(
+        &mut self,
+        requested: Option<Folder>,
+        code: &ResponseCode,
+    ) -> MissingFolder {
+        if requested != Some(Folder::ConversationHistory) || !history::is_missing_folder(code) {
+            return MissingFolder::No;
+        }
+        let mailbox = &self.session.anchor;
+        self.session.folders.remember(mailbox);
+        match self.session.on_missing {
+            MissingHistoryFolder::FallBackToSentItems => {
+                if self.saved == requested {
+                    info!(mailbox = %mailbox, fallback = %history::FALLBACK,
+                        "the sender's mailbox has no conversationhistory; saving copies to the fallback");
+                    self.saved = Some(history::FALLBACK);
+                }
+                MissingFolder::FellBack
+            }
+            MissingHistoryFolder::Fail => MissingFolder::Fail,
+        }
+    }
+
     pub(super) fn deadline(&self) -> Instant {
         self.started + self.retry.deadline
     }
@@ -111,14 +158,11 @@ pub(crate) async fn run<T: Transport>(
     retry: &RetryPolicy,
     jitter: &mut Jitter,
     jobs: Vec<Job>,
+    shape: Shape,
     maybe_sent: bool,
 ) -> Vec<(usize, DeliveryReport)> {
     let started = Instant::now();
-    let (disposition, saved) = jobs
-        .first()
-        .map_or((Disposition::SendAndSaveCopy, None), |job| {
-            (job.plan.disposition(), job.plan.saved_item_folder())
-        });
+    let Shape { disposition, saved } = shape;
     let mut batch = Batch {
         session,
         retry,
@@ -183,8 +227,15 @@ pub(crate) async fn run<T: Transport>(
         tokio::time::sleep_until(next).await;
     }
 
-    if !leftovers.is_empty() && saved != Some(Folder::Drafts) {
+    if !leftovers.is_empty() && batch.saved != Some(Folder::Drafts) {
         remove_unsubmitted_drafts(&batch, &leftovers).await;
+    }
+    // Nothing is saved to a folder before it is known to exist: every delivered
+    // message's copy is in the folder the batch ended with.
+    for (_, report) in &mut reports {
+        if report.outcome.is_delivered() {
+            report.saved_folder = batch.saved;
+        }
     }
     reports
 }
@@ -249,7 +300,7 @@ async fn send<T: Transport>(
     }
     let request_started = Instant::now();
     let plans: Vec<&DeliveryPlan> = due.iter().map(|t| &t.job.plan).collect();
-    let attempt = batch.session.create(&plans, *size_hint).await;
+    let attempt = batch.session.create(&plans, batch.saved, *size_hint).await;
     *size_hint = (*size_hint).max(1024 + plans.len() * 2048);
     drop(plans);
     let trouble = match attempt {
@@ -351,6 +402,7 @@ fn settle<T>(
     let mut unsure: Vec<Tracked> = Vec::new();
     let mut server_delay: Option<Duration> = None;
     let limit = batch.retry.internal_error_retries;
+    let requested = batch.saved;
     for (mut t, result) in due.into_iter().zip(results) {
         let status = result.status;
         if status.is_success() {
@@ -369,6 +421,24 @@ fn settle<T>(
         let failure = Failure::new(kind_of(&code), text)
             .with_code(Some(code.clone()))
             .with_retry_at(status.back_off().map(|d| SystemTime::now() + d));
+        match batch.missing_folder(requested, &code) {
+            MissingFolder::No => {}
+            MissingFolder::FellBack => {
+                // Exchange checks the target folder before it creates anything:
+                // nothing exists yet, so sending again cannot deliver twice.
+                t.last = failure;
+                t.state = State::Send { at: now };
+                unsure.push(t);
+                continue;
+            }
+            MissingFolder::Fail => {
+                let failure = history::missing_failure(&batch.session.anchor)
+                    .with_code(Some(code.clone()))
+                    .with_source(failure);
+                reports.push(report(t.job, Outcome::Failed(failure)));
+                continue;
+            }
+        }
         let internal = code == ResponseCode::ErrorInternalServerError;
         if internal {
             t.internal_errors += 1;
@@ -407,7 +477,7 @@ fn settle<T>(
 }
 
 /// The report for a settled job.
-pub(super) fn report(job: Job, outcome: Outcome) -> (usize, DeliveryReport) {
+pub(crate) fn report(job: Job, outcome: Outcome) -> (usize, DeliveryReport) {
     debug!(
         delivery_id = %job.plan.delivery_id(),
         attempts = job.attempts,
@@ -425,6 +495,7 @@ pub(super) fn report(job: Job, outcome: Outcome) -> (usize, DeliveryReport) {
             recipient: plan.recipient().smtp().clone(),
             route: Some(plan.route().clone()),
             item_class: Some(plan.item_class().clone()),
+            saved_folder: None,
         },
     )
 }

@@ -14,7 +14,8 @@ use crate::ews::{
 use crate::plan::{DeliveryPlan, Folder};
 use crate::transport::{EwsReply, EwsRequest, Transport, TransportError};
 
-use super::request::write_create_item_for_plans;
+use super::history_folder::{FolderMemory, MissingHistoryFolder};
+use super::request::write_create_item_saving_to;
 use super::{Failure, FailureKind};
 
 /// What one `CreateItem` round trip means.
@@ -93,6 +94,10 @@ pub(crate) struct Session<'a, T> {
     pub(crate) reader: ResponseReader,
     pub(crate) header: RequestHeader,
     pub(crate) anchor: SmtpAddress,
+    /// The mailboxes known to lack `conversationhistory` (shared by the sender's batches).
+    pub(crate) folders: &'a FolderMemory,
+    /// What to do when this mailbox lacks it.
+    pub(crate) on_missing: MissingHistoryFolder,
 }
 
 impl<T: Transport> Session<'_, T> {
@@ -110,10 +115,16 @@ impl<T: Transport> Session<'_, T> {
             .map_err(|error| transport_trouble(operation, error))
     }
 
-    /// Sends one `CreateItem` for `plans` and classifies the outcome.
-    pub(crate) async fn create(&self, plans: &[&DeliveryPlan], size_hint: usize) -> Attempt {
+    /// Sends one `CreateItem` for `plans`, their copies saved to `saved`, and
+    /// classifies the outcome.
+    pub(crate) async fn create(
+        &self,
+        plans: &[&DeliveryPlan],
+        saved: Option<Folder>,
+        size_hint: usize,
+    ) -> Attempt {
         let mut body = Vec::with_capacity(size_hint);
-        if let Err(error) = write_create_item_for_plans(&mut body, &self.header, plans) {
+        if let Err(error) = write_create_item_saving_to(&mut body, &self.header, plans, saved) {
             let failure =
                 Failure::new(FailureKind::Invalid, "cannot write CreateItem").with_source(error);
             return Attempt::Trouble(Trouble::new(TroubleKind::Fail, failure));

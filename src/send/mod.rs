@@ -114,6 +114,7 @@ mod drain_all;
 mod error;
 mod exchange;
 mod failure;
+mod history_folder;
 mod lookup;
 mod options;
 mod recover;
@@ -128,6 +129,7 @@ pub use error::SenderBuildError;
 #[allow(deprecated)]
 pub use error::SenderError;
 pub use failure::{Failure, FailureKind};
+pub use history_folder::MissingHistoryFolder;
 pub use options::MailboxAccess;
 pub use report::{DeliveryReport, Outcome, Summary};
 #[doc(hidden)]

@@ -2,7 +2,7 @@
 
 use crate::ews::{ReaderLimits, ServerVersion};
 
-use super::RetryPolicy;
+use super::{MissingHistoryFolder, RetryPolicy};
 
 /// Whose mailbox each request acts on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -29,6 +29,7 @@ pub enum MailboxAccess {
 /// | `server_version` | Exchange2013 | `conversationhistory` needs it |
 /// | `mailbox_access` | [`MailboxAccess::ImpersonateSender`] | |
 /// | `reader_limits` | [`ReaderLimits::default`] | 16 MiB replies at most |
+/// | `missing_history` | [`MissingHistoryFolder::FallBackToSentItems`] | a mailbox that never ran SfB has no Conversation History; EWS cannot create it |
 #[derive(Debug, Clone)]
 pub(crate) struct SenderOptions {
     pub(crate) batch_size: usize,
@@ -38,6 +39,7 @@ pub(crate) struct SenderOptions {
     pub(crate) mailbox_access: MailboxAccess,
     pub(crate) reader_limits: ReaderLimits,
     pub(crate) seed: u64,
+    pub(crate) missing_history: MissingHistoryFolder,
 }
 
 impl Default for SenderOptions {
@@ -50,6 +52,7 @@ impl Default for SenderOptions {
             mailbox_access: MailboxAccess::default(),
             reader_limits: ReaderLimits::default(),
             seed: 0x0ff1_11e1_u64,
+            missing_history: MissingHistoryFolder::default(),
         }
     }
 }

@@ -23,8 +23,9 @@ use crate::compose::DeliveryId;
 use crate::ews::ItemId;
 use crate::transport::Transport;
 
-use super::batch::{Batch, State, Tracked, defer_for_server, report};
+use super::batch::{Batch, MissingFolder, State, Tracked, defer_for_server, report};
 use super::exchange::Deletion;
+use super::history_folder::missing_failure;
 use super::lookup::{Search, Seen, locate};
 use super::retry::Jitter;
 use super::{DeliveryReport, Failure, FailureKind, Outcome};
@@ -117,8 +118,38 @@ pub(super) async fn look<T: Transport>(
         created_after: batch.created_after,
     };
     let check_delay = batch.retry.check_delay;
+    let requested = batch.saved;
     let seen = match locate(batch.session, &search).await {
         Ok(seen) => seen,
+        Err(trouble)
+            if trouble
+                .failure
+                .code()
+                .is_some_and(|code| batch.missing_folder(requested, code) != MissingFolder::No) =>
+        {
+            // The saved folder does not exist, so nothing was ever saved there.
+            // Under the fallback the batch now saves to (and looks in) Sent
+            // Items: look there at once; otherwise fail what was due.
+            let now = Instant::now();
+            let fell_back = batch.saved != requested;
+            let mut kept = Vec::with_capacity(tracked.len());
+            for mut t in tracked.drain(..) {
+                if !is_due(&t) {
+                    kept.push(t);
+                } else if fell_back {
+                    if let State::Unsure(unsure) = &mut t.state {
+                        unsure.at = now;
+                    }
+                    kept.push(t);
+                } else {
+                    let failure =
+                        missing_failure(&batch.session.anchor).with_source(trouble.failure.clone());
+                    reports.push(report(t.job, Outcome::Failed(failure)));
+                }
+            }
+            *tracked = kept;
+            return;
+        }
         Err(trouble) => {
             warn!(failure = %trouble.failure, messages = ids.len(),
                 "could not look for messages that may exist; looking again later");

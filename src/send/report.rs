@@ -5,7 +5,7 @@ use std::fmt;
 use crate::address::SmtpAddress;
 use crate::compose::{DeliveryId, ItemClass};
 use crate::ews::ItemId;
-use crate::plan::Denial;
+use crate::plan::{Denial, Folder};
 use crate::route::{BlockReason, Route};
 
 use super::Failure;
@@ -29,6 +29,13 @@ pub struct DeliveryReport {
     /// The item class the message was sent with; `None` when it was not planned
     /// (denied or blocked).
     pub item_class: Option<ItemClass>,
+    /// Where the sender's copy of a delivered message was saved: the planned
+    /// folder (`conversationhistory` by default), or `sentitems` when the
+    /// sender's mailbox has no Conversation History and
+    /// [`MissingHistoryFolder::FallBackToSentItems`](super::MissingHistoryFolder::FallBackToSentItems)
+    /// applied. `None` when the message was not delivered or its disposition keeps
+    /// no copy (`SendOnly`).
+    pub saved_folder: Option<Folder>,
 }
 
 /// What happened to one message.

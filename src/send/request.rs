@@ -6,7 +6,7 @@ use crate::ews::{
     Body, CreateItem, FolderTarget, Mailbox, MessageItem, RequestHeader, WriteError,
     write_create_item,
 };
-use crate::plan::DeliveryPlan;
+use crate::plan::{DeliveryPlan, Folder};
 
 /// Appends the `CreateItem` envelope that delivers `plans` to `buf`: one
 /// `t:Message` per plan, in order, each with its item class, subject, HTML body,
@@ -55,6 +55,18 @@ pub fn write_create_item_for_plans(
     header: &RequestHeader,
     plans: &[&DeliveryPlan],
 ) -> Result<(), WriteError> {
+    let saved = plans.first().and_then(|plan| plan.saved_item_folder());
+    write_create_item_saving_to(buf, header, plans, saved)
+}
+
+/// As [`write_create_item_for_plans`], with the sender's copy saved to `saved`
+/// instead of the plans' folder (a mailbox without `conversationhistory`).
+pub(crate) fn write_create_item_saving_to(
+    buf: &mut Vec<u8>,
+    header: &RequestHeader,
+    plans: &[&DeliveryPlan],
+    saved: Option<Folder>,
+) -> Result<(), WriteError> {
     let Some(first) = plans.first() else {
         return Err(WriteError::Empty {
             what: "the CreateItem items",
@@ -82,7 +94,7 @@ pub fn write_create_item_for_plans(
         .collect();
     let request = CreateItem::new(&items)
         .disposition(first.disposition())
-        .saved_item_folder(first.saved_item_folder().map(FolderTarget::new));
+        .saved_item_folder(saved.map(FolderTarget::new));
     write_create_item(buf, header, &request)
 }
 

@@ -18,10 +18,12 @@ use crate::transport::Transport;
 
 use super::batch::{self, Job};
 use super::exchange::Session;
+use super::history_folder::{self as history, FolderMemory};
 use super::options::SenderOptions;
 use super::retry::Jitter;
 use super::{
-    DeliveryReport, Failure, FailureKind, MailboxAccess, Outcome, RetryPolicy, SenderBuildError,
+    DeliveryReport, Failure, FailureKind, MailboxAccess, MissingHistoryFolder, Outcome,
+    RetryPolicy, SenderBuildError,
 };
 
 type Profiles = Arc<dyn Fn(&SipUri) -> SenderProfile + Send + Sync>;
@@ -34,6 +36,7 @@ pub struct Sender<T> {
     planner: Planner,
     profiles: Profiles,
     options: SenderOptions,
+    folders: FolderMemory,
 }
 
 impl<T> std::fmt::Debug for Sender<T> {
@@ -111,6 +114,18 @@ impl<T: Transport> SenderBuilder<T> {
         self
     }
 
+    /// What to do when a sender's mailbox has no `conversationhistory` folder
+    /// (default [`MissingHistoryFolder::FallBackToSentItems`]). Exchange answers
+    /// such a `CreateItem` item by item with `ErrorFolderNotFound` and creates
+    /// nothing; the sender then falls back (sending the messages again, their
+    /// copies saved to `sentitems`) or fails them, and remembers the mailbox so its
+    /// later batches go straight there. EWS cannot create a distinguished folder,
+    /// so creating it is not an option (see [`MissingHistoryFolder`]).
+    pub fn missing_history_folder(mut self, choice: MissingHistoryFolder) -> Self {
+        self.options.missing_history = choice;
+        self
+    }
+
     /// Seeds the back-off jitter, for reproducible tests.
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.options.seed = seed;
@@ -143,6 +158,7 @@ impl<T: Transport> SenderBuilder<T> {
             planner: self.planner,
             profiles: self.profiles,
             options: self.options,
+            folders: FolderMemory::default(),
         })
     }
 }
@@ -258,7 +274,28 @@ impl<T: Transport> Sender<T> {
                 Ok(Decision::Deliver(plan)) => {
                     // One key per message; it is copied into the map only when a
                     // group starts, and handed to the batch when the group is full.
-                    let key = BatchKey::of(&plan);
+                    let mut key = BatchKey::of(&plan);
+                    if key.saved_item_folder == Some(Folder::ConversationHistory)
+                        && self.folders.lacks_history(&key.mailbox)
+                    {
+                        // Found missing by an earlier batch: no second discovery.
+                        match self.options.missing_history {
+                            MissingHistoryFolder::FallBackToSentItems => {
+                                key.saved_item_folder = Some(history::FALLBACK);
+                            }
+                            MissingHistoryFolder::Fail => {
+                                let job = Job {
+                                    index,
+                                    plan,
+                                    attempts: 0,
+                                };
+                                let failure = history::missing_failure(&key.mailbox);
+                                let (at, report) = batch::report(job, Outcome::Failed(failure));
+                                reports[at] = Some(report);
+                                continue;
+                            }
+                        }
+                    }
                     if !groups.contains_key(&key) {
                         groups.insert(key.clone(), Vec::new());
                     }
@@ -312,6 +349,7 @@ impl<T: Transport> Sender<T> {
                 recipient,
                 route,
                 item_class: None,
+                saved_folder: None,
             });
         }
         for (key, jobs) in groups {
@@ -352,12 +390,25 @@ impl<T: Transport> Sender<T> {
             reader: ResponseReader::with_limits(self.options.reader_limits),
             header,
             anchor: key.mailbox.clone(),
+            folders: &self.folders,
+            on_missing: self.options.missing_history,
         };
         let span = info_span!("create_item_batch", mailbox = %key.mailbox, messages = jobs.len());
         let mut jitter = Jitter::new(seed);
-        batch::run(&session, &self.options.retry, &mut jitter, jobs, maybe_sent)
-            .instrument(span)
-            .await
+        let shape = batch::Shape {
+            disposition: key.disposition,
+            saved: key.saved_item_folder,
+        };
+        batch::run(
+            &session,
+            &self.options.retry,
+            &mut jitter,
+            jobs,
+            shape,
+            maybe_sent,
+        )
+        .instrument(span)
+        .await
     }
 }
 
@@ -383,5 +434,6 @@ fn missing_report((delivery_id, recipient): (DeliveryId, SmtpAddress)) -> Delive
         recipient,
         route: None,
         item_class: None,
+        saved_folder: None,
     }
 }

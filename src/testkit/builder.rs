@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::address::{Domain, SmtpAddress};
+use crate::ews::Folder;
 
 use super::error::TestServerError;
 use super::faults::{FaultPlan, Faults};
@@ -41,6 +42,7 @@ pub const DEFAULT_SUBMISSION_LAG_MAX: Duration = Duration::from_millis(200);
 #[derive(Debug, Clone)]
 pub struct TestServerBuilder {
     mailboxes: Vec<String>,
+    without_history: Vec<String>,
     hosted: Vec<String>,
     on_demand: bool,
     basic: Option<(String, Secret)>,
@@ -56,6 +58,7 @@ impl Default for TestServerBuilder {
     fn default() -> Self {
         Self {
             mailboxes: Vec::new(),
+            without_history: Vec::new(),
             hosted: Vec::new(),
             on_demand: true,
             basic: None,
@@ -74,6 +77,21 @@ impl TestServerBuilder {
     /// domain becomes a hosted domain.
     pub fn mailbox(mut self, address: impl AsRef<str>) -> Self {
         self.mailboxes.push(address.as_ref().to_owned());
+        self
+    }
+
+    /// Declares a mailbox (as [`mailbox`](Self::mailbox) does) that has no
+    /// `conversationhistory` folder: a mailbox whose owner never ran Lync or Skype
+    /// for Business, the clients that create it (Microsoft's Graph reference calls
+    /// it "the folder where Skype saves IM conversations", if Skype is configured to
+    /// do so). As on Exchange, a `CreateItem` whose `SavedItemFolderId` names it
+    /// fails each item with `ErrorFolderNotFound` (nothing is created), and
+    /// `FindItem` and `GetFolder` on it answer `ErrorFolderNotFound` ("The specified
+    /// folder could not be found in the store.", the answer Exchange gives for a
+    /// distinguished folder a mailbox lacks: exchangelib issue #374 shows it).
+    pub fn mailbox_without_conversation_history(mut self, address: impl AsRef<str>) -> Self {
+        self.mailboxes.push(address.as_ref().to_owned());
+        self.without_history.push(address.as_ref().to_owned());
         self
     }
 
@@ -180,6 +198,13 @@ impl TestServerBuilder {
             })?;
             store.hosted.insert(address.domain().clone());
             store.declare(&address);
+        }
+        for text in &self.without_history {
+            if let Ok(address) = SmtpAddress::parse(text)
+                && let Some(mailbox) = store.mailboxes.get_mut(&address)
+            {
+                mailbox.remove(Folder::ConversationHistory);
+            }
         }
         for text in &self.hosted {
             let domain = Domain::parse(text).map_err(|e| TestServerError::Setting {

@@ -142,8 +142,15 @@ fn create_one(
     if store.open(&owner, true).is_none() {
         return Err(non_existent(&owner));
     }
-    if disposition.keeps_copy() && store.open(&save_owner, save_owner == owner).is_none() {
-        return Err(non_existent(&save_owner));
+    match store.open(&save_owner, save_owner == owner) {
+        _ if !disposition.keeps_copy() => {}
+        None => return Err(non_existent(&save_owner)),
+        // The folder a client never created (a mailbox without
+        // `conversationhistory`): Exchange answers a distinguished folder the
+        // mailbox lacks with ErrorFolderNotFound (exchangelib issue #374 shows it
+        // for GetFolder), and validates the target before it creates anything.
+        Some(mailbox) if !mailbox.has(save_folder) => return Err(folder_not_found()),
+        Some(_) => {}
     }
     let mut local = BTreeSet::new();
     let mut external = false;
@@ -252,6 +259,14 @@ fn item_fault_message(fault: &ItemFault) -> ResponseMessage {
         _ => Vec::new(),
     };
     msg
+}
+
+/// Exchange's answer for a folder the mailbox does not have.
+pub(crate) fn folder_not_found() -> ItemError {
+    (
+        "ErrorFolderNotFound",
+        "The specified folder could not be found in the store.".to_owned(),
+    )
 }
 
 fn non_existent(address: &SmtpAddress) -> ItemError {

@@ -52,6 +52,9 @@ fn find_in(
             format!("The SMTP address '{owner}' has no mailbox associated with it."),
         ));
     };
+    if !mailbox.has(folder) {
+        return Err(super::op_create::folder_not_found());
+    }
     let items = mailbox.folder(folder);
     if req.restriction.is_some()
         && let Some(limit) = scan_limit

@@ -211,6 +211,15 @@ impl Mailbox {
     pub fn items(&self) -> impl Iterator<Item = &StoredItem> {
         self.folders.values().flatten()
     }
+
+    /// Whether the mailbox has `folder`: every [`Folder`] but
+    /// `conversationhistory`, which a mailbox declared with
+    /// [`TestServerBuilder::mailbox_without_conversation_history`](super::TestServerBuilder::mailbox_without_conversation_history)
+    /// lacks.
+    #[must_use]
+    pub fn has_folder(&self, folder: Folder) -> bool {
+        self.folders.contains_key(&folder)
+    }
 }
 
 /// One mailbox as the store keeps it. Items are boxed so that taking one from
@@ -229,6 +238,17 @@ impl MailboxStore {
         Self {
             folders: Folder::ALL.into_iter().map(|f| (f, Vec::new())).collect(),
         }
+    }
+
+    /// Whether the mailbox has `folder` (every folder but `conversationhistory`
+    /// always exists; that one is made by the clients that use it).
+    pub(crate) fn has(&self, folder: Folder) -> bool {
+        self.folders.contains_key(&folder)
+    }
+
+    /// Removes `folder` and its items (modelling a mailbox that never had it).
+    pub(crate) fn remove(&mut self, folder: Folder) {
+        self.folders.remove(&folder);
     }
 
     /// The items in `folder`, oldest first.
