@@ -7,6 +7,10 @@
 use crate::ews::Folder;
 
 use super::soap_in_item::{NewMessage, parse_create_item};
+use super::soap_in_other::{
+    GetFolder, GetServerTimeZones, ResolveNames, parse_get_folder, parse_get_server_time_zones,
+    parse_resolve_names,
+};
 use super::soap_in_query::{parse_delete_item, parse_find_item, parse_get_item};
 use super::xml::{Cursor, El, M_NS, SOAP_NS, Sequence, T_NS, check_enum, tokenize};
 
@@ -82,6 +86,9 @@ pub(crate) enum Operation {
     FindItem(FindItem),
     DeleteItem(DeleteItem),
     GetItem(GetItem),
+    GetFolder(GetFolder),
+    ResolveNames(ResolveNames),
+    GetServerTimeZones(GetServerTimeZones),
 }
 
 impl Operation {
@@ -92,6 +99,9 @@ impl Operation {
             Self::FindItem(_) => "FindItem",
             Self::DeleteItem(_) => "DeleteItem",
             Self::GetItem(_) => "GetItem",
+            Self::GetFolder(_) => "GetFolder",
+            Self::ResolveNames(_) => "ResolveNames",
+            Self::GetServerTimeZones(_) => "GetServerTimeZones",
         }
     }
 
@@ -100,7 +110,11 @@ impl Operation {
         match self {
             Self::CreateItem(c) => c.saved_folder.iter().collect(),
             Self::FindItem(f) => f.folders.iter().collect(),
-            Self::DeleteItem(_) | Self::GetItem(_) => Vec::new(),
+            Self::GetFolder(g) => g.folders.iter().collect(),
+            Self::DeleteItem(_)
+            | Self::GetItem(_)
+            | Self::ResolveNames(_)
+            | Self::GetServerTimeZones(_) => Vec::new(),
         }
     }
 }
@@ -287,6 +301,11 @@ fn parse_operation(cur: &mut Cursor<'_>, el: &El) -> Result<Operation, InError> 
         "FindItem" => parse_find_item(cur, el).map(Operation::FindItem),
         "DeleteItem" => parse_delete_item(cur, el).map(Operation::DeleteItem),
         "GetItem" => parse_get_item(cur, el).map(Operation::GetItem),
+        "GetFolder" => parse_get_folder(cur, el).map(Operation::GetFolder),
+        "ResolveNames" => parse_resolve_names(cur, el).map(Operation::ResolveNames),
+        "GetServerTimeZones" => {
+            parse_get_server_time_zones(cur, el).map(Operation::GetServerTimeZones)
+        }
         other => Err(InError::UnknownOperation(other.to_owned())),
     }
 }
@@ -297,9 +316,18 @@ pub(crate) fn parse_folder_id(cur: &mut Cursor<'_>, el: &El) -> Result<FolderTar
     if el.is(T_NS, "FolderId") {
         let id = el.attr("Id").unwrap_or_default().to_owned();
         cur.skip();
-        return Ok(FolderTarget {
-            folder: FolderName::Other(id),
-            mailbox: None,
+        // A folder id this server handed out (GetFolder) names a distinguished
+        // folder of one mailbox; any other id names no folder here.
+        return Ok(match super::op_mailbox::parse_folder_id(&id) {
+            Some((mailbox, name)) => FolderTarget {
+                folder: Folder::from_ews_str(&name)
+                    .map_or(FolderName::Other(name), FolderName::Known),
+                mailbox: Some(mailbox),
+            },
+            None => FolderTarget {
+                folder: FolderName::Other(id),
+                mailbox: None,
+            },
         });
     }
     if !el.is(T_NS, "DistinguishedFolderId") {
@@ -372,10 +400,10 @@ mod tests {
             .as_bytes(),
         );
         assert!(matches!(bad_version, Err(InError::Schema(_))));
-        let unknown = parse_request(envelope("", "<m:GetFolder/>").as_bytes());
+        let unknown = parse_request(envelope("", "<m:SyncFolderItems/>").as_bytes());
         assert_eq!(
             unknown.unwrap_err(),
-            InError::UnknownOperation("GetFolder".into())
+            InError::UnknownOperation("SyncFolderItems".into())
         );
     }
 

@@ -47,6 +47,8 @@ pub(crate) enum Payload {
     None,
     /// `m:Items` holding these items (written already).
     Items(Vec<String>),
+    /// Elements written already (`m:Folders`, `m:ResolutionSet`, ...).
+    Raw(String),
     /// `m:RootFolder` of a FindItem: (offset after this page, total, last page?, items).
     RootFolder {
         next_offset: usize,
@@ -116,6 +118,7 @@ fn write_message(out: &mut String, operation: &str, msg: &ResponseMessage) {
     }
     match &msg.payload {
         Payload::None => {}
+        Payload::Raw(xml) => out.push_str(xml),
         Payload::Items(items) if items.is_empty() => out.push_str("<m:Items/>"),
         Payload::Items(items) => {
             out.push_str("<m:Items>");

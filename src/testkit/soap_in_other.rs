@@ -1,0 +1,137 @@
+//! Reading the requests other EWS clients start with: `GetFolder`,
+//! `ResolveNames`, `GetServerTimeZones`.
+//!
+//! exchangelib and the EWS Managed API open a mailbox with `GetFolder` on
+//! distinguished folders (for their ids and counts), resolve addresses with
+//! `ResolveNames`, and read time zones with `GetServerTimeZones`. Only what
+//! those calls need is understood; order is checked as the schema orders it.
+
+use super::soap_in::{FolderTarget, InError, parse_folder_id};
+use super::xml::{Cursor, El, M_NS, Sequence, T_NS};
+
+/// `m:GetFolder`.
+#[derive(Debug, Clone)]
+pub(crate) struct GetFolder {
+    pub(crate) folders: Vec<FolderTarget>,
+}
+
+/// `m:ResolveNames`.
+#[derive(Debug, Clone)]
+pub(crate) struct ResolveNames {
+    /// `m:UnresolvedEntry`, as sent.
+    pub(crate) entry: String,
+}
+
+/// `m:GetServerTimeZones`.
+#[derive(Debug, Clone)]
+pub(crate) struct GetServerTimeZones {
+    /// `m:Ids/t:Id`: the zones asked for; empty: every zone.
+    pub(crate) ids: Vec<String>,
+}
+
+/// Reads `m:GetFolder` (start tag already read). The shape is checked for
+/// order and otherwise ignored: folders are always written with their counts.
+pub(crate) fn parse_get_folder(cur: &mut Cursor<'_>, _el: &El) -> Result<GetFolder, InError> {
+    let mut seq = Sequence::new(
+        "GetFolder",
+        M_NS,
+        &[("FolderShape", false), ("FolderIds", false)],
+    );
+    let mut folders = Vec::new();
+    while let Some(child) = cur.child("GetFolder")? {
+        seq.accept(&child)?;
+        if child.name == "FolderShape" {
+            parse_folder_shape(cur)?;
+        } else {
+            while let Some(id) = cur.child("FolderIds")? {
+                folders.push(parse_folder_id(cur, &id)?);
+            }
+            if folders.is_empty() {
+                return Err(InError::Schema(
+                    "The element 'FolderIds' has incomplete content. List of possible elements \
+                     expected: 'FolderId, DistinguishedFolderId'."
+                        .into(),
+                ));
+            }
+        }
+    }
+    seq.require("FolderShape")?;
+    seq.require("FolderIds")?;
+    Ok(GetFolder { folders })
+}
+
+fn parse_folder_shape(cur: &mut Cursor<'_>) -> Result<(), InError> {
+    let mut seq = Sequence::new(
+        "FolderShape",
+        T_NS,
+        &[("BaseShape", false), ("AdditionalProperties", false)],
+    );
+    while let Some(child) = cur.child("FolderShape")? {
+        seq.accept(&child)?;
+        if child.name == "BaseShape" {
+            let shape = cur.text("BaseShape")?;
+            super::xml::check_enum(
+                "BaseShape",
+                shape.trim(),
+                &["IdOnly", "Default", "AllProperties", "PcxPeopleSearch"],
+            )?;
+        } else {
+            cur.skip();
+        }
+    }
+    seq.require("BaseShape")?;
+    Ok(())
+}
+
+/// Reads `m:ResolveNames` (start tag already read).
+pub(crate) fn parse_resolve_names(cur: &mut Cursor<'_>, el: &El) -> Result<ResolveNames, InError> {
+    if el.attr("ReturnFullContactData").is_none() {
+        return Err(InError::Schema(
+            "The required attribute 'ReturnFullContactData' is missing on 'ResolveNames'.".into(),
+        ));
+    }
+    let mut seq = Sequence::new(
+        "ResolveNames",
+        M_NS,
+        &[("ParentFolderIds", false), ("UnresolvedEntry", false)],
+    );
+    let mut entry = None;
+    while let Some(child) = cur.child("ResolveNames")? {
+        seq.accept(&child)?;
+        if child.name == "UnresolvedEntry" {
+            entry = Some(cur.text("UnresolvedEntry")?);
+        } else {
+            cur.skip();
+        }
+    }
+    seq.require("UnresolvedEntry")?;
+    let entry = entry.unwrap_or_default();
+    if entry.trim().is_empty() {
+        return Err(InError::Schema(
+            "The element 'UnresolvedEntry' must not be empty.".into(),
+        ));
+    }
+    Ok(ResolveNames { entry })
+}
+
+/// Reads `m:GetServerTimeZones` (start tag already read).
+pub(crate) fn parse_get_server_time_zones(
+    cur: &mut Cursor<'_>,
+    _el: &El,
+) -> Result<GetServerTimeZones, InError> {
+    let mut seq = Sequence::new("GetServerTimeZones", M_NS, &[("Ids", false)]);
+    let mut ids = Vec::new();
+    while let Some(child) = cur.child("GetServerTimeZones")? {
+        seq.accept(&child)?;
+        while let Some(id) = cur.child("Ids")? {
+            if !id.is(T_NS, "Id") {
+                return Err(InError::Schema(format!(
+                    "Expected 'Id' in 'Ids', found '{}'.",
+                    id.name
+                )));
+            }
+            ids.push(cur.text("Id")?.trim().to_owned());
+        }
+    }
+    Ok(GetServerTimeZones { ids })
+}
