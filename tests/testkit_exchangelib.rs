@@ -97,6 +97,13 @@ async fn exchangelib_looks_up_folders_sends_reads_back_and_deletes() {
     assert_eq!(folders["sent_total"], 0);
     assert_eq!(folders["inbox"], "Inbox");
     assert_eq!(step(&steps, "conversation_history")["found"], true);
+    let lookups = step(&steps, "lookups");
+    assert_eq!(lookups["resolved"][0], "pat@contoso.com", "{lookups}");
+    assert_eq!(
+        lookups["unknown"][0], "ErrorNameResolutionNoResults",
+        "{lookups}"
+    );
+    assert_eq!(lookups["zones"][0], "UTC", "{lookups}");
     let read_back = step(&steps, "read_back");
     assert_eq!(read_back["count"], 1, "{read_back}");
     assert_eq!(read_back["subjects"][0], "exchangelib says hello");

@@ -250,9 +250,40 @@ async fn every_reply_shape_is_valid_ews() {
     let unknown = envelope(
         Some("Exchange2013"),
         None,
-        r#"<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#,
+        r#"<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId><t:DistinguishedFolderId Id="inbox"/></m:SyncFolderId><m:MaxChangesReturned>10</m:MaxChangesReturned></m:SyncFolderItems>"#,
     );
     exchange("fault-unknown-operation", unknown, 500).await;
+
+    // What other clients open a mailbox with.
+    let get_folder = envelope(
+        Some("Exchange2013"),
+        None,
+        r#"<m:GetFolder><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="root"/><t:DistinguishedFolderId Id="sentitems"/><t:DistinguishedFolderId Id="conversationhistory"><t:Mailbox><t:EmailAddress>kim@contoso.com</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId><t:DistinguishedFolderId Id="calendar"/></m:FolderIds></m:GetFolder>"#,
+    );
+    let folders = exchange("get-folder", get_folder, 200).await;
+    assert_eq!(
+        folders.response_codes(),
+        ["NoError", "NoError", "NoError", "ErrorFolderNotFound"]
+    );
+    let resolve = |entry: &str| {
+        envelope(
+            Some("Exchange2013"),
+            None,
+            &format!(
+                r#"<m:ResolveNames ReturnFullContactData="false" SearchScope="ActiveDirectoryContacts"><m:UnresolvedEntry>{entry}</m:UnresolvedEntry></m:ResolveNames>"#
+            ),
+        )
+    };
+    let found = exchange("resolve-names", resolve("smtp:kim@contoso.com"), 200).await;
+    assert_eq!(found.texts("t:EmailAddress"), ["kim@contoso.com"]);
+    let none = exchange("resolve-names-none", resolve("nobody@fabrikam.com"), 200).await;
+    assert_eq!(none.response_codes(), ["ErrorNameResolutionNoResults"]);
+    let zones = envelope(
+        Some("Exchange2013"),
+        None,
+        r#"<m:GetServerTimeZones ReturnFullTimeZoneData="false"><m:Ids><t:Id>UTC</t:Id></m:Ids></m:GetServerTimeZones>"#,
+    );
+    exchange("get-server-time-zones", zones, 200).await;
 
     // A message waiting for pickup (IsSubmitted true) and a restriction that times out.
     let waiting = TestServer::builder()

@@ -65,6 +65,17 @@ def main():
     except ErrorFolderNotFound as e:
         step("conversation_history", found=False, error=type(e).__name__)
 
+    # Addresses and time zones, as a service checks them before it sends.
+    resolved = account.protocol.resolve_names([recipient])
+    unknown = account.protocol.resolve_names(["nobody@contoso.com"])
+    zones = list(account.protocol.get_timezones())
+    step(
+        "lookups",
+        resolved=[getattr(r, "email_address", None) for r in resolved],
+        unknown=[type(u).__name__ for u in unknown],
+        zones=[getattr(z, "id", None) for z in zones],
+    )
+
     # 2. Send with a saved copy.
     subject = "exchangelib says hello"
     message = Message(
