@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use offline_im::ews::ResponseCode;
 use offline_im::plan::Folder;
-use offline_im::send::{FailureKind, MissingHistoryFolder, Outcome, Sender};
+use offline_im::send::{FailureKind, MissingHistoryFolder, Outcome, Sender, SenderCopyClass};
 use offline_im::settings::Settings;
 use offline_im::testkit::TestServer;
 use offline_im::transport::HttpTransport;
@@ -214,6 +214,150 @@ async fn messages_resumed_by_a_new_sender_are_found_in_sent_items_not_sent_twice
             "{report}"
         );
         assert_eq!(report.saved_folder, Some(Folder::SentItems));
+    }
+    for im in &messages {
+        assert_eq!(copies(&server, "pat@contoso.com", Folder::Inbox, im), 1);
+        assert_eq!(copies(&server, "kim@contoso.com", Folder::SentItems, im), 1);
+    }
+}
+
+fn restamping_sender(server: &TestServer) -> Sender<HttpTransport> {
+    Sender::from_settings(
+        transport(server, Duration::from_secs(5)),
+        Settings::from_toml_str(SETTINGS).unwrap(),
+    )
+    .retry(fast_retry())
+    .sender_copy_class(SenderCopyClass::Restamp)
+    .build()
+    .unwrap()
+}
+
+/// The item class of the copy of `im` in `address`'s `folder`.
+fn class_of(
+    server: &TestServer,
+    address: &str,
+    folder: Folder,
+    im: &offline_im::compose::OfflineIm,
+) -> String {
+    let id = im.delivery_id().to_string();
+    let items = server.folder(&smtp(address), folder);
+    let copy = items
+        .iter()
+        .find(|item| item.extended_property_by_name("OfflineImDeliveryId") == Some(id.as_str()))
+        .unwrap_or_else(|| panic!("no copy of {id} in {address} {folder}"));
+    copy.item_class().to_owned()
+}
+
+fn operations(server: &TestServer, name: &str) -> usize {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.operation() == Some(name))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_the_senders_copy_keeps_the_class_it_was_sent_with() {
+    let server = server_where_kim_has_no_history().await;
+    let im = im("sam@contoso.com", "pat@contoso.com", "Lunch?");
+    let reports = sender(&server).send_all([im.clone()]).await;
+    server.idle().await;
+    assert!(reports[0].outcome.is_delivered(), "{}", reports[0]);
+    assert_eq!(
+        class_of(&server, "sam@contoso.com", Folder::ConversationHistory, &im),
+        "IPM.Note.Microsoft.Missed"
+    );
+    assert_eq!(operations(&server, "UpdateItem"), 0, "no extra request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restamp_makes_the_senders_copies_conversation_history_in_one_request() {
+    let server = server_where_kim_has_no_history().await;
+    let same_org = [
+        im("sam@contoso.com", "pat@contoso.com", "Lunch?"),
+        im("sam@contoso.com", "pat@contoso.com", "At noon"),
+    ];
+    let federated = im("sam@contoso.com", "ann@fabrikam.com", "Contract signed");
+    let mut all = same_org.to_vec();
+    all.push(federated.clone());
+
+    let reports = restamping_sender(&server).send_all(all).await;
+    server.idle().await;
+
+    assert!(
+        reports.iter().all(|r| r.outcome.is_delivered()),
+        "{reports:?}"
+    );
+    for im in &same_org {
+        assert_eq!(
+            class_of(&server, "sam@contoso.com", Folder::ConversationHistory, im),
+            "IPM.Note.Microsoft.Conversation",
+            "the sender's own copy is conversation history"
+        );
+        assert_eq!(
+            class_of(&server, "pat@contoso.com", Folder::Inbox, im),
+            "IPM.Note.Microsoft.Missed",
+            "the recipient's copy is still a missed conversation"
+        );
+        assert_eq!(
+            copies(&server, "sam@contoso.com", Folder::ConversationHistory, im),
+            1
+        );
+    }
+    assert_eq!(
+        class_of(
+            &server,
+            "sam@contoso.com",
+            Folder::ConversationHistory,
+            &federated
+        ),
+        "IPM.Note",
+        "plain federated mail is left alone"
+    );
+    assert_eq!(
+        operations(&server, "UpdateItem"),
+        1,
+        "one UpdateItem for the batch"
+    );
+    assert!(
+        server
+            .folder(&smtp("sam@contoso.com"), Folder::Drafts)
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restamped_copies_in_sent_items_are_still_found_by_the_exactly_once_check() {
+    let server = server_where_kim_has_no_history().await;
+    let messages = [
+        im("kim@contoso.com", "pat@contoso.com", "one"),
+        im("kim@contoso.com", "pat@contoso.com", "two"),
+    ];
+    let first = restamping_sender(&server).send_all(messages.clone()).await;
+    server.idle().await;
+    for (report, im) in first.iter().zip(&messages) {
+        assert_eq!(report.saved_folder, Some(Folder::SentItems));
+        assert_eq!(
+            class_of(&server, "kim@contoso.com", Folder::SentItems, im),
+            "IPM.Note.Microsoft.Conversation"
+        );
+    }
+
+    let resumed = restamping_sender(&server)
+        .resume_all(messages.clone())
+        .await;
+    server.idle().await;
+    for report in &resumed {
+        assert!(
+            matches!(
+                report.outcome,
+                Outcome::Delivered {
+                    duplicate_avoided: true,
+                    ..
+                }
+            ),
+            "{report}"
+        );
     }
     for im in &messages {
         assert_eq!(copies(&server, "pat@contoso.com", Folder::Inbox, im), 1);

@@ -166,6 +166,22 @@ async fn every_reply_shape_is_valid_ews() {
     )
     .await;
     assert_eq!(got.response_codes(), ["NoError", "ErrorInvalidIdMalformed"]);
+    let change = |id: &str| {
+        format!(
+            r#"<t:ItemChange><t:ItemId Id="{id}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="item:ItemClass"/><t:Message><t:ItemClass>IPM.Note.Microsoft.Conversation</t:ItemClass></t:Message></t:SetItemField></t:Updates></t:ItemChange>"#
+        )
+    };
+    let update = envelope(
+        Some("Exchange2013"),
+        None,
+        &format!(
+            r#"<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges>{}{}</m:ItemChanges></m:UpdateItem>"#,
+            change(&draft_id),
+            change("AAMkADbm90aGVyZQ==")
+        ),
+    );
+    let updated = exchange("update-item", update, 200).await;
+    assert_eq!(updated.response_codes(), ["NoError", "ErrorItemNotFound"]);
     let pat_item = server.folder(&addr("pat@contoso.com"), offline_im::plan::Folder::Inbox)[0]
         .id()
         .to_owned();

@@ -155,6 +155,7 @@ mod read;
 mod recent_items;
 mod response;
 mod response_code;
+mod update_item;
 mod write;
 mod xs;
 
@@ -177,11 +178,12 @@ pub use property::{
 };
 pub use read::{
     ReaderLimits, ResponseReader, read_create_item_response, read_delete_item_response,
-    read_find_item_response,
+    read_find_item_response, read_update_item_response,
 };
 pub use recent_items::{RecentItems, write_recent_items};
 pub use response::{
     CreateItemResult, DeleteItemResult, FindItemResult, FoundItem, ItemId, MessageXmlValue, Reply,
-    Response, ResponseClass, ResponseMessage, ServerVersionInfo,
+    Response, ResponseClass, ResponseMessage, ServerVersionInfo, UpdateItemResult,
 };
 pub use response_code::ResponseCode;
+pub use update_item::{SetItemClass, write_update_item};

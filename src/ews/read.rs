@@ -4,7 +4,7 @@ use super::ReadError;
 use super::parse::Parser;
 use super::response::{
     CreateItemResult, DeleteItemResult, FindItemResult, FoundItem, ItemId, Reply, Response,
-    ResponseMessage,
+    ResponseMessage, UpdateItemResult,
 };
 
 /// Bounds on what the reader accepts, so a hostile or broken reply costs bounded
@@ -102,6 +102,14 @@ impl ResponseReader {
         self.read(reply, &DELETE_ITEM).map(|r| r.map(|m| m.status))
     }
 
+    /// Reads an `UpdateItem` reply: one status per item, in request order.
+    ///
+    /// # Errors
+    /// As [`read_create_item`](Self::read_create_item), for `UpdateItemResponse`.
+    pub fn read_update_item(&self, reply: &[u8]) -> Result<Reply<UpdateItemResult>, ReadError> {
+        self.read(reply, &UPDATE_ITEM).map(|r| r.map(|m| m.status))
+    }
+
     fn read(&self, reply: &[u8], op: &Operation) -> Result<Reply<Raw>, ReadError> {
         if reply.len() > self.limits.max_bytes {
             return Err(ReadError::TooLarge {
@@ -139,6 +147,14 @@ pub fn read_find_item_response(reply: &[u8]) -> Result<Reply<FindItemResult>, Re
 /// See [`ResponseReader::read_delete_item`].
 pub fn read_delete_item_response(reply: &[u8]) -> Result<Reply<DeleteItemResult>, ReadError> {
     ResponseReader::default().read_delete_item(reply)
+}
+
+/// Reads an `UpdateItem` reply with the default [`ReaderLimits`].
+///
+/// # Errors
+/// See [`ResponseReader::read_update_item`].
+pub fn read_update_item_response(reply: &[u8]) -> Result<Reply<UpdateItemResult>, ReadError> {
+    ResponseReader::default().read_update_item(reply)
 }
 
 impl<M> Reply<M> {
@@ -180,7 +196,14 @@ const DELETE_ITEM: Operation = Operation {
     expected_message: "m:DeleteItemResponseMessage",
 };
 
-/// Everything any of the three response messages can carry.
+const UPDATE_ITEM: Operation = Operation {
+    response: "UpdateItemResponse",
+    message: "UpdateItemResponseMessage",
+    expected_body: "m:UpdateItemResponse or soap:Fault",
+    expected_message: "m:UpdateItemResponseMessage",
+};
+
+/// Everything any of the response messages can carry.
 pub(super) struct Raw {
     pub(super) status: ResponseMessage,
     pub(super) item_id: Option<ItemId>,

@@ -238,6 +238,9 @@ pub struct FindItemResult {
 /// The result of one item of a `DeleteItem`.
 pub type DeleteItemResult = ResponseMessage;
 
+/// The result of one item of an `UpdateItem`: its status.
+pub type UpdateItemResult = ResponseMessage;
+
 /// A reply that is not a fault: the server version and one result per item (or
 /// folder), in request order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

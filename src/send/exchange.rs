@@ -8,8 +8,8 @@ use crate::address::SmtpAddress;
 use crate::compose::DeliveryId;
 use crate::ews::{
     CreateItemResult, DeleteItem, DeleteType, FindItem, FindItemResult, FolderTarget, ItemId,
-    RecentItems, Reply, RequestHeader, ResponseCode, ResponseReader, SoapFault, WriteError,
-    write_delete_item, write_find_item, write_recent_items,
+    RecentItems, Reply, RequestHeader, ResponseCode, ResponseReader, SetItemClass, SoapFault,
+    WriteError, write_delete_item, write_find_item, write_recent_items, write_update_item,
 };
 use crate::plan::{DeliveryPlan, Folder};
 use crate::transport::{EwsReply, EwsRequest, Transport, TransportError};
@@ -270,6 +270,29 @@ impl<T: Transport> Session<'_, T> {
                 })
                 .collect(),
             _ => failed(),
+        }
+    }
+}
+
+impl<T: Transport> Session<'_, T> {
+    /// Sets `class` on `items` with one `UpdateItem`; returns how many were
+    /// updated and how many were not. Best effort: a failed request counts
+    /// every item as not updated.
+    pub(crate) async fn set_item_class(&self, items: &[ItemId], class: &str) -> (usize, usize) {
+        let mut body = Vec::with_capacity(1024 + 300 * items.len());
+        let request = SetItemClass::new(items, class);
+        if write_update_item(&mut body, &self.header, &request).is_err() {
+            return (0, items.len());
+        }
+        let Ok(reply) = self.round_trip("UpdateItem", body).await else {
+            return (0, items.len());
+        };
+        match self.reader.read_update_item(&reply.body) {
+            Ok(Reply::Response(response)) => {
+                let updated = response.messages.iter().filter(|m| m.is_success()).count();
+                (updated, items.len().saturating_sub(updated))
+            }
+            _ => (0, items.len()),
         }
     }
 }

@@ -109,6 +109,7 @@
 //! Message text and credentials are never logged.
 
 mod batch;
+mod copy_class;
 mod drain;
 mod drain_all;
 mod error;
@@ -123,6 +124,7 @@ mod request;
 mod retry;
 mod sender;
 
+pub use copy_class::SenderCopyClass;
 pub use drain::DrainPass;
 pub use drain_all::DEFAULT_DRAIN_LIMIT;
 pub use error::SenderBuildError;

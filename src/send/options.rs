@@ -2,7 +2,7 @@
 
 use crate::ews::{ReaderLimits, ServerVersion};
 
-use super::{MissingHistoryFolder, RetryPolicy};
+use super::{MissingHistoryFolder, RetryPolicy, SenderCopyClass};
 
 /// Whose mailbox each request acts on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -29,6 +29,7 @@ pub enum MailboxAccess {
 /// | `server_version` | Exchange2013 | `conversationhistory` needs it |
 /// | `mailbox_access` | [`MailboxAccess::ImpersonateSender`] | |
 /// | `reader_limits` | [`ReaderLimits::default`] | 16 MiB replies at most |
+/// | `copy_class` | [`SenderCopyClass::SameAsSent`] | what SfB stamps on the sender's copy of an offline IM is unpublished; restamping costs a request per batch |
 /// | `missing_history` | [`MissingHistoryFolder::FallBackToSentItems`] | a mailbox that never ran SfB has no Conversation History; EWS cannot create it |
 #[derive(Debug, Clone)]
 pub(crate) struct SenderOptions {
@@ -40,6 +41,7 @@ pub(crate) struct SenderOptions {
     pub(crate) reader_limits: ReaderLimits,
     pub(crate) seed: u64,
     pub(crate) missing_history: MissingHistoryFolder,
+    pub(crate) copy_class: SenderCopyClass,
 }
 
 impl Default for SenderOptions {
@@ -53,6 +55,7 @@ impl Default for SenderOptions {
             reader_limits: ReaderLimits::default(),
             seed: 0x0ff1_11e1_u64,
             missing_history: MissingHistoryFolder::default(),
+            copy_class: SenderCopyClass::default(),
         }
     }
 }

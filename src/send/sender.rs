@@ -17,13 +17,14 @@ use crate::settings::Settings;
 use crate::transport::Transport;
 
 use super::batch::{self, Job};
+use super::copy_class;
 use super::exchange::Session;
 use super::history_folder::{self as history, FolderMemory};
 use super::options::SenderOptions;
 use super::retry::Jitter;
 use super::{
     DeliveryReport, Failure, FailureKind, MailboxAccess, MissingHistoryFolder, Outcome,
-    RetryPolicy, SenderBuildError,
+    RetryPolicy, SenderBuildError, SenderCopyClass,
 };
 
 type Profiles = Arc<dyn Fn(&SipUri) -> SenderProfile + Send + Sync>;
@@ -123,6 +124,17 @@ impl<T: Transport> SenderBuilder<T> {
     /// so creating it is not an option (see [`MissingHistoryFolder`]).
     pub fn missing_history_folder(mut self, choice: MissingHistoryFolder) -> Self {
         self.options.missing_history = choice;
+        self
+    }
+
+    /// What the sender's own saved copy is (default
+    /// [`SenderCopyClass::SameAsSent`]: as sent, `IPM.Note.Microsoft.Missed` for
+    /// a same-organization IM). [`SenderCopyClass::Restamp`] restamps those
+    /// copies `IPM.Note.Microsoft.Conversation` with one `UpdateItem` per batch
+    /// once Exchange has saved them; see [`SenderCopyClass`] for the evidence and
+    /// what remains unverified.
+    pub fn sender_copy_class(mut self, choice: SenderCopyClass) -> Self {
+        self.options.copy_class = choice;
         self
     }
 
@@ -399,7 +411,8 @@ impl<T: Transport> Sender<T> {
             disposition: key.disposition,
             saved: key.saved_item_folder,
         };
-        batch::run(
+        let started = time::OffsetDateTime::now_utc();
+        let reports = batch::run(
             &session,
             &self.options.retry,
             &mut jitter,
@@ -407,8 +420,54 @@ impl<T: Transport> Sender<T> {
             shape,
             maybe_sent,
         )
-        .instrument(span)
-        .await
+        .instrument(span.clone())
+        .await;
+        if key.disposition == Disposition::SendAndSaveCopy {
+            self.restamp_copies(&session, &reports, (!maybe_sent).then_some(started))
+                .instrument(span)
+                .await;
+        }
+        reports
+    }
+
+    /// Restamps the saved copies of the batch's delivered messages, if the
+    /// sender is set to (see [`SenderCopyClass`]).
+    async fn restamp_copies(
+        &self,
+        session: &Session<'_, T>,
+        reports: &[(usize, DeliveryReport)],
+        started: Option<time::OffsetDateTime>,
+    ) {
+        let mut folder = None;
+        let ids: Vec<DeliveryId> = reports
+            .iter()
+            .map(|(_, report)| report)
+            .filter(|report| {
+                report.outcome.is_delivered()
+                    && copy_class::wants_restamp(
+                        self.options.copy_class,
+                        report.item_class.as_ref(),
+                    )
+            })
+            .inspect(|report| folder = folder.or(report.saved_folder))
+            .map(|report| report.delivery_id)
+            .collect();
+        let Some(folder) = folder else {
+            return;
+        };
+        let retry = &self.options.retry;
+        // Bounded like the exactly-once look: by the batch's start, less the
+        // clock skew it allows; unbounded for resumed messages.
+        let created_after = started.map(|at| at - std::time::Duration::from_secs(600));
+        copy_class::restamp(
+            session,
+            folder,
+            &ids,
+            created_after,
+            retry.check_delay,
+            retry.draft_grace,
+        )
+        .await;
     }
 }
 

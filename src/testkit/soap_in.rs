@@ -8,8 +8,8 @@ use crate::ews::Folder;
 
 use super::soap_in_item::{NewMessage, parse_create_item};
 use super::soap_in_other::{
-    GetFolder, GetServerTimeZones, ResolveNames, parse_get_folder, parse_get_server_time_zones,
-    parse_resolve_names,
+    GetFolder, GetServerTimeZones, ResolveNames, UpdateItem, parse_get_folder,
+    parse_get_server_time_zones, parse_resolve_names, parse_update_item,
 };
 use super::soap_in_query::{parse_delete_item, parse_find_item, parse_get_item};
 use super::xml::{Cursor, El, M_NS, SOAP_NS, Sequence, T_NS, check_enum, tokenize};
@@ -89,6 +89,7 @@ pub(crate) enum Operation {
     GetFolder(GetFolder),
     ResolveNames(ResolveNames),
     GetServerTimeZones(GetServerTimeZones),
+    UpdateItem(UpdateItem),
 }
 
 impl Operation {
@@ -102,6 +103,7 @@ impl Operation {
             Self::GetFolder(_) => "GetFolder",
             Self::ResolveNames(_) => "ResolveNames",
             Self::GetServerTimeZones(_) => "GetServerTimeZones",
+            Self::UpdateItem(_) => "UpdateItem",
         }
     }
 
@@ -114,7 +116,8 @@ impl Operation {
             Self::DeleteItem(_)
             | Self::GetItem(_)
             | Self::ResolveNames(_)
-            | Self::GetServerTimeZones(_) => Vec::new(),
+            | Self::GetServerTimeZones(_)
+            | Self::UpdateItem(_) => Vec::new(),
         }
     }
 }
@@ -302,6 +305,7 @@ fn parse_operation(cur: &mut Cursor<'_>, el: &El) -> Result<Operation, InError> 
         "DeleteItem" => parse_delete_item(cur, el).map(Operation::DeleteItem),
         "GetItem" => parse_get_item(cur, el).map(Operation::GetItem),
         "GetFolder" => parse_get_folder(cur, el).map(Operation::GetFolder),
+        "UpdateItem" => parse_update_item(cur, el).map(Operation::UpdateItem),
         "ResolveNames" => parse_resolve_names(cur, el).map(Operation::ResolveNames),
         "GetServerTimeZones" => {
             parse_get_server_time_zones(cur, el).map(Operation::GetServerTimeZones)

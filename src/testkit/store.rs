@@ -389,6 +389,23 @@ impl Store {
         position(items, id, *seq).map(|pos| &*items[pos])
     }
 
+    /// Sets the item class of item `id` (wherever it is) and gives it a new
+    /// change key; returns its id and change key, `None` when there is no such item.
+    pub(crate) fn set_item_class(&mut self, id: &str, class: &str) -> Option<(String, String)> {
+        let (owner, folder, seq) = self.located.get(id)?.clone();
+        let items = self.mailboxes.get_mut(&owner)?.folders.get_mut(&folder)?;
+        let pos = position(items, id, seq)?;
+        let item = &mut items[pos];
+        item.item_class = class.to_owned();
+        let version = item
+            .change_key
+            .rsplit_once(':')
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .unwrap_or(1);
+        item.change_key = format!("ck:{:016x}:{}", item.seq, version + 1);
+        Some((item.id.clone(), item.change_key.clone()))
+    }
+
     /// Removes the item with id `id` from its folder.
     pub(crate) fn take(&mut self, id: &str) -> Option<StoredItem> {
         let (owner, folder, seq) = self.located.remove(id)?;

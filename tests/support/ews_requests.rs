@@ -6,8 +6,8 @@ use offline_im::compose::{DeliveryId, Importance};
 use offline_im::ews::{
     Body, CreateItem, DeleteItem, DeleteType, DistinguishedPropertySet, ExtendedProperty, FindItem,
     FolderTarget, Impersonation, ItemId, Mailbox, MessageItem, PropertyPath, PropertySet,
-    PropertyValue, RecentItems, RequestHeader, ServerVersion, write_create_item, write_delete_item,
-    write_find_item, write_recent_items,
+    PropertyValue, RecentItems, RequestHeader, ServerVersion, SetItemClass, write_create_item,
+    write_delete_item, write_find_item, write_recent_items, write_update_item,
 };
 use offline_im::plan::{Disposition, Folder};
 use uuid::Uuid;
@@ -419,6 +419,21 @@ pub fn representative_envelopes() -> Vec<Envelope> {
         &header,
         &DeleteItem::new(&ids, DeleteType::HardDelete),
     ));
+    // UpdateItem (the sender's copies restamped): 1 and 100 items, with and
+    // without change keys, impersonated, hostile class text.
+    for (name, ids, class) in [
+        ("update-1", &ids[..1], "IPM.Note.Microsoft.Conversation"),
+        ("update-100", &ids[..], "IPM.Note.Microsoft.Conversation"),
+        ("update-hostile-class", &ids[..2], "IPM.Note.<&\"'>"),
+    ] {
+        let mut xml = Vec::new();
+        write_update_item(&mut xml, &header, &SetItemClass::new(ids, class))
+            .expect("valid request");
+        out.push(Envelope {
+            name: name.to_owned(),
+            xml,
+        });
+    }
     // Straight from delivery plans: every disposition, same organization and
     // federated, hostile text in names and lines, batches of 1 and 100.
     for (name, plans) in plans_for_schema() {
