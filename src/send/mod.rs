@@ -91,6 +91,39 @@
 //! deletes their drafts that Exchange never submitted. A submitted draft is a
 //! message in flight and is never deleted.
 //!
+//! # A mailbox without Conversation History
+//!
+//! `conversationhistory` is made by the clients that use it, so a sender who
+//! never ran Lync or Skype for Business may not have it, and EWS cannot create a
+//! distinguished folder (see [`MissingHistoryFolder`] for the sources). Exchange
+//! answers such a `CreateItem` item by item with `ErrorFolderNotFound` and
+//! creates nothing. The sender then:
+//!
+//! | [`MissingHistoryFolder`] | the messages | later batches for that mailbox |
+//! |---|---|---|
+//! | `FallBackToSentItems` (default) | sent again at once, the copy saved to `sentitems` | go straight to `sentitems`: no second discovery |
+//! | `Fail` | failed ([`FailureKind::Rejected`], `ErrorFolderNotFound`) | failed without a request |
+//!
+//! [`DeliveryReport::saved_folder`] names the folder each delivered message's
+//! copy was saved to. Resending is safe: nothing was created. A look for
+//! messages that may exist (a lost reply, a resumed spool) that meets the
+//! missing folder switches to the fallback the same way and looks there, so a
+//! message saved to Sent Items by an earlier process is found, not sent twice.
+//! The memory lasts as long as the [`Sender`]: a folder created meanwhile is
+//! used by the next `Sender`.
+//!
+//! # The sender's own copy
+//!
+//! Exchange saves the sender's copy with the class it was sent with:
+//! `IPM.Note.Microsoft.Missed` for a same-organization IM, which Outlook lists
+//! under Missed Conversations. [`SenderCopyClass::Restamp`] sets those copies to
+//! `IPM.Note.Microsoft.Conversation` after the batch, with one `UpdateItem` per
+//! batch, touching only copies found in the saved folder (see
+//! [`SenderCopyClass`] for the evidence and what is unverified). It never
+//! creates, sends or deletes an item and the copies keep their delivery id, so
+//! exactly-once is unaffected; a copy it cannot find or update keeps its class
+//! and the report is unchanged. The default is [`SenderCopyClass::SameAsSent`].
+//!
 //! # Sending later
 //!
 //! [`Sender::spool_all`] hands messages to a [`Spool`](crate::spool::Spool)

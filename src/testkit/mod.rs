@@ -57,13 +57,31 @@
 //!   **`GetItem`** reads items back (body included); **`DeleteItem`** does
 //!   `HardDelete`, `SoftDelete` and `MoveToDeletedItems`; deleting a message that
 //!   waits for submission cancels it.
+//! - **Mailboxes without Conversation History**
+//!   ([`TestServerBuilder::mailbox_without_conversation_history`]): the folder
+//!   clients create for themselves is missing, and `CreateItem` saving to it,
+//!   `FindItem` and `GetFolder` on it answer `ErrorFolderNotFound` ("The specified
+//!   folder could not be found in the store.", Exchange's answer for a
+//!   distinguished folder the mailbox lacks, as exchangelib issue #374 shows).
+//! - **What other clients open a mailbox with** (exchangelib, the EWS Managed
+//!   API): **`GetFolder`** on distinguished folders (and `root`, `msgfolderroot`),
+//!   with `FolderId`, `DisplayName`, `TotalCount`, `ChildFolderCount` and
+//!   `UnreadCount`; the folder ids it hands out work wherever a folder is named.
+//!   **`ResolveNames`** finds a mailbox by SMTP address (`ErrorNameResolutionNoResults`
+//!   otherwise); **`GetServerTimeZones`** knows UTC. **`UpdateItem`** sets
+//!   `item:ItemClass` (any other change is refused item by item). The tests drive
+//!   it with exchangelib 5.6.0.
 //! - **The acting mailbox** is the `ExchangeImpersonation` address if sent, else the
 //!   Basic user name when it is an SMTP address, else the message's `From`.
 //! - **Refusals as on Exchange**: elements out of schema order, unknown enumeration
 //!   values, missing required parts and broken XML get an `ErrorSchemaValidation`
 //!   SOAP fault (HTTP 500); `conversationhistory` with a `RequestServerVersion` older
 //!   than Exchange2013 (or none) gets an `ErrorInvalidServerVersion` fault; an
-//!   operation it does not implement gets an `ErrorInvalidRequest` fault. Sending to a
+//!   operation it does not implement (`FindFolder`, `SyncFolderItems`, ...) gets
+//!   an `ErrorInvalidRequest` fault ("the request is invalid", Microsoft's
+//!   ResponseCode reference). exchangelib reads that code as a version mismatch
+//!   and retries with other versions, so its final error is about versions:
+//!   [`TestServer::requests`] shows the operation. Sending to a
 //!   hosted address that has no mailbox (on-demand creation off) fails that item
 //!   with `ErrorInvalidRecipients` at once, where Exchange would accept it and bounce
 //!   it later.
