@@ -569,12 +569,12 @@ async fn unknown_operations_paths_methods_and_oversize_requests_are_refused() {
     let unknown = envelope(
         Some("Exchange2013"),
         None,
-        r#"<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#,
+        r#"<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId><t:DistinguishedFolderId Id="inbox"/></m:SyncFolderId><m:MaxChangesReturned>10</m:MaxChangesReturned></m:SyncFolderItems>"#,
     );
     let reply = post_ok(server.addr(), None, &unknown).await;
     assert_eq!(reply.status, 500);
     assert_eq!(reply.fault_code().as_deref(), Some("ErrorInvalidRequest"));
-    assert_eq!(server.requests()[0].operation(), Some("GetFolder"));
+    assert_eq!(server.requests()[0].operation(), Some("SyncFolderItems"));
 
     let reply = http(server.addr(), "POST", "/owa/", &[], b"x")
         .await
@@ -703,4 +703,89 @@ async fn one_connection_carries_several_requests() {
     }
     server.idle().await;
     assert_eq!(server.outbound().len(), 3);
+}
+
+#[tokio::test]
+async fn get_folder_counts_items_and_its_folder_ids_name_the_same_folders() {
+    let server = TestServer::builder()
+        .hosted_domain("contoso.com")
+        .mailbox_without_conversation_history("lee@contoso.com")
+        .basic_user("kim@contoso.com", "pw")
+        .submission_lag(Duration::ZERO, Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    let auth = basic("kim@contoso.com", "pw");
+    let sent = post_ok(
+        server.addr(),
+        Some(&auth),
+        &send_im(&[
+            Msg::new("a").to("pat@contoso.com"),
+            Msg::new("b").to("pat@contoso.com"),
+        ]),
+    )
+    .await;
+    assert_eq!(sent.response_codes(), ["NoError", "NoError"]);
+
+    let get_folder = |ids: &str| {
+        envelope(
+            Some("Exchange2013"),
+            None,
+            &format!(
+                r#"<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds>{ids}</m:FolderIds></m:GetFolder>"#
+            ),
+        )
+    };
+    let reply = post_ok(
+        server.addr(),
+        Some(&auth),
+        &get_folder(
+            r#"<t:DistinguishedFolderId Id="conversationhistory"/><t:DistinguishedFolderId Id="drafts"/><t:DistinguishedFolderId Id="conversationhistory"><t:Mailbox><t:EmailAddress>lee@contoso.com</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>"#,
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.response_codes(),
+        ["NoError", "NoError", "ErrorFolderNotFound"],
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        reply.texts("t:DisplayName"),
+        ["Conversation History", "Drafts"]
+    );
+    assert_eq!(reply.texts("t:TotalCount"), ["2", "0"]);
+    assert_eq!(
+        reply.texts("m:MessageText"),
+        ["The specified folder could not be found in the store."]
+    );
+
+    // The id GetFolder gave names that folder wherever a folder is named.
+    let id = reply
+        .body
+        .split(r#"<t:FolderId Id=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let find = envelope(
+        Some("Exchange2013"),
+        None,
+        &format!(
+            r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ParentFolderIds><t:FolderId Id="{id}"/></m:ParentFolderIds></m:FindItem>"#
+        ),
+    );
+    let found = post_ok(server.addr(), Some(&auth), &find).await;
+    assert_eq!(found.response_codes(), ["NoError"], "{}", found.body);
+    assert_eq!(found.item_ids().len(), 2);
+    let again = post_ok(
+        server.addr(),
+        Some(&auth),
+        &get_folder(&format!(
+            r#"<t:FolderId Id="{id}"/><t:FolderId Id="AAMkAD=="/>"#
+        )),
+    )
+    .await;
+    assert_eq!(again.response_codes(), ["NoError", "ErrorFolderNotFound"]);
+    assert_eq!(again.texts("t:DisplayName"), ["Conversation History"]);
 }
