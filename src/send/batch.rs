@@ -9,7 +9,7 @@
 //!
 //! Each round of [`run`] gives up on what cannot be done before the deadline,
 //! looks for the unsure messages that are due ([`recover`](super::recover)), sends
-//! the ones due in one `CreateItem` and reads its results, then sleeps until the
+//! the ones due in one `CreateItem` and reads its results (`settle.rs`), then sleeps until the
 //! next message is due. The rules that make delivery exactly once live in
 //! `recover.rs`; this file moves messages between the states.
 
@@ -20,11 +20,11 @@ use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
 use crate::compose::DeliveryId;
-use crate::ews::{CreateItemResult, ResponseCode};
+use crate::ews::ResponseCode;
 use crate::plan::{DeliveryPlan, Disposition, Folder};
 use crate::transport::Transport;
 
-use super::exchange::{Attempt, Session, TroubleKind, kind_of};
+use super::exchange::{Attempt, Session, TroubleKind};
 use super::history_folder::{self as history, MissingHistoryFolder};
 use super::recover::{Unsure, look, remove_unsubmitted_drafts};
 use super::retry::Jitter;
@@ -48,7 +48,7 @@ pub(super) struct Tracked {
     /// The trouble it last met (for its report, should it not be delivered).
     pub(super) last: Failure,
     /// `ErrorInternalServerError` without inner code, item-level, so far.
-    internal_errors: u32,
+    pub(super) internal_errors: u32,
     /// A draft of it may exist (it was unsure or failed): clean up Drafts if it
     /// is not delivered.
     pub(super) maybe_draft: bool,
@@ -305,7 +305,7 @@ async fn send<T: Transport>(
     drop(plans);
     let trouble = match attempt {
         Attempt::Items(results) => {
-            return settle(batch, jitter, due, results, reports, leftovers);
+            return super::settle::settle(batch, jitter, due, results, reports, leftovers);
         }
         Attempt::Trouble(trouble) => trouble,
     };
@@ -386,94 +386,6 @@ pub(super) fn defer_for_server<T>(
             .with_kind(kind)
             .with_retry_at(Some(SystemTime::now() + asked)),
     )
-}
-
-/// Applies per-message results; returns the messages to try again.
-fn settle<T>(
-    batch: &mut Batch<'_, '_, T>,
-    jitter: &mut Jitter,
-    due: Vec<Tracked>,
-    results: Vec<CreateItemResult>,
-    reports: &mut Vec<(usize, DeliveryReport)>,
-    leftovers: &mut Vec<DeliveryId>,
-) -> Vec<Tracked> {
-    let now = Instant::now();
-    let mut again: Vec<Tracked> = Vec::new();
-    let mut unsure: Vec<Tracked> = Vec::new();
-    let mut server_delay: Option<Duration> = None;
-    let limit = batch.retry.internal_error_retries;
-    let requested = batch.saved;
-    for (mut t, result) in due.into_iter().zip(results) {
-        let status = result.status;
-        if status.is_success() {
-            let outcome = Outcome::Delivered {
-                item_id: result.item_id,
-                duplicate_avoided: false,
-            };
-            reports.push(report(t.job, outcome));
-            continue;
-        }
-        let code = status.effective_code();
-        let text = status
-            .message_text
-            .clone()
-            .unwrap_or_else(|| code.to_string());
-        let failure = Failure::new(kind_of(&code), text)
-            .with_code(Some(code.clone()))
-            .with_retry_at(status.back_off().map(|d| SystemTime::now() + d));
-        match batch.missing_folder(requested, &code) {
-            MissingFolder::No => {}
-            MissingFolder::FellBack => {
-                // Exchange checks the target folder before it creates anything:
-                // nothing exists yet, so sending again cannot deliver twice.
-                t.last = failure;
-                t.state = State::Send { at: now };
-                unsure.push(t);
-                continue;
-            }
-            MissingFolder::Fail => {
-                let failure = history::missing_failure(&batch.session.anchor)
-                    .with_code(Some(code.clone()))
-                    .with_source(failure);
-                reports.push(report(t.job, Outcome::Failed(failure)));
-                continue;
-            }
-        }
-        let internal = code == ResponseCode::ErrorInternalServerError;
-        if internal {
-            t.internal_errors += 1;
-        }
-        if code == ResponseCode::ErrorTimeoutExpired {
-            // The server ran out of time on this item: it may exist. Look first.
-            t.last = failure;
-            t.maybe_draft = true;
-            t.state = State::Unsure(Unsure::after_lost_reply(now + batch.retry.check_delay, now));
-            unsure.push(t);
-        } else if status.is_transient() || (internal && t.internal_errors <= limit) {
-            server_delay = server_delay.max(status.back_off());
-            t.last = failure;
-            again.push(t);
-        } else {
-            debug!(delivery_id = %t.job.plan.delivery_id(), code = %code, "message failed");
-            leftovers.push(t.job.plan.delivery_id());
-            reports.push(report(t.job, Outcome::Failed(failure)));
-        }
-    }
-    if again.is_empty() {
-        return unsure;
-    }
-    let wait = batch.backoff(jitter, server_delay);
-    let mut back = unsure;
-    for mut t in again {
-        match defer_for_server(batch, server_delay, &t.last, now) {
-            Some(failure) => reports.push(report(t.job, Outcome::Deferred(failure))),
-            None => {
-                t.state = State::Send { at: now + wait };
-                back.push(t);
-            }
-        }
-    }
-    back
 }
 
 /// The report for a settled job.

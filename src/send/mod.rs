@@ -156,6 +156,7 @@ mod report;
 mod request;
 mod retry;
 mod sender;
+mod settle;
 
 pub use copy_class::SenderCopyClass;
 pub use drain::DrainPass;
