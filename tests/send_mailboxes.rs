@@ -364,3 +364,42 @@ async fn restamped_copies_in_sent_items_are_still_found_by_the_exactly_once_chec
         assert_eq!(copies(&server, "kim@contoso.com", Folder::SentItems, im), 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_reply_to_the_discovering_request_still_delivers_each_message_once() {
+    let server = server_where_kim_has_no_history().await;
+    // The first CreateItem (to the missing folder) is processed, but its reply
+    // never arrives: the sender only learns of the missing folder when it
+    // looks for the messages.
+    server
+        .faults()
+        .next_request(offline_im::testkit::Fault::CloseAfterCommit);
+    let messages = [
+        im("kim@contoso.com", "pat@contoso.com", "one"),
+        im("kim@contoso.com", "pat@contoso.com", "two"),
+    ];
+
+    let reports = sender(&server).send_all(messages.clone()).await;
+    server.idle().await;
+
+    for report in &reports {
+        assert!(report.outcome.is_delivered(), "{report}");
+        assert_eq!(report.saved_folder, Some(Folder::SentItems));
+    }
+    for im in &messages {
+        assert_eq!(copies(&server, "pat@contoso.com", Folder::Inbox, im), 1);
+        assert_eq!(copies(&server, "kim@contoso.com", Folder::SentItems, im), 1);
+    }
+    assert!(
+        server
+            .folder(&smtp("kim@contoso.com"), Folder::Drafts)
+            .is_empty()
+    );
+    assert!(
+        operations(&server, "FindItem") >= 1,
+        "the sender looked first"
+    );
+    let sends = create_items(&server);
+    assert_eq!(sends.len(), 2, "one lost, one resend");
+    assert!(sends[1].contains(r#"Id="sentitems""#));
+}
