@@ -119,3 +119,18 @@ pub(crate) async fn restamp<T: Transport>(
     let (updated, failed) = session.set_item_class(&copies, RESTAMPED.as_str()).await;
     info!(updated, failed, class = %RESTAMPED, "restamped the sender's copies");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_missed_ims_are_restamped_and_only_when_asked() {
+        let missed = Some(&ItemClass::MISSED_IM);
+        assert!(wants_restamp(SenderCopyClass::Restamp, missed));
+        assert!(!wants_restamp(SenderCopyClass::SameAsSent, missed));
+        let plain: ItemClass = "IPM.Note".parse().unwrap_or(ItemClass::CONVERSATION);
+        assert!(!wants_restamp(SenderCopyClass::Restamp, Some(&plain)));
+        assert!(!wants_restamp(SenderCopyClass::Restamp, None));
+    }
+}

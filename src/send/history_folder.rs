@@ -6,17 +6,22 @@
 //! configured to do so)", so a mailbox whose owner never ran Lync or Skype for
 //! Business may not have it. Exchange answers a distinguished folder a mailbox
 //! lacks with `ErrorFolderNotFound` ("The specified folder could not be found in
-//! the store.": GetFolder replies quoted in exchangelib issue #374); the schema
-//! also knows `ErrorSavedItemFolderNotFound`, and both are read as "missing".
+//! the store.": real GetFolder replies quoted in exchangelib issue #374). Which
+//! code a `CreateItem` item gets when its `SavedItemFolderId` is such a folder is
+//! not published: `ErrorFolderNotFound` is inferred from that, and the schema's
+//! `ErrorSavedItemFolderNotFound` is read as "missing" too. That Exchange checks
+//! the folder before it creates the item is inferred as well (a per-item error
+//! that left a draft would be cleaned up by the usual after-failure pass).
 //!
-//! EWS cannot create it: `CreateFolder` makes a folder with a display name under
-//! a parent, and the `DistinguishedFolderId` a folder carries in replies is
-//! read-only (Microsoft's `CreateFolder` and `BaseFolderType` references; the
-//! schema has no element that makes a new folder distinguished). A folder named
-//! "Conversation History" made that way would be an ordinary folder that Outlook
-//! and Skype for Business would not use, and a second one when the client later
-//! creates the real one. So the sender does not create it: by default it falls
-//! back to Sent Items ([`MissingHistoryFolder`]).
+//! The sender does not try to create it. Microsoft documents no way to create a
+//! distinguished folder through EWS: `CreateFolder` makes a folder from a display
+//! name and class under a parent. The schema's folder type does carry a
+//! `DistinguishedFolderId` element (Exchange 2013 and later), which replies fill
+//! in, but no reference says a client may set it, and that is unverified against
+//! a live server. A folder named "Conversation History" made the documented way
+//! would be an ordinary folder that Outlook and Skype for Business would not
+//! use, and a second one when the client later creates the real one. So by
+//! default the sender falls back to Sent Items ([`MissingHistoryFolder`]).
 
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
@@ -94,4 +99,31 @@ pub(crate) fn missing_failure(mailbox: &SmtpAddress) -> Failure {
         ),
     )
     .with_code(Some(ResponseCode::ErrorFolderNotFound))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_folder_codes_mean_missing_and_nothing_else_does() {
+        assert!(is_missing_folder(&ResponseCode::ErrorFolderNotFound));
+        let saved: ResponseCode = "ErrorSavedItemFolderNotFound"
+            .parse()
+            .unwrap_or(ResponseCode::NoError);
+        assert!(is_missing_folder(&saved));
+        assert!(!is_missing_folder(&ResponseCode::ErrorItemNotFound));
+        assert!(!is_missing_folder(&ResponseCode::ErrorAccessDenied));
+    }
+
+    #[test]
+    fn the_memory_is_per_mailbox() {
+        let memory = FolderMemory::default();
+        let kim: SmtpAddress = "kim@contoso.com".parse().unwrap_or_else(|_| unreachable!());
+        let sam: SmtpAddress = "sam@contoso.com".parse().unwrap_or_else(|_| unreachable!());
+        assert!(!memory.lacks_history(&kim));
+        memory.remember(&kim);
+        assert!(memory.lacks_history(&kim));
+        assert!(!memory.lacks_history(&sam));
+    }
 }

@@ -94,8 +94,9 @@
 //! # A mailbox without Conversation History
 //!
 //! `conversationhistory` is made by the clients that use it, so a sender who
-//! never ran Lync or Skype for Business may not have it, and EWS cannot create a
-//! distinguished folder (see [`MissingHistoryFolder`] for the sources). Exchange
+//! never ran Lync or Skype for Business may not have it, and Microsoft documents
+//! no way to create a distinguished folder through EWS (see
+//! [`MissingHistoryFolder`] for the sources and what is inferred). Exchange
 //! answers such a `CreateItem` item by item with `ErrorFolderNotFound` and
 //! creates nothing. The sender then:
 //!

@@ -30,7 +30,7 @@ pub enum MailboxAccess {
 /// | `mailbox_access` | [`MailboxAccess::ImpersonateSender`] | |
 /// | `reader_limits` | [`ReaderLimits::default`] | 16 MiB replies at most |
 /// | `copy_class` | [`SenderCopyClass::SameAsSent`] | what SfB stamps on the sender's copy of an offline IM is unpublished; restamping costs a request per batch |
-/// | `missing_history` | [`MissingHistoryFolder::FallBackToSentItems`] | a mailbox that never ran SfB has no Conversation History; EWS cannot create it |
+/// | `missing_history` | [`MissingHistoryFolder::FallBackToSentItems`] | a mailbox that never ran SfB has no Conversation History; EWS documents no way to create it |
 #[derive(Debug, Clone)]
 pub(crate) struct SenderOptions {
     pub(crate) batch_size: usize,

@@ -120,8 +120,9 @@ impl<T: Transport> SenderBuilder<T> {
     /// such a `CreateItem` item by item with `ErrorFolderNotFound` and creates
     /// nothing; the sender then falls back (sending the messages again, their
     /// copies saved to `sentitems`) or fails them, and remembers the mailbox so its
-    /// later batches go straight there. EWS cannot create a distinguished folder,
-    /// so creating it is not an option (see [`MissingHistoryFolder`]).
+    /// later batches go straight there. Microsoft documents no way to create a
+    /// distinguished folder through EWS, so creating it is not an option (see
+    /// [`MissingHistoryFolder`]).
     pub fn missing_history_folder(mut self, choice: MissingHistoryFolder) -> Self {
         self.options.missing_history = choice;
         self
