@@ -403,3 +403,31 @@ async fn a_lost_reply_to_the_discovering_request_still_delivers_each_message_onc
     assert_eq!(sends.len(), 2, "one lost, one resend");
     assert!(sends[1].contains(r#"Id="sentitems""#));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_not_saved_within_the_grace_keeps_its_class_and_the_message_is_still_delivered() {
+    // Exchange's transport takes longer than the draft grace (1 s here) to
+    // submit: the copies are still in Drafts when the sender gives up waiting.
+    let server = TestServer::builder()
+        .hosted_domain("contoso.com")
+        .basic_user("svc-offline-im@contoso.com", "service password")
+        .submission_lag(Duration::from_millis(2500), Duration::from_millis(2500))
+        .start()
+        .await
+        .unwrap();
+    let im = im("sam@contoso.com", "pat@contoso.com", "Lunch?");
+
+    let started = std::time::Instant::now();
+    let reports = restamping_sender(&server).send_all([im.clone()]).await;
+    let waited = started.elapsed();
+    server.idle().await;
+
+    assert!(reports[0].outcome.is_delivered(), "{}", reports[0]);
+    assert!(waited < Duration::from_millis(2500), "waited {waited:?}");
+    assert_eq!(
+        class_of(&server, "sam@contoso.com", Folder::ConversationHistory, &im),
+        "IPM.Note.Microsoft.Missed"
+    );
+    assert_eq!(operations(&server, "UpdateItem"), 0);
+    assert_eq!(copies(&server, "pat@contoso.com", Folder::Inbox, &im), 1);
+}
