@@ -1,6 +1,7 @@
 //! A third-party EWS client against the embedded server: exchangelib (PyPI),
 //! driven by `tests/exchangelib_client/session.py`, looks up folders, sends a
-//! message with a saved copy, reads it back and deletes it: what a service
+//! message with a saved copy, reads it back and deletes it, and walks the folder
+//! tree (which is how it finds a missing Conversation History): what a service
 //! written in Python does before it is pointed at a real Exchange.
 //!
 //! Without python3 and exchangelib the tests print "skipped" and pass, unless
@@ -145,6 +146,25 @@ async fn exchangelib_is_told_a_missing_conversation_history_does_not_exist() {
     let history = step(&steps, "conversation_history");
     assert_eq!(history["found"], false, "{history}");
     assert_eq!(history["error"], "ErrorFolderNotFound");
+    let tree = &step(&steps, "tree")["folders"];
+    assert!(
+        !tree
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "Conversation History"),
+        "{tree}"
+    );
+    assert!(
+        tree.as_array().unwrap().iter().any(|f| f == "Sent Items"),
+        "{tree} {:?}",
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.operation() == Some("FindFolder"))
+            .map(|r| String::from_utf8_lossy(r.body()).into_owned())
+            .collect::<Vec<_>>()
+    );
     // Everything else works as for any mailbox.
     assert_eq!(step(&steps, "read_back")["count"], 1);
     assert_eq!(step(&steps, "deleted")["left"], 0);

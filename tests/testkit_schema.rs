@@ -281,6 +281,29 @@ async fn every_reply_shape_is_valid_ews() {
         folders.response_codes(),
         ["NoError", "NoError", "NoError", "ErrorFolderNotFound"]
     );
+    let find_folder = |traversal: &str, parent: &str, view: &str| {
+        envelope(
+            Some("Exchange2013"),
+            None,
+            &format!(
+                r#"<m:FindFolder Traversal="{traversal}"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:DisplayName"/></t:AdditionalProperties></m:FolderShape>{view}<m:ParentFolderIds><t:DistinguishedFolderId Id="{parent}"/></m:ParentFolderIds></m:FindFolder>"#
+            ),
+        )
+    };
+    let tree = exchange("find-folder-deep", find_folder("Deep", "root", ""), 200).await;
+    assert_eq!(tree.response_codes(), ["NoError"]);
+    assert_eq!(tree.texts("t:DisplayName").len(), 7, "{}", tree.body);
+    let page = exchange(
+        "find-folder-page",
+        find_folder(
+            "Shallow",
+            "msgfolderroot",
+            r#"<m:IndexedPageFolderView MaxEntriesReturned="2" Offset="1" BasePoint="Beginning"/>"#,
+        ),
+        200,
+    )
+    .await;
+    assert_eq!(page.texts("t:DisplayName").len(), 2, "{}", page.body);
     let resolve = |entry: &str| {
         envelope(
             Some("Exchange2013"),

@@ -8,7 +8,9 @@ use crate::ews::Folder;
 
 use super::http::Shared;
 use super::op_create::{Ctx, create_item, create_items};
-use super::op_mailbox::{get_folders, get_server_time_zones, resolve_names, update_items};
+use super::op_mailbox::{
+    find_folders, get_folders, get_server_time_zones, resolve_names, update_items,
+};
 use super::op_query::{delete_items, find_items, get_items};
 use super::soap_in::{CreateItem, FolderName, InError, Operation, parse_request};
 use super::soap_out::{ResponseMessage, fault, response};
@@ -154,6 +156,7 @@ fn apply(shared: &Shared, ctx: &Ctx<'_>, operation: &Operation) -> Vec<ResponseM
         Operation::ResolveNames(r) => resolve_names(&store, r),
         Operation::GetServerTimeZones(z) => get_server_time_zones(z),
         Operation::UpdateItem(u) => update_items(&mut store, u),
+        Operation::FindFolder(f) => find_folders(&mut store, ctx, f),
     }
 }
 

@@ -68,7 +68,9 @@
 //!   with `FolderId`, `DisplayName`, `TotalCount`, `ChildFolderCount` and
 //!   `UnreadCount`; the folder ids it hands out work wherever a folder is named.
 //!   **`ResolveNames`** finds a mailbox by SMTP address (`ErrorNameResolutionNoResults`
-//!   otherwise); **`GetServerTimeZones`** knows UTC. **`UpdateItem`** sets
+//!   otherwise); **`GetServerTimeZones`** knows UTC; **`FindFolder`** lists the
+//!   tree (`root` > `msgfolderroot` > the distinguished folders, with parent ids),
+//!   paged, without restrictions. **`UpdateItem`** sets
 //!   `item:ItemClass` (any other change is refused item by item). The tests drive
 //!   it with exchangelib 5.6.0.
 //! - **The acting mailbox** is the `ExchangeImpersonation` address if sent, else the
@@ -77,7 +79,7 @@
 //!   values, missing required parts and broken XML get an `ErrorSchemaValidation`
 //!   SOAP fault (HTTP 500); `conversationhistory` with a `RequestServerVersion` older
 //!   than Exchange2013 (or none) gets an `ErrorInvalidServerVersion` fault; an
-//!   operation it does not implement (`FindFolder`, `SyncFolderItems`, ...) gets
+//!   operation it does not implement (`SyncFolderItems`, `GetAttachment`, ...) gets
 //!   an `ErrorInvalidRequest` fault ("the request is invalid", Microsoft's
 //!   ResponseCode reference). exchangelib reads that code as a version mismatch
 //!   and retries with other versions, so its final error is about versions:

@@ -61,61 +61,92 @@ fn get_folder(
     ctx: &Ctx<'_>,
     target: &FolderTarget,
 ) -> Result<ResponseMessage, OpError> {
-    let owner = match (&target.mailbox, ctx.acting) {
+    let owner = owner_of(ctx, target)?;
+    let mailbox = open(store, ctx, &owner)?;
+    let xml = match &target.folder {
+        FolderName::Known(folder) if mailbox.has(*folder) => {
+            describe(mailbox, &owner, folder.as_ews_str())
+        }
+        FolderName::Other(name) if ROOTS.contains(&name.as_str()) => {
+            describe(mailbox, &owner, name)
+        }
+        _ => return Err(folder_not_found()),
+    };
+    Ok(ResponseMessage::success(Payload::Raw(format!(
+        "<m:Folders>{xml}</m:Folders>"
+    ))))
+}
+
+/// The mailbox a folder target names: its `t:Mailbox`, else the acting one.
+fn owner_of(ctx: &Ctx<'_>, target: &FolderTarget) -> Result<SmtpAddress, OpError> {
+    match (&target.mailbox, ctx.acting) {
         (Some(text), _) => text.parse::<SmtpAddress>().map_err(|_| {
             (
                 "ErrorInvalidSmtpAddress",
                 format!("'{text}' is not a valid SMTP address."),
             )
-        })?,
-        (None, Some(acting)) => acting.clone(),
-        (None, None) => {
-            return Err((
-                "ErrorMissingEmailAddress",
-                "The request names no mailbox: authenticate as an SMTP address, impersonate \
-                 one, or name the mailbox in the DistinguishedFolderId."
-                    .to_owned(),
-            ));
-        }
-    };
-    let acting = ctx.acting == Some(&owner);
-    let Some(mailbox) = store.open(&owner, acting) else {
-        return Err((
+        }),
+        (None, Some(acting)) => Ok(acting.clone()),
+        (None, None) => Err((
+            "ErrorMissingEmailAddress",
+            "The request names no mailbox: authenticate as an SMTP address, impersonate \
+             one, or name the mailbox in the DistinguishedFolderId."
+                .to_owned(),
+        )),
+    }
+}
+
+fn open<'s>(
+    store: &'s mut Store,
+    ctx: &Ctx<'_>,
+    owner: &SmtpAddress,
+) -> Result<&'s mut super::store::MailboxStore, OpError> {
+    let acting = ctx.acting == Some(owner);
+    store.open(owner, acting).ok_or_else(|| {
+        (
             "ErrorNonExistentMailbox",
             format!("The SMTP address '{owner}' has no mailbox associated with it."),
-        ));
-    };
-    let (name, display, total, unread, children) = match &target.folder {
-        FolderName::Known(folder) => {
-            if !mailbox.has(*folder) {
-                return Err(folder_not_found());
-            }
-            let items = mailbox.folder(*folder);
+        )
+    })
+}
+
+/// `t:Folder` for the distinguished folder `name` of `mailbox` (which has it),
+/// or for one of the [`ROOTS`].
+fn describe(mailbox: &super::store::MailboxStore, owner: &SmtpAddress, name: &str) -> String {
+    let (display, total, unread, children) = match Folder::from_ews_str(name) {
+        Some(folder) => {
+            let items = mailbox.folder(folder);
             let unread = items.iter().filter(|item| !item.is_read).count();
-            (
-                folder.as_ews_str(),
-                display_name(*folder),
-                items.len(),
-                unread,
-                0,
-            )
+            (display_name(folder), items.len(), unread, 0)
         }
-        FolderName::Other(name) if ROOTS.contains(&name.as_str()) => {
+        None if name == "root" => ("", 0, 0, 1),
+        None => {
             let children = Folder::ALL.iter().filter(|f| mailbox.has(**f)).count();
-            let display = if name == "root" {
-                ""
-            } else {
-                "Top of Information Store"
-            };
-            (name.as_str(), display, 0, 0, children)
+            ("Top of Information Store", 0, 0, children)
         }
-        FolderName::Other(_) => return Err(folder_not_found()),
     };
-    let id = folder_id(&owner, name);
+    let id = folder_id(owner, name);
     let mut xml = String::with_capacity(512);
     let _ = write!(
         xml,
-        r#"<m:Folders><t:Folder><t:FolderId Id="{id}" ChangeKey="AQAAAA=="/><t:FolderClass>IPF.Note</t:FolderClass><t:DisplayName>{display}</t:DisplayName><t:TotalCount>{total}</t:TotalCount><t:ChildFolderCount>{children}</t:ChildFolderCount>"#
+        r#"<t:Folder><t:FolderId Id="{id}" ChangeKey="AQAAAA=="/>"#
+    );
+    // The tree clients rebuild from parent ids: root > msgfolderroot > folders.
+    let parent = match name {
+        "root" => None,
+        "msgfolderroot" => Some("root"),
+        _ => Some("msgfolderroot"),
+    };
+    if let Some(parent) = parent {
+        let parent = folder_id(owner, parent);
+        let _ = write!(
+            xml,
+            r#"<t:ParentFolderId Id="{parent}" ChangeKey="AQAAAA=="/>"#
+        );
+    }
+    let _ = write!(
+        xml,
+        r#"<t:FolderClass>IPF.Note</t:FolderClass><t:DisplayName>{display}</t:DisplayName><t:TotalCount>{total}</t:TotalCount><t:ChildFolderCount>{children}</t:ChildFolderCount>"#
     );
     if !ROOTS.contains(&name) {
         let _ = write!(
@@ -123,10 +154,70 @@ fn get_folder(
             "<t:DistinguishedFolderId>{name}</t:DistinguishedFolderId>"
         );
     }
-    let _ = write!(
-        xml,
-        "<t:UnreadCount>{unread}</t:UnreadCount></t:Folder></m:Folders>"
+    let _ = write!(xml, "<t:UnreadCount>{unread}</t:UnreadCount></t:Folder>");
+    xml
+}
+
+/// `FindFolder` under distinguished parents: `root` holds `msgfolderroot`,
+/// which holds the mailbox's distinguished folders (none of which has
+/// subfolders here). Paged with `IndexedPageFolderView`.
+pub(crate) fn find_folders(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    req: &super::soap_in_other::FindFolder,
+) -> Vec<ResponseMessage> {
+    req.parents
+        .iter()
+        .map(|parent| {
+            find_in(store, ctx, req, parent)
+                .unwrap_or_else(|(code, text)| ResponseMessage::error(code, text, Payload::None))
+        })
+        .collect()
+}
+
+fn find_in(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    req: &super::soap_in_other::FindFolder,
+    parent: &FolderTarget,
+) -> Result<ResponseMessage, OpError> {
+    if req.restricted {
+        return Err((
+            "ErrorUnsupportedQueryFilter",
+            "This test server does not filter folders: send FindFolder without a Restriction."
+                .to_owned(),
+        ));
+    }
+    let owner = owner_of(ctx, parent)?;
+    let mailbox = open(store, ctx, &owner)?;
+    let present: Vec<&str> = Folder::ALL
+        .iter()
+        .filter(|f| mailbox.has(**f))
+        .map(|f| f.as_ews_str())
+        .collect();
+    let names: Vec<&str> = match &parent.folder {
+        FolderName::Known(folder) if mailbox.has(*folder) => Vec::new(),
+        FolderName::Other(name) if name == "root" && req.deep => {
+            std::iter::once("msgfolderroot").chain(present).collect()
+        }
+        FolderName::Other(name) if name == "root" => vec!["msgfolderroot"],
+        FolderName::Other(name) if name == "msgfolderroot" => present,
+        _ => return Err(folder_not_found()),
+    };
+    let total = names.len();
+    let (offset, max) = req.page.unwrap_or((0, None));
+    let end = max.map_or(total, |m| offset.saturating_add(m).min(total));
+    let page = names
+        .get(offset.min(total)..end.max(offset.min(total)))
+        .unwrap_or(&[]);
+    let mut xml = format!(
+        r#"<m:RootFolder IndexedPagingOffset="{end}" TotalItemsInView="{total}" IncludesLastItemInRange="{}"><t:Folders>"#,
+        end >= total
     );
+    for name in page {
+        xml.push_str(&describe(mailbox, &owner, name));
+    }
+    xml.push_str("</t:Folders></m:RootFolder>");
     Ok(ResponseMessage::success(Payload::Raw(xml)))
 }
 

@@ -8,8 +8,8 @@ use crate::ews::Folder;
 
 use super::soap_in_item::{NewMessage, parse_create_item};
 use super::soap_in_other::{
-    GetFolder, GetServerTimeZones, ResolveNames, UpdateItem, parse_get_folder,
-    parse_get_server_time_zones, parse_resolve_names, parse_update_item,
+    FindFolder, GetFolder, GetServerTimeZones, ResolveNames, UpdateItem, parse_find_folder,
+    parse_get_folder, parse_get_server_time_zones, parse_resolve_names, parse_update_item,
 };
 use super::soap_in_query::{parse_delete_item, parse_find_item, parse_get_item};
 use super::xml::{Cursor, El, M_NS, SOAP_NS, Sequence, T_NS, check_enum, tokenize};
@@ -90,6 +90,7 @@ pub(crate) enum Operation {
     ResolveNames(ResolveNames),
     GetServerTimeZones(GetServerTimeZones),
     UpdateItem(UpdateItem),
+    FindFolder(FindFolder),
 }
 
 impl Operation {
@@ -104,6 +105,7 @@ impl Operation {
             Self::ResolveNames(_) => "ResolveNames",
             Self::GetServerTimeZones(_) => "GetServerTimeZones",
             Self::UpdateItem(_) => "UpdateItem",
+            Self::FindFolder(_) => "FindFolder",
         }
     }
 
@@ -113,6 +115,7 @@ impl Operation {
             Self::CreateItem(c) => c.saved_folder.iter().collect(),
             Self::FindItem(f) => f.folders.iter().collect(),
             Self::GetFolder(g) => g.folders.iter().collect(),
+            Self::FindFolder(f) => f.parents.iter().collect(),
             Self::DeleteItem(_)
             | Self::GetItem(_)
             | Self::ResolveNames(_)
@@ -306,6 +309,7 @@ fn parse_operation(cur: &mut Cursor<'_>, el: &El) -> Result<Operation, InError> 
         "GetItem" => parse_get_item(cur, el).map(Operation::GetItem),
         "GetFolder" => parse_get_folder(cur, el).map(Operation::GetFolder),
         "UpdateItem" => parse_update_item(cur, el).map(Operation::UpdateItem),
+        "FindFolder" => parse_find_folder(cur, el).map(Operation::FindFolder),
         "ResolveNames" => parse_resolve_names(cur, el).map(Operation::ResolveNames),
         "GetServerTimeZones" => {
             parse_get_server_time_zones(cur, el).map(Operation::GetServerTimeZones)

@@ -253,3 +253,87 @@ fn parse_item_change(cur: &mut Cursor<'_>) -> Result<ItemChange, InError> {
         item_class: item_class.filter(|_| !other),
     })
 }
+
+/// `m:FindFolder`: the folders under distinguished parents.
+#[derive(Debug, Clone)]
+pub(crate) struct FindFolder {
+    /// `Traversal="Deep"`: every folder below, not only the children.
+    pub(crate) deep: bool,
+    /// A `m:Restriction` was sent (not understood: refused per parent).
+    pub(crate) restricted: bool,
+    /// `IndexedPageFolderView`: (offset, max entries).
+    pub(crate) page: Option<(usize, Option<usize>)>,
+    pub(crate) parents: Vec<FolderTarget>,
+}
+
+/// Reads `m:FindFolder` (start tag already read).
+pub(crate) fn parse_find_folder(cur: &mut Cursor<'_>, el: &El) -> Result<FindFolder, InError> {
+    let Some(traversal) = el.attr("Traversal") else {
+        return Err(InError::Schema(
+            "The required attribute 'Traversal' is missing on 'FindFolder'.".into(),
+        ));
+    };
+    let traversal =
+        super::xml::check_enum("Traversal", traversal, &["Shallow", "Deep", "SoftDeleted"])?;
+    let mut seq = Sequence::new(
+        "FindFolder",
+        M_NS,
+        &[
+            ("FolderShape", false),
+            ("IndexedPageFolderView", false),
+            ("FractionalPageFolderView", false),
+            ("Restriction", false),
+            ("ParentFolderIds", false),
+        ],
+    );
+    let mut found = FindFolder {
+        deep: traversal == "Deep",
+        restricted: false,
+        page: None,
+        parents: Vec::new(),
+    };
+    while let Some(child) = cur.child("FindFolder")? {
+        seq.accept(&child)?;
+        match child.name.as_str() {
+            "FolderShape" => parse_folder_shape(cur)?,
+            "IndexedPageFolderView" => {
+                let number = |name: &str| -> Result<Option<usize>, InError> {
+                    child
+                        .attr(name)
+                        .map(|v| {
+                            v.trim().parse::<usize>().map_err(|_| {
+                                InError::Schema(format!(
+                                    "The '{name}' attribute is invalid - The value '{v}' is invalid \
+                                     according to its datatype."
+                                ))
+                            })
+                        })
+                        .transpose()
+                };
+                found.page = Some((
+                    number("Offset")?.unwrap_or(0),
+                    number("MaxEntriesReturned")?,
+                ));
+                cur.skip();
+            }
+            "ParentFolderIds" => {
+                while let Some(id) = cur.child("ParentFolderIds")? {
+                    found.parents.push(parse_folder_id(cur, &id)?);
+                }
+            }
+            "Restriction" => {
+                found.restricted = true;
+                cur.skip();
+            }
+            _ => cur.skip(),
+        }
+    }
+    seq.require("FolderShape")?;
+    seq.require("ParentFolderIds")?;
+    if found.parents.is_empty() {
+        return Err(InError::Schema(
+            "The element 'ParentFolderIds' has incomplete content.".into(),
+        ));
+    }
+    Ok(found)
+}

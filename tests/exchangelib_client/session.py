@@ -29,7 +29,6 @@ def main():
         Version,
     )
     from exchangelib.errors import ErrorFolderNotFound
-    from exchangelib.folders import ConversationHistory
 
     # Exchange 2019's build, as the server's ServerVersionInfo says: a known
     # version means no version guessing (exchangelib's guess uses ConvertId).
@@ -56,14 +55,15 @@ def main():
         inbox=inbox.name,
         inbox_total=inbox.total_count,
     )
-    # GetFolder on conversationhistory alone: what Exchange answers for it.
-    # (account.conversation_history would go on to walk the folder tree with
-    # FindFolder, which the embedded server does not serve.)
+    # Conversation History the way a service asks for it: GetFolder, and when
+    # the mailbox lacks it, exchangelib walks the folder tree (FindFolder)
+    # before it gives up with ErrorFolderNotFound.
     try:
-        history = ConversationHistory.get_distinguished(root=account.root)
+        history = account.conversation_history
         step("conversation_history", found=True, folder=history.name)
     except ErrorFolderNotFound as e:
         step("conversation_history", found=False, error=type(e).__name__)
+    step("tree", folders=sorted(f.name for f in account.root.walk()))
 
     # Addresses and time zones, as a service checks them before it sends.
     resolved = account.protocol.resolve_names([recipient])
