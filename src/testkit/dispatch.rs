@@ -73,11 +73,12 @@ pub(crate) async fn dispatch(
             );
         }
         Err(InError::UnknownOperation(name)) => {
-            let mut reply = SoapReply::fault(
-                "ErrorInvalidRequest",
-                true,
-                &format!("The operation '{name}' is not supported by this server."),
-            );
+            // Exchange's refusal of a request it will not serve: a SOAP fault
+            // `ErrorInvalidRequest`, "The request is invalid." (Exchange 2019
+            // replies quoted in exchangelib issue #927 and ews-javascript-api
+            // issue #441). The operation is in `TestServer::requests`.
+            let mut reply =
+                SoapReply::fault("ErrorInvalidRequest", true, "The request is invalid.");
             reply.operation = Some(name);
             return reply;
         }

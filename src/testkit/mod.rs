@@ -80,8 +80,9 @@
 //!   SOAP fault (HTTP 500); `conversationhistory` with a `RequestServerVersion` older
 //!   than Exchange2013 (or none) gets an `ErrorInvalidServerVersion` fault; an
 //!   operation it does not implement (`SyncFolderItems`, `GetAttachment`, ...) gets
-//!   an `ErrorInvalidRequest` fault ("the request is invalid", Microsoft's
-//!   ResponseCode reference). exchangelib reads that code as a version mismatch
+//!   an `ErrorInvalidRequest` fault, "The request is invalid.", as Exchange 2019
+//!   refuses a request it will not serve (replies quoted in exchangelib issue #927
+//!   and ews-javascript-api issue #441). exchangelib reads that code as a version mismatch
 //!   and retries with other versions, so its final error is about versions:
 //!   [`TestServer::requests`] shows the operation. Sending to a
 //!   hosted address that has no mailbox (on-demand creation off) fails that item
