@@ -1,10 +1,12 @@
-//! The main example: four offline IMs, decided, sent over real HTTP, and shown
+//! The main example: five offline IMs, decided, sent over real HTTP, and shown
 //! where they landed.
 //!
 //! With no environment it starts the embedded EWS server (`offline_im::testkit`)
 //! on 127.0.0.1, as Contoso's Exchange. Contoso (contoso.com) federates with
 //! Fabrikam (fabrikam.com) and blocks spam.example; Lee holds the client policy
-//! `Tag:NoArchiving` (`EnableIMAutoArchiving = $false`).
+//! `Tag:NoArchiving` (`EnableIMAutoArchiving = $false`); Sam never ran Skype for
+//! Business, so Sam's mailbox has no Conversation History folder and Sam's copy
+//! goes to Sent Items.
 //!
 //! ```sh
 //! cargo run --example send_offline_im
@@ -226,7 +228,14 @@ async fn send_and_report(
         let (verdict, detail) = match (&report.outcome, &decision) {
             (Outcome::Delivered { .. }, Decision::Deliver(plan)) => (
                 "DELIVERED",
-                format!("{}, sent as {}", plan.route(), plan.item_class()),
+                match report.saved_folder {
+                    Some(folder) => format!(
+                        "{}, sent as {}, copy in {folder}",
+                        plan.route(),
+                        plan.item_class()
+                    ),
+                    None => format!("{}, sent as {}", plan.route(), plan.item_class()),
+                },
             ),
             (Outcome::Denied(denial), _) => ("DENIED", denial.to_string()),
             (Outcome::Blocked(reason), _) => ("BLOCKED", reason.to_string()),
@@ -241,6 +250,7 @@ async fn send_and_report(
 async fn demo() -> Result<(), Box<dyn Error>> {
     let server = TestServer::builder()
         .hosted_domain("contoso.com")
+        .mailbox_without_conversation_history("sam@contoso.com")
         .basic_user("svc-offline-im@contoso.com", "demo password")
         .start()
         .await?;
@@ -249,7 +259,8 @@ async fn demo() -> Result<(), Box<dyn Error>> {
         server.url()
     );
     println!(
-        "contoso.com federates with fabrikam.com and blocks spam.example; lee has Tag:NoArchiving\n"
+        "contoso.com federates with fabrikam.com and blocks spam.example; lee has Tag:NoArchiving;\n\
+         sam's mailbox has no Conversation History (sam never ran Skype for Business)\n"
     );
 
     let settings = Settings::from_toml_str(CONTOSO)?;
@@ -264,11 +275,13 @@ async fn demo() -> Result<(), Box<dyn Error>> {
     let pat = person("pat@contoso.com", "Pat Coleman")?;
     let ann = person("ann@fabrikam.com", "Ann Beebe")?;
     let bo = person("bo@spam.example", "Bo")?;
+    let sam = person("sam@contoso.com", "Sam Lee")?;
     let messages = vec![
         offline_im(&kim, &pat, "Lunch at noon?")?,
         offline_im(&kim, &ann, "The contract is signed.")?,
         offline_im(&lee, &pat, "Call me back")?,
         offline_im(&kim, &bo, "Hello?")?,
+        offline_im(&sam, &pat, "Are you in today?")?,
     ];
     send_and_report(&sender, &settings, messages).await?;
 
