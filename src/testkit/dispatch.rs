@@ -8,10 +8,9 @@ use crate::ews::Folder;
 
 use super::http::Shared;
 use super::op_create::{Ctx, create_item, create_items};
-use super::op_mailbox::{
-    find_folders, get_folders, get_server_time_zones, resolve_names, update_items,
-};
+use super::op_mailbox::{find_folders, get_folders, get_server_time_zones, resolve_names};
 use super::op_query::{delete_items, find_items, get_items};
+use super::op_update::update_items;
 use super::soap_in::{CreateItem, FolderName, InError, Operation, parse_request};
 use super::soap_out::{ResponseMessage, fault, response};
 

@@ -1,5 +1,5 @@
 //! Answering the requests other clients open a mailbox with: `GetFolder`
-//! (distinguished folders with their counts), `ResolveNames`,
+//! (distinguished folders with their counts), `FindFolder`, `ResolveNames`,
 //! `GetServerTimeZones`.
 
 use std::fmt::Write as _;
@@ -272,36 +272,4 @@ pub(crate) fn get_server_time_zones(req: &GetServerTimeZones) -> Vec<ResponseMes
     }
     xml.push_str("</m:TimeZoneDefinitions>");
     vec![ResponseMessage::success(Payload::Raw(xml))]
-}
-
-/// `UpdateItem` of `item:ItemClass`: one answer per change, in order. A change
-/// that sets anything else is refused, item by item.
-pub(crate) fn update_items(
-    store: &mut Store,
-    req: &super::soap_in_other::UpdateItem,
-) -> Vec<ResponseMessage> {
-    req.changes
-        .iter()
-        .map(|change| {
-            let Some(class) = &change.item_class else {
-                return ResponseMessage::error(
-                    "ErrorInvalidPropertySet",
-                    "This test server updates item:ItemClass only.",
-                    Payload::Items(Vec::new()),
-                );
-            };
-            match store.set_item_class(&change.id, class) {
-                Some((id, change_key)) => ResponseMessage::success(Payload::Raw(format!(
-                    r#"<m:Items><t:Message><t:ItemId Id="{}" ChangeKey="{}"/></t:Message></m:Items><m:ConflictResults><t:Count>0</t:Count></m:ConflictResults>"#,
-                    escape(id.as_str()),
-                    escape(change_key.as_str())
-                ))),
-                None => ResponseMessage::error(
-                    "ErrorItemNotFound",
-                    "The specified object was not found in the store.",
-                    Payload::Items(Vec::new()),
-                ),
-            }
-        })
-        .collect()
 }

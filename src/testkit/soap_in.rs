@@ -8,10 +8,11 @@ use crate::ews::Folder;
 
 use super::soap_in_item::{NewMessage, parse_create_item};
 use super::soap_in_other::{
-    FindFolder, GetFolder, GetServerTimeZones, ResolveNames, UpdateItem, parse_find_folder,
-    parse_get_folder, parse_get_server_time_zones, parse_resolve_names, parse_update_item,
+    FindFolder, GetFolder, GetServerTimeZones, ResolveNames, parse_find_folder, parse_get_folder,
+    parse_get_server_time_zones, parse_resolve_names,
 };
 use super::soap_in_query::{parse_delete_item, parse_find_item, parse_get_item};
+use super::soap_in_update::{UpdateItem, parse_update_item};
 use super::xml::{Cursor, El, M_NS, SOAP_NS, Sequence, T_NS, check_enum, tokenize};
 
 pub(crate) use super::soap_in_query::{BaseShape, DeleteType, PropPath, Restriction, Shape};
