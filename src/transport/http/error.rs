@@ -79,6 +79,15 @@ pub enum TransportBuildError {
         /// The rule it broke.
         rule: &'static str,
     },
+    /// A service principal (`NtlmTransportBuilder::service_principal`)
+    /// that names no service on a host.
+    #[error("invalid service principal {spn:?}: {rule}")]
+    InvalidServicePrincipal {
+        /// The principal as given.
+        spn: String,
+        /// The rule it broke.
+        rule: &'static str,
+    },
     /// The HTTP client could not be set up (for example, no TLS root certificates
     /// could be loaded).
     #[error("could not set up the HTTP client")]

@@ -102,6 +102,7 @@
 //! - HTTP/2: connections speak HTTP/1.1, which IIS uses for Windows
 //!   authentication anyway.
 
+mod account;
 mod auth_header;
 mod builder;
 mod channel_binding;
@@ -111,6 +112,8 @@ mod credentials;
 mod crypto;
 mod handshake;
 mod message;
+#[cfg(feature = "kerberos")]
+mod spnego;
 mod transport;
 
 pub use builder::NtlmTransportBuilder;

@@ -14,6 +14,7 @@ use tokio::time::{Instant, timeout_at};
 use tracing::debug;
 use url::{Host, Url};
 
+use super::account::Account;
 use super::connection::{self, Connection, Target};
 use super::handshake::Opened;
 use super::{NtlmCredentials, NtlmTransportBuilder};
@@ -76,8 +77,12 @@ pub(super) struct Inner {
     pub(super) uri: Uri,
     pub(super) host: HeaderValue,
     pub(super) user_agent: HeaderValue,
+    /// The NTLM target name, `HTTP/<host>` (or the configured principal).
     pub(super) service_principal: String,
-    pub(super) credentials: NtlmCredentials,
+    #[cfg(feature = "kerberos")]
+    pub(super) spn: crate::transport::negotiate::ServicePrincipal,
+    pub(super) account: Account,
+    pub(super) channel_bindings: bool,
     pub(super) timeout: Duration,
     pub(super) connect_timeout: Duration,
     pub(super) idle_timeout: Duration,
@@ -90,7 +95,9 @@ pub(super) struct Inner {
 pub(super) struct Settings {
     pub(super) endpoint: Url,
     pub(super) shown: String,
-    pub(super) credentials: NtlmCredentials,
+    pub(super) account: Account,
+    pub(super) service_principal: Option<String>,
+    pub(super) channel_bindings: bool,
     pub(super) timeout: Duration,
     pub(super) connect_timeout: Duration,
     pub(super) max_connections: usize,
@@ -113,7 +120,20 @@ impl NtlmTransport {
     /// Starts building a transport for the EWS endpoint `endpoint` (normally
     /// `https://<server>/EWS/Exchange.asmx`) that authenticates as `credentials`.
     pub fn builder(endpoint: Url, credentials: NtlmCredentials) -> NtlmTransportBuilder {
-        NtlmTransportBuilder::new(endpoint, credentials)
+        NtlmTransportBuilder::new(endpoint, Account::Ntlm(credentials))
+    }
+
+    /// Starts building a transport for `endpoint` that authenticates with
+    /// Negotiate: a Kerberos ticket for `HTTP/<host>` got with `credentials`
+    /// (feature `kerberos`). The service principal, the channel bindings and the
+    /// NTLM fallback are described in [`negotiate`](crate::transport::negotiate).
+    #[cfg(feature = "kerberos")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kerberos")))]
+    pub fn negotiate(
+        endpoint: Url,
+        credentials: crate::transport::NegotiateCredentials,
+    ) -> NtlmTransportBuilder {
+        NtlmTransportBuilder::new(endpoint, Account::Negotiate(credentials))
     }
 
     /// The endpoint requests go to.
@@ -166,14 +186,23 @@ impl NtlmTransport {
         Ok(Self {
             inner: Arc::new(Inner {
                 shown: settings.shown,
-                service_principal: format!("HTTP/{host}"),
+                #[cfg(feature = "kerberos")]
+                spn: settings.service_principal.as_deref().map_or_else(
+                    || crate::transport::negotiate::ServicePrincipal::for_host(&host),
+                    crate::transport::negotiate::ServicePrincipal::parse,
+                ),
+                service_principal: settings
+                    .service_principal
+                    .clone()
+                    .unwrap_or_else(|| format!("HTTP/{host}")),
                 target: Target { host, port, tls },
                 uri,
                 host: HeaderValue::try_from(authority).map_err(|err| client_error(err.into()))?,
                 user_agent: HeaderValue::try_from(settings.user_agent)
                     .map_err(|err| client_error(err.into()))?,
                 endpoint,
-                credentials: settings.credentials,
+                account: settings.account,
+                channel_bindings: settings.channel_bindings,
                 timeout: settings.timeout,
                 connect_timeout: settings.connect_timeout,
                 idle_timeout: settings.idle_timeout,
@@ -188,7 +217,7 @@ impl NtlmTransport {
         let started = Instant::now();
         debug!(
             body_bytes = request.body.len(),
-            auth = "ntlm",
+            auth = self.inner.account.protocol(),
             "sending EWS request"
         );
         let result = self.exchange_inner(&request).await;
@@ -379,7 +408,9 @@ impl fmt::Debug for NtlmTransport {
         let inner = &*self.inner;
         f.debug_struct("NtlmTransport")
             .field("endpoint", &inner.shown)
-            .field("credentials", &inner.credentials)
+            .field("credentials", &inner.account)
+            .field("service_principal", &inner.service_principal)
+            .field("channel_bindings", &inner.channel_bindings)
             .field("timeout", &inner.timeout)
             .field("connect_timeout", &inner.connect_timeout)
             .field("max_connections", &inner.max_connections)
