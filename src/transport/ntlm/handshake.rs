@@ -171,8 +171,8 @@ impl NtlmTransport {
             .filter(|_| self.inner.channel_bindings)
     }
 
-    /// One empty POST carrying an NTLM token, and its reply. The request itself
-    /// has not been sent, so every failure here says so.
+    /// One empty POST carrying a token (none when `token` is empty), and its
+    /// reply. The request itself has not been sent, so every failure here says so.
     pub(super) async fn handshake_leg(
         &self,
         connection: &mut Connection,
@@ -191,10 +191,13 @@ impl NtlmTransport {
         headers.insert(HOST, self.inner.host.clone());
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
         headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
-        let mut authorization = HeaderValue::try_from(auth_header::authorization(scheme, token))
-            .map_err(|err| not_sent(err.into()))?;
-        authorization.set_sensitive(true);
-        headers.insert(AUTHORIZATION, authorization);
+        if !token.is_empty() {
+            let mut authorization =
+                HeaderValue::try_from(auth_header::authorization(scheme, token))
+                    .map_err(|err| not_sent(err.into()))?;
+            authorization.set_sensitive(true);
+            headers.insert(AUTHORIZATION, authorization);
+        }
 
         let exchange = async {
             connection.sender.ready().await?;

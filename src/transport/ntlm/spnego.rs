@@ -31,6 +31,39 @@ impl NtlmTransport {
                 .with_context(self.context(request))
                 .with_source(cause)
         };
+        // Which schemes does the server offer? An empty POST without
+        // credentials tells, before any ticket is asked for: a server that
+        // offers only NTLM is answered with NTLM, and Kerberos errors are
+        // reported only where Kerberos is what the server wants.
+        let probe = self
+            .handshake_leg(&mut connection, Scheme::Negotiate, &[], deadline, request)
+            .await?;
+        if probe.status != StatusCode::UNAUTHORIZED {
+            debug!(
+                status = probe.status.as_u16(),
+                "the server asked for no authentication"
+            );
+            return Ok(Opened::Ready(connection));
+        }
+        let offered: Vec<&[u8]> = probe
+            .headers
+            .get_all(WWW_AUTHENTICATE)
+            .iter()
+            .map(HeaderValue::as_bytes)
+            .collect();
+        if !auth_header::offers(&offered, Scheme::Negotiate) {
+            if auth_header::offers(&offered, Scheme::Ntlm) {
+                return self
+                    .fall_back_to_ntlm(connection, credentials, deadline, request)
+                    .await;
+            }
+            debug!(
+                offered = %auth_header::offered(&offered),
+                "the server offers neither Negotiate nor NTLM"
+            );
+            return Ok(Opened::Refused(refusal(probe)));
+        }
+
         let spn = self.inner.spn.clone();
         let bindings = self.bindings(&connection).map(<[u8]>::to_vec);
         let owned = credentials.clone();
@@ -72,18 +105,6 @@ impl NtlmTransport {
                 }
                 None => None,
             };
-
-            if reply.status == StatusCode::UNAUTHORIZED && server_token.is_none() {
-                if !auth_header::offers(&values, Scheme::Negotiate)
-                    && auth_header::offers(&values, Scheme::Ntlm)
-                {
-                    return self
-                        .fall_back_to_ntlm(connection, credentials, deadline, request)
-                        .await;
-                }
-                debug!(account = %credentials, "the server refused the Kerberos ticket (401)");
-                return Ok(Opened::Refused(refusal(reply)));
-            }
 
             // A token from the server: the next leg, the proof of its identity
             // (mutual authentication), or a Kerberos error naming the cause.
