@@ -29,6 +29,7 @@
 //!
 //! | step | client | server |
 //! | --- | --- | --- |
+//! | 0 | `POST` without credentials, `Content-Length: 0` | `401` with `WWW-Authenticate: Negotiate` (and often `NTLM`): which schemes it offers |
 //! | 1 | gets a service ticket for `HTTP/<host>` from the KDC (cached by the Kerberos library); `POST` with `Authorization: Negotiate <AP-REQ>`, `Content-Length: 0` | `200` with `WWW-Authenticate: Negotiate <AP-REP>`: the server proved it holds the service key |
 //! | 2, 3, ... | the SOAP requests | the replies |
 //!

@@ -107,7 +107,7 @@ impl NtlmTransportBuilder {
     /// between this client and Exchange: the binding would name the proxy's
     /// certificate and be refused. Without a binding, directories whose
     /// Extended Protection is `Allow` or `None` accept the authentication, those
-    /// set to `Require` refuse it (see [`negotiate`](crate::transport::negotiate)
+    /// set to `Require` refuse it (see the `transport::negotiate` module docs
     /// for Exchange's defaults).
     pub fn channel_bindings(mut self, bind: bool) -> Self {
         self.channel_bindings = bind;

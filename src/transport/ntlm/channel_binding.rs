@@ -33,7 +33,7 @@ pub(crate) fn ntlm_hash(application_data: &[u8]) -> [u8; 16] {
     // The data is a short prefix and a hash: its length fits in a u32.
     let len = u32::try_from(application_data.len()).unwrap_or(u32::MAX);
     bindings.extend_from_slice(&len.to_le_bytes());
-    bindings.extend_from_slice(&application_data);
+    bindings.extend_from_slice(application_data);
     Md5::digest(&bindings).into()
 }
 
