@@ -6,11 +6,15 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
 
-/// Credentials for Autodiscover requests: HTTP Basic or a bearer token.
+/// Credentials for Autodiscover requests: HTTP Basic, a bearer token, or
+/// Windows authentication (NTLM with the `ntlm` feature, Negotiate with
+/// `kerberos`).
 ///
-/// `Debug` shows the scheme and the Basic user name, never the password or
-/// token. Fetchers turn them into a header with
-/// [`authorization`](Self::authorization).
+/// `Debug` shows the scheme and the account, never the password or token.
+/// Fetchers turn Basic and Bearer into a header with
+/// [`authorization`](Self::authorization); Windows authentication needs a
+/// handshake on the connection, which [`HttpFetcher`](super::HttpFetcher) does
+/// through [`NtlmTransport`](crate::transport::NtlmTransport)'s machinery.
 ///
 /// ```
 /// use offline_im::autodiscover::Credentials;
@@ -31,6 +35,8 @@ enum Kind {
         password: SecretString,
     },
     Bearer(SecretString),
+    #[cfg(feature = "ntlm")]
+    Windows(crate::transport::ntlm::account::Account),
 }
 
 impl Credentials {
@@ -53,35 +59,75 @@ impl Credentials {
         }
     }
 
+    /// NTLM as a Windows account (feature `ntlm`): Autodiscover's requests go
+    /// on connections authenticated as with
+    /// [`NtlmTransport`](crate::transport::NtlmTransport).
+    #[cfg(feature = "ntlm")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ntlm")))]
+    #[must_use]
+    pub fn ntlm(credentials: crate::transport::NtlmCredentials) -> Self {
+        Self {
+            kind: Kind::Windows(crate::transport::ntlm::account::Account::Ntlm(credentials)),
+        }
+    }
+
+    /// Negotiate with Kerberos (feature `kerberos`), as with
+    /// [`NtlmTransport::negotiate`](crate::transport::NtlmTransport::negotiate);
+    /// the service principal is `HTTP/<host>` of each Autodiscover URL.
+    #[cfg(feature = "kerberos")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kerberos")))]
+    #[must_use]
+    pub fn negotiate(credentials: crate::transport::NegotiateCredentials) -> Self {
+        Self {
+            kind: Kind::Windows(crate::transport::ntlm::account::Account::Negotiate(
+                credentials,
+            )),
+        }
+    }
+
     /// The Basic user name, if these are Basic credentials.
     #[must_use]
     pub fn user(&self) -> Option<&str> {
         match &self.kind {
             Kind::Basic { user, .. } => Some(user),
-            Kind::Bearer(_) => None,
+            _ => None,
         }
     }
 
     /// The value of the `Authorization` header: `Basic <base64>` or
-    /// `Bearer <token>`. It holds the secret: mark the header sensitive and never
-    /// log it.
+    /// `Bearer <token>`; `None` for Windows authentication, which is a
+    /// handshake rather than a header. It holds the secret: mark the header
+    /// sensitive and never log it.
     #[must_use]
-    pub fn authorization(&self) -> String {
+    pub fn authorization(&self) -> Option<String> {
         match &self.kind {
             Kind::Basic { user, password } => {
                 let pair = format!("{user}:{}", password.expose_secret());
-                format!("Basic {}", STANDARD.encode(pair))
+                Some(format!("Basic {}", STANDARD.encode(pair)))
             }
-            Kind::Bearer(token) => format!("Bearer {}", token.expose_secret()),
+            Kind::Bearer(token) => Some(format!("Bearer {}", token.expose_secret())),
+            #[cfg(feature = "ntlm")]
+            Kind::Windows(_) => None,
         }
     }
 
-    /// The scheme's name, for logs: `"basic"` or `"bearer"`.
+    /// The Windows account, for fetchers that authenticate connections.
+    #[cfg(feature = "ntlm")]
+    pub(crate) fn windows(&self) -> Option<&crate::transport::ntlm::account::Account> {
+        match &self.kind {
+            Kind::Windows(account) => Some(account),
+            _ => None,
+        }
+    }
+
+    /// The scheme's name, for logs: `"basic"`, `"bearer"`, `"ntlm"` or `"negotiate"`.
     #[must_use]
     pub fn scheme(&self) -> &'static str {
-        match self.kind {
+        match &self.kind {
             Kind::Basic { .. } => "basic",
             Kind::Bearer(_) => "bearer",
+            #[cfg(feature = "ntlm")]
+            Kind::Windows(account) => account.protocol(),
         }
     }
 }
@@ -95,6 +141,8 @@ impl fmt::Debug for Credentials {
                 .field("password", &"[redacted]")
                 .finish(),
             Kind::Bearer(_) => f.write_str("Bearer([redacted])"),
+            #[cfg(feature = "ntlm")]
+            Kind::Windows(account) => account.fmt(f),
         }
     }
 }
@@ -106,7 +154,10 @@ mod tests {
     #[test]
     fn basic_header_matches_rfc_7617_example() {
         let creds = Credentials::basic("Aladdin", "open sesame");
-        assert_eq!(creds.authorization(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(
+            creds.authorization().as_deref(),
+            Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+        );
     }
 
     #[test]

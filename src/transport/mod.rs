@@ -95,7 +95,7 @@ mod http;
 #[cfg(feature = "kerberos")]
 pub mod negotiate;
 #[cfg(feature = "ntlm")]
-mod ntlm;
+pub(crate) mod ntlm;
 mod recording;
 mod redacted_url;
 mod reply;

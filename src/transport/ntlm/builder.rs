@@ -39,10 +39,11 @@ pub struct NtlmTransportBuilder {
     idle_timeout: Duration,
     allow_http: bool,
     roots: Vec<Vec<u8>>,
+    connect_to: Option<std::net::SocketAddr>,
 }
 
 impl NtlmTransportBuilder {
-    pub(super) fn new(endpoint: Url, account: Account) -> Self {
+    pub(crate) fn new(endpoint: Url, account: Account) -> Self {
         Self {
             endpoint,
             account,
@@ -53,6 +54,7 @@ impl NtlmTransportBuilder {
             idle_timeout: Duration::from_secs(60),
             allow_http: false,
             roots: Vec::new(),
+            connect_to: None,
         }
     }
 
@@ -114,6 +116,13 @@ impl NtlmTransportBuilder {
         self
     }
 
+    /// Connects to `addr` instead of the address DNS gives for the endpoint's
+    /// host (Autodiscover's `HttpFetcher::resolve`).
+    pub(crate) fn connect_to(mut self, addr: std::net::SocketAddr) -> Self {
+        self.connect_to = Some(addr);
+        self
+    }
+
     /// Checks the settings and builds the transport.
     ///
     /// # Errors
@@ -152,6 +161,7 @@ impl NtlmTransportBuilder {
             idle_timeout: self.idle_timeout,
             user_agent: self.connection.user_agent,
             roots: self.roots,
+            connect_to: self.connect_to,
         })
     }
 }

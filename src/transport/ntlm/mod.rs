@@ -86,7 +86,7 @@
 //! - HTTP/2: connections speak HTTP/1.1, which IIS uses for Windows
 //!   authentication anyway.
 
-mod account;
+pub(crate) mod account;
 mod auth_header;
 mod builder;
 mod channel_binding;

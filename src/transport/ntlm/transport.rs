@@ -104,6 +104,7 @@ pub(super) struct Settings {
     pub(super) idle_timeout: Duration,
     pub(super) user_agent: String,
     pub(super) roots: Vec<Vec<u8>>,
+    pub(super) connect_to: Option<std::net::SocketAddr>,
 }
 
 /// What sending on one connection came to.
@@ -195,7 +196,14 @@ impl NtlmTransport {
                     .service_principal
                     .clone()
                     .unwrap_or_else(|| format!("HTTP/{host}")),
-                target: Target { host, port, tls },
+                target: match settings.connect_to {
+                    Some(addr) => Target {
+                        host: addr.ip().to_string(),
+                        port: addr.port(),
+                        tls,
+                    },
+                    None => Target { host, port, tls },
+                },
                 uri,
                 host: HeaderValue::try_from(authority).map_err(|err| client_error(err.into()))?,
                 user_agent: HeaderValue::try_from(settings.user_agent)
