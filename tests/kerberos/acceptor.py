@@ -22,6 +22,9 @@ Per connection, like IIS with Windows authentication:
   Negotiate``.
 - Anything else: 401 ``WWW-Authenticate: Negotiate``.
 
+With ``--autodiscover EWS_URL`` it answers authenticated POSTs to
+``/autodiscover/...`` itself, as Exchange's Autodiscover naming ``EWS_URL``.
+
 Faults: ``--wrong-bindings`` checks the binding against another certificate
 (what a TLS-inspecting proxy between client and server looks like);
 ``--no-mutual`` leaves out the final token.
@@ -146,6 +149,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if body:
             with LOCK:
                 STATS["requests"] += 1
+        if self.server.autodiscover and "/autodiscover/" in self.path.lower():
+            answer = ntlm_test_server.autodiscover_answer(self.path, self.server.autodiscover)
+            self.reply(200, answer, [("Content-Type", "text/xml")] + list(extra_headers))
+            return
         request = urllib.request.Request(self.server.upstream, data=body, method="POST")
         for name in FORWARDED_HEADERS:
             if self.headers.get(name):
@@ -169,8 +176,9 @@ class Server(http.server.ThreadingHTTPServer):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--upstream", required=True)
-    parser.add_argument("--upstream-basic", required=True)
+    parser.add_argument("--upstream")
+    parser.add_argument("--upstream-basic", default="")
+    parser.add_argument("--autodiscover", metavar="EWS_URL")
     parser.add_argument("--wrong-bindings", action="store_true")
     parser.add_argument("--no-mutual", action="store_true")
     parser.add_argument("--lifetime", type=float, default=300.0)
@@ -180,6 +188,7 @@ def main():
     server.upstream = args.upstream
     server.upstream_basic = base64.b64encode(args.upstream_basic.encode()).decode()
     server.no_mutual = args.no_mutual
+    server.autodiscover = args.autodiscover
     cert_dir = tempfile.TemporaryDirectory()
     paths, bindings = ntlm_test_server.make_certificate(cert_dir.name)
     data = bindings.application_data

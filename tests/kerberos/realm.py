@@ -7,7 +7,8 @@ for each:
 
 - ``CONTOSO.TEST``: the users ``kim`` (password ``Kim-Kerberos-pw1``) and
   ``svc-offline-im`` (random key, in ``client.keytab``), the service
-  ``HTTP/localhost`` (random key, in ``http.keytab``), and a credential cache
+  ``HTTP/localhost``, ``HTTP/contoso.com`` and ``HTTP/autodiscover.contoso.com``
+  (random keys, in ``http.keytab``), and a credential cache
   collection ``ccaches`` with kim's ticket (``kinit``), where tickets got with
   the client keytab go too.
 - ``SKEW.TEST``: the user ``lee`` (password ``Lee-Kerberos-pw1``), served by a
@@ -73,7 +74,10 @@ def main():
         )
         for realm, port in ports.items():
             f.write(" %s = {\n  kdc = 127.0.0.1:%d\n }\n" % (realm, port))
-        f.write("[domain_realm]\n localhost = CONTOSO.TEST\n")
+        f.write(
+            "[domain_realm]\n localhost = CONTOSO.TEST\n"
+            " contoso.com = CONTOSO.TEST\n .contoso.com = CONTOSO.TEST\n"
+        )
 
     kdcs = []
     for realm, spec in REALMS.items():
@@ -99,8 +103,9 @@ def main():
         for user, password in spec["users"].items():
             admin("addprinc -pw %s %s" % (password, user))
         if realm == "CONTOSO.TEST":
-            admin("addprinc -randkey HTTP/localhost")
-            admin("ktadd -k %s/http.keytab HTTP/localhost" % root)
+            for host in ("localhost", "contoso.com", "autodiscover.contoso.com"):
+                admin("addprinc -randkey HTTP/%s" % host)
+                admin("ktadd -k %s/http.keytab HTTP/%s" % (root, host))
             admin("addprinc -randkey svc-offline-im")
             admin("ktadd -k %s/client.keytab svc-offline-im" % root)
         command = ["krb5kdc", "-n", "-r", realm, "-P", os.path.join(home, "kdc.pid")]

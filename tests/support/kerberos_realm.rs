@@ -121,17 +121,25 @@ pub struct Acceptor {
 }
 
 impl Acceptor {
+    /// In front of the EWS server at `upstream`, with the fault flags `args`.
     pub fn start(realm: &Realm, upstream: &str, args: &[&str]) -> Self {
+        let basic = format!("{UPSTREAM_USER}:{UPSTREAM_PASSWORD}");
+        let mut all = vec!["--upstream", upstream, "--upstream-basic", &basic];
+        all.extend_from_slice(args);
+        Self::with_args(realm, &all)
+    }
+
+    /// Answering Autodiscover itself, naming `ews_url`.
+    pub fn autodiscover(realm: &Realm, ews_url: &str) -> Self {
+        Self::with_args(realm, &["--autodiscover", ews_url])
+    }
+
+    fn with_args(realm: &Realm, args: &[&str]) -> Self {
         let mut child = Command::new("python3")
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/tests/kerberos/acceptor.py"
             ))
-            .args(["--upstream", upstream])
-            .args([
-                "--upstream-basic",
-                &format!("{UPSTREAM_USER}:{UPSTREAM_PASSWORD}"),
-            ])
             .args(args)
             .env("KRB5_CONFIG", realm.dir.join("krb5.conf"))
             .env("KRB5_KTNAME", realm.dir.join("http.keytab"))
