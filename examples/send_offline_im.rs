@@ -106,12 +106,12 @@ struct Args {
     #[arg(long, value_name = "HOST,...", env = "EWS_AUTODISCOVER_ALLOW")]
     allow: Option<String>,
     /// Authenticate with NTLM as --user (DOMAIN\user or a UPN) and --password,
-    /// instead of Basic; needs --url and the `ntlm` feature
+    /// instead of Basic, for Autodiscover too; needs the `ntlm` feature
     #[arg(long, conflicts_with_all = ["negotiate", "token"])]
     ntlm: bool,
     /// Authenticate with Negotiate (Kerberos): as --user (a principal) with
     /// --password, or without --user from the ticket cache (kinit) or the keytab
-    /// in KRB5_CLIENT_KTNAME; needs --url and the `kerberos` feature
+    /// in KRB5_CLIENT_KTNAME, for Autodiscover too; needs the `kerberos` feature
     #[arg(long, conflicts_with = "token")]
     negotiate: bool,
     /// Service principal of the Exchange server for --ntlm or --negotiate
@@ -155,11 +155,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
     match given(&args.url) {
         Some(url) if args.ntlm || args.negotiate => windows_auth(&args, &url).await,
-        None if args.ntlm || args.negotiate => Err(
-            "--ntlm and --negotiate need --url (or EWS_URL): Autodiscover takes Basic or a \
-                 bearer token only"
-                .into(),
-        ),
+        None if args.ntlm || args.negotiate => {
+            let url = autodiscover(&args).await?;
+            windows_auth(&args, &url).await
+        }
         Some(url) => real_exchange(&args, &url).await,
         None if args.secret().is_some() => {
             let url = autodiscover(&args).await?;
@@ -175,6 +174,7 @@ async fn autodiscover(args: &Args) -> Result<String, Box<dyn Error>> {
         .ok_or("--from (or EWS_FROM) is needed to find the EWS URL without EWS_URL")?
         .parse()?;
     let credentials = match args.secret() {
+        _ if args.ntlm || args.negotiate => windows_credentials(args)?,
         Some(Secret::Bearer(token)) => Credentials::bearer(token),
         Some(Secret::Basic(user, password)) => Credentials::basic(user, password),
         None => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
@@ -378,6 +378,36 @@ async fn windows_auth(_: &Args, _: &str) -> Result<(), Box<dyn Error>> {
          cargo run --features kerberos --example send_offline_im -- ..."
             .into(),
     )
+}
+
+/// Autodiscover's credentials for --ntlm or --negotiate.
+fn windows_credentials(args: &Args) -> Result<Credentials, Box<dyn Error>> {
+    let user = given(&args.user);
+    let password = args.password.clone().unwrap_or_default();
+    if args.negotiate {
+        #[cfg(feature = "kerberos")]
+        {
+            use offline_im::transport::NegotiateCredentials;
+            return Ok(Credentials::negotiate(match user {
+                Some(principal) => NegotiateCredentials::password(principal, password)?,
+                None => NegotiateCredentials::default_credentials(),
+            }));
+        }
+        #[cfg(not(feature = "kerberos"))]
+        return Err("--negotiate needs the kerberos feature".into());
+    }
+    #[cfg(feature = "ntlm")]
+    {
+        let user = user.ok_or("--ntlm needs --user (or EWS_USERNAME)")?;
+        Ok(Credentials::ntlm(
+            offline_im::transport::NtlmCredentials::parse(&user, password)?,
+        ))
+    }
+    #[cfg(not(feature = "ntlm"))]
+    {
+        let _ = (user, password);
+        Err("--ntlm needs the ntlm feature".into())
+    }
 }
 
 async fn real_exchange(args: &Args, url: &str) -> Result<(), Box<dyn Error>> {
