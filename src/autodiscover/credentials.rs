@@ -13,8 +13,8 @@ use secrecy::{ExposeSecret, SecretString};
 /// `Debug` shows the scheme and the account, never the password or token.
 /// Fetchers turn Basic and Bearer into a header with
 /// [`authorization`](Self::authorization); Windows authentication needs a
-/// handshake on the connection, which [`HttpFetcher`](super::HttpFetcher) does
-/// through [`NtlmTransport`](crate::transport::NtlmTransport)'s machinery.
+/// handshake on the connection, which `HttpFetcher` does through
+/// `NtlmTransport`'s machinery.
 ///
 /// ```
 /// use offline_im::autodiscover::Credentials;

@@ -23,9 +23,9 @@
 //! - [`NtlmTransport`] (feature `ntlm`): NTLMv2 authentication for on-premises
 //!   Exchange, on connections it keeps authenticated (see its module docs for
 //!   the connection model and the cost).
-//! - With the `kerberos` feature, [`NtlmTransport::negotiate`] authenticates
-//!   the same way with Negotiate and a Kerberos ticket ([`NegotiateCredentials`];
-//!   see [`negotiate`]).
+//! - With the `kerberos` feature, `NtlmTransport::negotiate` authenticates
+//!   the same way with Negotiate and a Kerberos ticket (`NegotiateCredentials`;
+//!   see the `negotiate` module).
 //! - [`RecordingTransport`]: sends nothing, answers from a script (and, past it, as
 //!   an Exchange that accepts everything) and records every request, for testing
 //!   code that uses a transport. [`fake`] has the reply builders and says what a
