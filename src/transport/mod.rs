@@ -88,6 +88,7 @@
 //! }
 //! ```
 
+mod credentials;
 mod error;
 pub mod fake;
 #[cfg(feature = "http")]
@@ -103,6 +104,7 @@ mod request;
 mod retry_after;
 mod traits;
 
+pub use credentials::Credentials;
 pub use error::TransportError;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]

@@ -1,4 +1,5 @@
-//! The credentials Autodiscover sends, and only to allowed hosts.
+//! The crate's one credentials type: what Autodiscover sends (only to allowed
+//! hosts), and what the EWS transports authenticate with.
 
 use std::fmt;
 
@@ -6,9 +7,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
 
-/// Credentials for Autodiscover requests: HTTP Basic, a bearer token, or
-/// Windows authentication (NTLM with the `ntlm` feature, Negotiate with
-/// `kerberos`).
+/// Credentials: HTTP Basic, a bearer token, or Windows authentication (NTLM
+/// with the `ntlm` feature, Negotiate with `kerberos`). Autodiscover takes them
+/// ([`AutodiscoverBuilder::credentials`](crate::autodiscover::AutodiscoverBuilder::credentials),
+/// also re-exported as `autodiscover::Credentials`); the EWS transports take
+/// the same secrets through their builders (`HttpTransport::builder(url).basic(..)`
+/// or `.bearer(..)`, `NtlmTransport::builder(url, NtlmCredentials)`,
+/// `NtlmTransport::negotiate(url, NegotiateCredentials)`). Every secret is a
+/// `secrecy::SecretString`.
 ///
 /// `Debug` shows the scheme and the account, never the password or token.
 /// Fetchers turn Basic and Bearer into a header with
@@ -17,7 +23,7 @@ use secrecy::{ExposeSecret, SecretString};
 /// `NtlmTransport`'s machinery.
 ///
 /// ```
-/// use offline_im::autodiscover::Credentials;
+/// use offline_im::transport::Credentials;
 ///
 /// let creds = Credentials::basic("CONTOSO\\kim", "hunter2");
 /// assert!(!format!("{creds:?}").contains("hunter2"));
