@@ -117,6 +117,18 @@ impl Credentials {
         }
     }
 
+    /// Basic's user and password, or Bearer's token (the other is `None`), for
+    /// transports that send a header.
+    #[cfg(feature = "http")]
+    pub(crate) fn header_secrets(&self) -> (Option<(&str, &SecretString)>, Option<&SecretString>) {
+        match &self.kind {
+            Kind::Basic { user, password } => (Some((user, password)), None),
+            Kind::Bearer(token) => (None, Some(token)),
+            #[cfg(feature = "ntlm")]
+            Kind::Windows(_) => (None, None),
+        }
+    }
+
     /// The Windows account, for fetchers that authenticate connections.
     #[cfg(feature = "ntlm")]
     pub(crate) fn windows(&self) -> Option<&crate::transport::ntlm::account::Account> {

@@ -79,6 +79,16 @@ pub enum TransportBuildError {
         /// The rule it broke.
         rule: &'static str,
     },
+    /// Credentials `HttpTransport` cannot send: Windows authentication is a
+    /// handshake on the connection, done by `NtlmTransport` (features `ntlm`,
+    /// `kerberos`).
+    #[error(
+        "HttpTransport cannot authenticate with {scheme}: use NtlmTransport (features ntlm, kerberos)"
+    )]
+    UnsupportedCredentials {
+        /// The scheme of the credentials given (`"ntlm"`, `"negotiate"`).
+        scheme: &'static str,
+    },
     /// A service principal (`NtlmTransportBuilder::service_principal`)
     /// that names no service on a host.
     #[error("invalid service principal {spn:?}: {rule}")]
