@@ -27,7 +27,7 @@ mod ntlm_acceptor;
 mod sender_on_testkit;
 
 use kerberos_realm::{
-    Acceptor, KIM, KIM_PASSWORD, LEE_PASSWORD, LEE_SKEWED, Realm, SERVICE_ACCOUNT,
+    Acceptor, EVE_EXPIRING, KIM, KIM_PASSWORD, LEE_PASSWORD, LEE_SKEWED, Realm, SERVICE_ACCOUNT,
     UPSTREAM_PASSWORD, UPSTREAM_USER, realm,
 };
 use sender_on_testkit::{SETTINGS, copies, fast_retry, im};
@@ -167,6 +167,23 @@ async fn wrong_password_is_named_and_nothing_is_sent() {
     let stats = acceptor.stats().await;
     nothing_sent(&stats);
     assert_eq!(stats["handshakes"], 0, "no ticket reached the server");
+}
+
+#[tokio::test]
+async fn expired_ticket_is_named() {
+    let Some(realm) = realm() else { return };
+    let (_server, acceptor) = exchange(realm, &[]).await;
+    // eve's ticket in the cache lives 5 seconds from the realm's start.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let transport = builder(
+        &acceptor,
+        NegotiateCredentials::cached_for(EVE_EXPIRING).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let err = transport.send(create_item()).await.unwrap_err();
+    auth_error(&err, "expired", KIM_PASSWORD);
+    nothing_sent(&acceptor.stats().await);
 }
 
 #[tokio::test]

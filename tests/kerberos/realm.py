@@ -9,7 +9,8 @@ for each:
   ``svc-offline-im`` (random key, in ``client.keytab``), the service
   ``HTTP/localhost``, ``HTTP/contoso.com`` and ``HTTP/autodiscover.contoso.com``
   (random keys, in ``http.keytab``), and a credential cache
-  collection ``ccaches`` with kim's ticket (``kinit``), where tickets got with
+  collection ``ccaches`` with kim's ticket (``kinit``, the primary), eve's
+  ticket that expires 5 seconds after the start, and where tickets got with
   the client keytab go too.
 - ``SKEW.TEST``: the user ``lee`` (password ``Lee-Kerberos-pw1``), served by a
   KDC whose clock runs an hour ahead (``faketime``), for clock-skew errors.
@@ -35,7 +36,7 @@ import threading
 import time
 
 REALMS = {
-    "CONTOSO.TEST": {"users": {"kim": "Kim-Kerberos-pw1"}, "skew": None},
+    "CONTOSO.TEST": {"users": {"kim": "Kim-Kerberos-pw1", "eve": "Eve-Kerberos-pw1"}, "skew": None},
     "SKEW.TEST": {"users": {"lee": "Lee-Kerberos-pw1"}, "skew": "+1h"},
 }
 
@@ -103,6 +104,9 @@ def main():
         for user, password in spec["users"].items():
             admin("addprinc -pw %s %s" % (password, user))
         if realm == "CONTOSO.TEST":
+            # eve's tickets live 5 seconds: an expired ticket in the cache.
+            admin('modprinc -maxlife "5 seconds" eve')
+        if realm == "CONTOSO.TEST":
             for host in ("localhost", "contoso.com", "autodiscover.contoso.com"):
                 admin("addprinc -randkey HTTP/%s" % host)
                 admin("ktadd -k %s/http.keytab HTTP/%s" % (root, host))
@@ -156,6 +160,13 @@ def ready(ports, conf, root):
 
     env = dict(os.environ, KRB5_CONFIG=conf)
     os.mkdir(os.path.join(root, "ccaches"))
+    # eve's short-lived ticket in a cache of the collection, then kim's, which
+    # becomes the collection's primary (the default credentials).
+    run(
+        ["kinit", "-l", "5s", "-c", "DIR::%s/ccaches/tkteve" % root, "eve@CONTOSO.TEST"],
+        env,
+        stdin=REALMS["CONTOSO.TEST"]["users"]["eve"] + "\n",
+    )
     run(
         ["kinit", "-c", "DIR:%s/ccaches" % root, "kim@CONTOSO.TEST"],
         env,

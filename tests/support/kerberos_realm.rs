@@ -14,6 +14,8 @@ use serde_json::Value;
 
 pub const KIM: &str = "kim@CONTOSO.TEST";
 pub const KIM_PASSWORD: &str = "Kim-Kerberos-pw1";
+/// A user whose ticket in the cache collection expires 5 s after the realm starts.
+pub const EVE_EXPIRING: &str = "eve@CONTOSO.TEST";
 pub const SERVICE_ACCOUNT: &str = "svc-offline-im@CONTOSO.TEST";
 /// A user of SKEW.TEST, whose KDC's clock runs an hour ahead.
 pub const LEE_SKEWED: &str = "lee@SKEW.TEST";
