@@ -113,6 +113,23 @@ async fn ticket_from_kinit_delivers_an_im_through_kerberos() {
 }
 
 #[tokio::test]
+async fn a_401_on_an_authenticated_connection_authenticates_a_new_one() {
+    let Some(realm) = realm() else { return };
+    let (_server, acceptor) = exchange(realm, &[]).await;
+    let transport = builder(&acceptor, NegotiateCredentials::default_credentials())
+        .build()
+        .unwrap();
+    assert_ne!(transport.send(create_item()).await.unwrap().status, 401);
+    acceptor.forget().await;
+    // The idle connection answers 401; the request goes once more, on a new
+    // connection with a new ticket, and reaches the server once.
+    assert_ne!(transport.send(create_item()).await.unwrap().status, 401);
+    let stats = acceptor.stats().await;
+    assert_eq!(stats["handshakes"], 2, "{stats}");
+    assert_eq!(stats["requests"], 2, "{stats}");
+}
+
+#[tokio::test]
 async fn service_account_keytab_authenticates() {
     let Some(realm) = realm() else { return };
     let (_server, acceptor) = exchange(realm, &[]).await;

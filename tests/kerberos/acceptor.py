@@ -29,7 +29,9 @@ Faults: ``--wrong-bindings`` checks the binding against another certificate
 (what a TLS-inspecting proxy between client and server looks like);
 ``--no-mutual`` leaves out the final token.
 
-``GET /stats``: counters as JSON (``requests`` counts forwarded POSTs with a
+``POST /forget``: every connection's authentication is dropped (the next
+request on it gets 401, as IIS answers when it drops a connection's
+authentication). ``GET /stats``: counters as JSON (``requests`` counts forwarded POSTs with a
 body; ``users`` the authenticated principals; ``errors`` the acceptor's
 messages).
 """
@@ -68,6 +70,7 @@ STATS = {
     "users": [],
     "errors": [],
 }
+GENERATION = [0]
 FORWARDED_HEADERS = ("Content-Type", "X-AnchorMailbox", "client-request-id", "SOAPAction")
 
 
@@ -80,6 +83,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.request.do_handshake()
         super().setup()
         self.user = None
+        self.generation = None
 
     def log_message(self, format, *args):
         pass
@@ -109,7 +113,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.read_body()
-        if self.user is not None:
+        if self.path == "/forget":
+            with LOCK:
+                GENERATION[0] += 1
+            self.reply(204)
+            return
+        if self.user is not None and self.generation == GENERATION[0]:
             self.forward(body)
             return
         with LOCK:
@@ -134,6 +143,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(401, headers=[("WWW-Authenticate", "Negotiate")])
             return
         self.user = str(context.initiator_name)
+        self.generation = GENERATION[0]
         with LOCK:
             STATS["authenticated"] += 1
             STATS["users"].append(self.user)

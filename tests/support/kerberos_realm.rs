@@ -176,11 +176,27 @@ impl Acceptor {
             .unwrap()
     }
 
-    pub async fn stats(&self) -> Value {
-        let client = reqwest::Client::builder()
+    fn control(&self) -> reqwest::Client {
+        reqwest::Client::builder()
             .tls_certs_only([reqwest::Certificate::from_der(&self.ca_der).unwrap()])
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Drops every connection's authentication.
+    pub async fn forget(&self) {
+        let status = self
+            .control()
+            .post(format!("https://localhost:{}/forget", self.port))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 204);
+    }
+
+    pub async fn stats(&self) -> Value {
+        let client = self.control();
         let bytes = client
             .get(format!("https://localhost:{}/stats", self.port))
             .send()
