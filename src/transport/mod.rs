@@ -26,6 +26,9 @@
 //! - With the `kerberos` feature, `NtlmTransport::negotiate` authenticates
 //!   the same way with Negotiate and a Kerberos ticket (`NegotiateCredentials`;
 //!   see the `negotiate` module).
+//! - [`Credentials`]: the crate's one credentials type (Basic, Bearer, NTLM,
+//!   Negotiate), taken by Autodiscover and by
+//!   [`HttpTransportBuilder::credentials`] (Basic, Bearer).
 //! - [`RecordingTransport`]: sends nothing, answers from a script (and, past it, as
 //!   an Exchange that accepts everything) and records every request, for testing
 //!   code that uses a transport. [`fake`] has the reply builders and says what a

@@ -49,11 +49,16 @@
 //! **Errors that name the cause.** A wrong password, an unknown principal, an
 //! expired ticket, a clock too far from the KDC's (Kerberos allows 5 minutes by
 //! default) or a service principal the KDC does not know stop the handshake
-//! before anything is sent: the [`TransportError`](crate::transport::TransportError)
+//! before the request is sent (only the empty probe went out): the [`TransportError`](crate::transport::TransportError)
 //! carries the Kerberos library's own words ("Preauthentication failed",
 //! "Client not found in Kerberos database", "Clock skew too great", ...). A
 //! ticket the server refuses comes back as the server's 401
 //! [`EwsReply`](crate::transport::EwsReply), as refused NTLM credentials do.
+//!
+//! **Autodiscover** takes the same credentials:
+//! `autodiscover::Credentials::negotiate(NegotiateCredentials::default_credentials())`
+//! sends each Autodiscover request on a connection authenticated this way, with
+//! the principal `HTTP/<host>` of each Autodiscover URL.
 //!
 //! # The service principal
 //!

@@ -21,7 +21,9 @@ use super::{NtlmCredentials, NtlmTransportBuilder};
 use crate::transport::http::wire;
 use crate::transport::{EwsReply, EwsRequest, TransportBuildError, TransportError};
 
-/// A [`Transport`](crate::transport::Transport) that authenticates its connections with NTLMv2 (feature `ntlm`).
+/// A [`Transport`](crate::transport::Transport) that authenticates its connections with NTLMv2 (feature `ntlm`),
+/// or, made with `NtlmTransport::negotiate` (feature `kerberos`), with a
+/// Kerberos ticket under Negotiate (see the `transport::negotiate` module).
 ///
 /// NTLM authenticates a *connection*, not a request: after the handshake
 /// (NEGOTIATE, CHALLENGE, AUTHENTICATE) every request on that TCP connection
