@@ -81,53 +81,52 @@ def main():
         )
 
     kdcs = []
-    for realm, spec in REALMS.items():
-        home = os.path.join(root, realm)
-        os.mkdir(home)
-        profile = os.path.join(home, "kdc.conf")
-        with open(profile, "w") as f:
-            f.write(
-                "[kdcdefaults]\n kdc_listen = 127.0.0.1:%d\n kdc_tcp_listen = 127.0.0.1:%d\n"
-                "[realms]\n %s = {\n"
-                "  database_name = %s/principal\n"
-                "  key_stash_file = %s/stash\n"
-                "  acl_file = %s/kadm5.acl\n"
-                "  default_principal_flags = +preauth\n"
-                "  supported_enctypes = aes256-cts-hmac-sha1-96:normal\n"
-                " }\n"
-                "[logging]\n kdc = FILE:%s/kdc.log\n"
-                % (ports[realm], ports[realm], realm, home, home, home, home)
-            )
-        env = dict(os.environ, KRB5_CONFIG=conf, KRB5_KDC_PROFILE=profile)
-        run(["kdb5_util", "-r", realm, "create", "-s", "-P", "master-key-for-tests"], env)
-        admin = lambda query: run(["kadmin.local", "-r", realm, "-q", query], env)
-        for user, password in spec["users"].items():
-            admin("addprinc -pw %s %s" % (password, user))
-        if realm == "CONTOSO.TEST":
-            # eve's tickets live 5 seconds: an expired ticket in the cache.
-            admin('modprinc -maxlife "5 seconds" eve')
-        if realm == "CONTOSO.TEST":
-            for host in ("localhost", "contoso.com", "autodiscover.contoso.com"):
-                admin("addprinc -randkey HTTP/%s" % host)
-                admin("ktadd -k %s/http.keytab HTTP/%s" % (root, host))
-            admin("addprinc -randkey svc-offline-im")
-            admin("ktadd -k %s/client.keytab svc-offline-im" % root)
-        command = ["krb5kdc", "-n", "-r", realm, "-P", os.path.join(home, "kdc.pid")]
-        if spec["skew"]:
-            command = ["faketime", "-f", spec["skew"]] + command
-        # A session of its own, so that stopping it stops faketime's child too.
-        kdcs.append(
-            subprocess.Popen(
-                command,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        )
-
+    # Whatever fails on the way stops the KDCs started so far and removes the directory.
     try:
+        for realm, spec in REALMS.items():
+            home = os.path.join(root, realm)
+            os.mkdir(home)
+            profile = os.path.join(home, "kdc.conf")
+            with open(profile, "w") as f:
+                f.write(
+                    "[kdcdefaults]\n kdc_listen = 127.0.0.1:%d\n kdc_tcp_listen = 127.0.0.1:%d\n"
+                    "[realms]\n %s = {\n"
+                    "  database_name = %s/principal\n"
+                    "  key_stash_file = %s/stash\n"
+                    "  acl_file = %s/kadm5.acl\n"
+                    "  default_principal_flags = +preauth\n"
+                    "  supported_enctypes = aes256-cts-hmac-sha1-96:normal\n"
+                    " }\n"
+                    "[logging]\n kdc = FILE:%s/kdc.log\n"
+                    % (ports[realm], ports[realm], realm, home, home, home, home)
+                )
+            env = dict(os.environ, KRB5_CONFIG=conf, KRB5_KDC_PROFILE=profile)
+            run(["kdb5_util", "-r", realm, "create", "-s", "-P", "master-key-for-tests"], env)
+            admin = lambda query: run(["kadmin.local", "-r", realm, "-q", query], env)
+            for user, password in spec["users"].items():
+                admin("addprinc -pw %s %s" % (password, user))
+            if realm == "CONTOSO.TEST":
+                # eve's tickets live 5 seconds: an expired ticket in the cache.
+                admin('modprinc -maxlife "5 seconds" eve')
+                for host in ("localhost", "contoso.com", "autodiscover.contoso.com"):
+                    admin("addprinc -randkey HTTP/%s" % host)
+                    admin("ktadd -k %s/http.keytab HTTP/%s" % (root, host))
+                admin("addprinc -randkey svc-offline-im")
+                admin("ktadd -k %s/client.keytab svc-offline-im" % root)
+            command = ["krb5kdc", "-n", "-r", realm, "-P", os.path.join(home, "kdc.pid")]
+            if spec["skew"]:
+                command = ["faketime", "-f", spec["skew"]] + command
+            # A session of its own, so that stopping it stops faketime's child too.
+            kdcs.append(
+                subprocess.Popen(
+                    command,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
         ready(ports, conf, root)
     except BaseException:
         stop(kdcs, root)
