@@ -44,7 +44,7 @@ use offline_im::plan::{Decision, Folder};
 use offline_im::send::{Outcome, Sender, Summary};
 use offline_im::settings::Settings;
 use offline_im::testkit::TestServer;
-use offline_im::transport::HttpTransport;
+use offline_im::transport::{HttpTransport, Transport};
 use time::OffsetDateTime;
 
 const CONTOSO: &str = r#"
@@ -107,6 +107,19 @@ struct Args {
     /// credentials, separated by commas [default: none]
     #[arg(long, value_name = "HOST,...", env = "EWS_AUTODISCOVER_ALLOW")]
     allow: Option<String>,
+    /// Authenticate with NTLM as --user (DOMAIN\user or a UPN) and --password,
+    /// instead of Basic, for Autodiscover too; needs the `ntlm` feature
+    #[arg(long, conflicts_with_all = ["negotiate", "token"])]
+    ntlm: bool,
+    /// Authenticate with Negotiate (Kerberos): as --user (a principal) with
+    /// --password, or without --user from the ticket cache (kinit) or the keytab
+    /// in KRB5_CLIENT_KTNAME, for Autodiscover too; needs the `kerberos` feature
+    #[arg(long, conflicts_with = "token")]
+    negotiate: bool,
+    /// Service principal of the Exchange server for --ntlm or --negotiate
+    /// [default: HTTP/<host of --url>]
+    #[arg(long, value_name = "SPN")]
+    spn: Option<String>,
 }
 
 /// `value` unless it is empty or blank, as an unset environment variable.
@@ -143,6 +156,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // exits 2. Either way nothing is sent.
     let args = Args::parse();
     match given(&args.url) {
+        Some(url) if args.ntlm || args.negotiate => windows_auth(&args, &url).await,
+        None if args.ntlm || args.negotiate => {
+            let url = autodiscover(&args).await?;
+            windows_auth(&args, &url).await
+        }
         Some(url) => real_exchange(&args, &url).await,
         None if args.secret().is_some() => {
             let url = autodiscover(&args).await?;
@@ -158,6 +176,7 @@ async fn autodiscover(args: &Args) -> Result<String, Box<dyn Error>> {
         .ok_or("--from (or EWS_FROM) is needed to find the EWS URL without EWS_URL")?
         .parse()?;
     let credentials = match args.secret() {
+        _ if args.ntlm || args.negotiate => windows_credentials(args)?,
         Some(Secret::Bearer(token)) => Credentials::bearer(token),
         Some(Secret::Basic(user, password)) => Credentials::basic(user, password),
         None => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
@@ -211,8 +230,8 @@ fn offline_im(
 }
 
 /// Prints what the planner decides for each message, then what the sender reports.
-async fn send_and_report(
-    sender: &Sender<HttpTransport>,
+async fn send_and_report<T: Transport>(
+    sender: &Sender<T>,
     settings: &Settings,
     messages: Vec<OfflineIm>,
 ) -> Result<(), Box<dyn Error>> {
@@ -325,7 +344,101 @@ async fn demo() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// --ntlm or --negotiate: `NtlmTransport` (features `ntlm`, `kerberos`).
+#[cfg(feature = "ntlm")]
+async fn windows_auth(args: &Args, url: &str) -> Result<(), Box<dyn Error>> {
+    use offline_im::transport::{NtlmCredentials, NtlmTransport};
+    let mut builder = if args.negotiate {
+        negotiate_builder(args, url)?
+    } else {
+        let user = given(&args.user).ok_or("--ntlm needs --user (or EWS_USERNAME)")?;
+        let password = args.password.clone().unwrap_or_default();
+        NtlmTransport::builder(url.parse()?, NtlmCredentials::parse(&user, password)?)
+    };
+    if let Some(spn) = given(&args.spn) {
+        builder = builder.service_principal(spn);
+    }
+    send_through(args, url, builder.build()?).await
+}
+
+#[cfg(feature = "kerberos")]
+fn negotiate_builder(
+    args: &Args,
+    url: &str,
+) -> Result<offline_im::transport::NtlmTransportBuilder, Box<dyn Error>> {
+    use offline_im::transport::{NegotiateCredentials, NtlmTransport};
+    let credentials = match given(&args.user) {
+        Some(principal) => {
+            NegotiateCredentials::password(principal, args.password.clone().unwrap_or_default())?
+        }
+        None => NegotiateCredentials::default_credentials(),
+    };
+    Ok(NtlmTransport::negotiate(url.parse()?, credentials))
+}
+
+#[cfg(all(feature = "ntlm", not(feature = "kerberos")))]
+fn negotiate_builder(
+    _: &Args,
+    _: &str,
+) -> Result<offline_im::transport::NtlmTransportBuilder, Box<dyn Error>> {
+    Err("--negotiate needs the kerberos feature: cargo run --features kerberos --example send_offline_im".into())
+}
+
+#[cfg(not(feature = "ntlm"))]
+async fn windows_auth(_: &Args, _: &str) -> Result<(), Box<dyn Error>> {
+    Err(
+        "--ntlm needs the ntlm feature and --negotiate the kerberos feature: \
+         cargo run --features kerberos --example send_offline_im -- ..."
+            .into(),
+    )
+}
+
+/// Autodiscover's credentials for --ntlm or --negotiate.
+fn windows_credentials(args: &Args) -> Result<Credentials, Box<dyn Error>> {
+    let user = given(&args.user);
+    let password = args.password.clone().unwrap_or_default();
+    if args.negotiate {
+        #[cfg(feature = "kerberos")]
+        {
+            use offline_im::transport::NegotiateCredentials;
+            return Ok(Credentials::negotiate(match user {
+                Some(principal) => NegotiateCredentials::password(principal, password)?,
+                None => NegotiateCredentials::default_credentials(),
+            }));
+        }
+        #[cfg(not(feature = "kerberos"))]
+        return Err("--negotiate needs the kerberos feature".into());
+    }
+    #[cfg(feature = "ntlm")]
+    {
+        let user = user.ok_or("--ntlm needs --user (or EWS_USERNAME)")?;
+        Ok(Credentials::ntlm(
+            offline_im::transport::NtlmCredentials::parse(&user, password)?,
+        ))
+    }
+    #[cfg(not(feature = "ntlm"))]
+    {
+        let _ = (user, password);
+        Err("--ntlm needs the ntlm feature".into())
+    }
+}
+
 async fn real_exchange(args: &Args, url: &str) -> Result<(), Box<dyn Error>> {
+    let mut transport = HttpTransport::builder(url.parse()?).timeout(Duration::from_secs(30));
+    transport = match args.secret() {
+        Some(Secret::Bearer(token)) => transport.bearer(token),
+        Some(Secret::Basic(user, password)) => transport.basic(user, password),
+        None => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
+    };
+    send_through(args, url, transport.build()?).await
+}
+
+/// Sends one message from --from to each --to address through `transport`.
+async fn send_through<T: Transport>(
+    args: &Args,
+    url: &str,
+    transport: T,
+) -> Result<(), Box<dyn Error>> {
     let from = given(&args.from).ok_or("--from (or EWS_FROM) is needed")?;
     let to = given(&args.to).ok_or("--to (or EWS_TO) is needed with EWS_URL")?;
     let settings = match given(&args.settings) {
@@ -333,13 +446,7 @@ async fn real_exchange(args: &Args, url: &str) -> Result<(), Box<dyn Error>> {
         Some(path) => Settings::from_path(&path)?,
         None => Settings::from_toml_str(CONTOSO)?,
     };
-    let mut transport = HttpTransport::builder(url.parse()?).timeout(Duration::from_secs(30));
-    transport = match args.secret() {
-        Some(Secret::Bearer(token)) => transport.bearer(token),
-        Some(Secret::Basic(user, password)) => transport.basic(user, password),
-        None => return Err("set EWS_TOKEN, or EWS_USERNAME and EWS_PASSWORD".into()),
-    };
-    let sender = Sender::from_settings(transport.build()?, settings.clone()).build()?;
+    let sender = Sender::from_settings(transport, settings.clone()).build()?;
     let from = person(&from, &from)?;
     let messages = to
         .split(',')

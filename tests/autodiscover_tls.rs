@@ -91,7 +91,9 @@ async fn http_redirect_probe_leads_to_https_autodiscover_with_credentials() {
             .body
             .contains("<EMailAddress>kim@contoso.com</EMailAddress>")
     );
-    let expected = Credentials::basic("kim@contoso.com", PASSWORD).authorization();
+    let expected = Credentials::basic("kim@contoso.com", PASSWORD)
+        .authorization()
+        .unwrap();
     assert_eq!(posts[0].header("authorization"), Some(expected.as_str()));
 }
 

@@ -428,3 +428,69 @@ fn base64_helper_matches_rfc_4648_vectors() {
     assert_eq!(base64_encode(b"foob"), "Zm9vYg==");
     assert_eq!(base64_encode(b"fooba"), "Zm9vYmE=");
 }
+
+/// The crate's one `Credentials` type drives `HttpTransport` too: Basic is
+/// accepted or refused by the server as `.basic(..)` would be.
+#[tokio::test]
+async fn one_credentials_type_for_http_transport() {
+    use offline_im::testkit::TestServer;
+    use offline_im::transport::Credentials;
+
+    let server = TestServer::builder()
+        .hosted_domain("contoso.com")
+        .basic_user("svc@contoso.com", "right password")
+        .start()
+        .await
+        .unwrap();
+    let send = |credentials: Credentials| {
+        let transport = HttpTransport::builder(server.url().parse().unwrap())
+            .credentials(&credentials)
+            .allow_http(true)
+            .env_proxy(false)
+            .build()
+            .unwrap();
+        async move {
+            transport
+                .send(EwsRequest::new("CreateItem", "<soap:Envelope/>"))
+                .await
+                .unwrap()
+                .status
+        }
+    };
+    assert_ne!(
+        send(Credentials::basic("svc@contoso.com", "right password")).await,
+        401
+    );
+    assert_eq!(
+        send(Credentials::basic("svc@contoso.com", "wrong password")).await,
+        401
+    );
+}
+
+/// Windows credentials need the handshake `NtlmTransport` does: refused at
+/// build time, naming the scheme and the transport to use.
+#[cfg(feature = "ntlm")]
+#[test]
+fn windows_credentials_are_refused_by_http_transport() {
+    use offline_im::transport::{Credentials, NtlmCredentials, TransportBuildError};
+
+    let credentials =
+        Credentials::ntlm(NtlmCredentials::parse("CONTOSO\\kim", "Secret-pw1").unwrap());
+    let err = HttpTransport::builder(
+        "https://mail.contoso.com/EWS/Exchange.asmx"
+            .parse()
+            .unwrap(),
+    )
+    .credentials(&credentials)
+    .build()
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransportBuildError::UnsupportedCredentials { scheme: "ntlm" }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("use NtlmTransport"), "{err}");
+    assert!(!format!("{err} {err:?}").contains("Secret-pw1"));
+}

@@ -22,6 +22,18 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 pub struct HttpFetcher {
     client: reqwest::Client,
     max_response_bytes: usize,
+    /// What Windows authentication needs to open its own connections.
+    #[cfg(feature = "ntlm")]
+    windows: WindowsSettings,
+}
+
+/// The settings an `NtlmTransport` for one Autodiscover URL is built with.
+#[cfg(feature = "ntlm")]
+#[derive(Clone)]
+struct WindowsSettings {
+    connection: Connection,
+    roots_der: Vec<Vec<u8>>,
+    resolve: Vec<(String, SocketAddr)>,
 }
 
 impl HttpFetcher {
@@ -143,7 +155,7 @@ impl HttpFetcherBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.connection.timeout)
             .connect_timeout(self.connection.connect_timeout)
-            .user_agent(self.connection.user_agent)
+            .user_agent(self.connection.user_agent.clone())
             .referer(false);
         if !self.env_proxy {
             client = client.no_proxy();
@@ -173,6 +185,17 @@ impl HttpFetcherBuilder {
         Ok(HttpFetcher {
             client,
             max_response_bytes: self.max_response_bytes,
+            #[cfg(feature = "ntlm")]
+            windows: WindowsSettings {
+                roots_der: self
+                    .roots
+                    .iter()
+                    .filter(|bytes| !bytes.starts_with(b"-----BEGIN"))
+                    .cloned()
+                    .collect(),
+                resolve: self.resolve.clone(),
+                connection: self.connection.clone(),
+            },
         })
     }
 }
@@ -193,6 +216,10 @@ impl Fetcher for HttpFetcher {
                 )));
             }
         }
+        #[cfg(feature = "ntlm")]
+        if let Some(account) = request.credentials.as_ref().and_then(|c| c.windows()) {
+            return self.fetch_windows(&request, account.clone()).await;
+        }
         let mut builder = match request.method {
             FetchMethod::Get => self.client.get(request.url.clone()),
             FetchMethod::Post => self.client.post(request.url.clone()).body(request.body),
@@ -200,8 +227,8 @@ impl Fetcher for HttpFetcher {
         for (name, value) in &request.headers {
             builder = builder.header(*name, value);
         }
-        if let Some(credentials) = &request.credentials {
-            let mut value = HeaderValue::from_str(&credentials.authorization())
+        if let Some(authorization) = request.credentials.as_ref().and_then(|c| c.authorization()) {
+            let mut value = HeaderValue::from_str(&authorization)
                 .map_err(|_| FetchError::new("the credentials cannot be sent in an HTTP header"))?;
             value.set_sensitive(true);
             builder = builder.header(AUTHORIZATION, value);
@@ -229,6 +256,48 @@ impl Fetcher for HttpFetcher {
             location,
             body: body.into(),
         })
+    }
+}
+
+#[cfg(feature = "ntlm")]
+impl HttpFetcher {
+    /// A `POST` with Windows authentication, on a connection authenticated by
+    /// `NtlmTransport`'s handshake (NTLM or Negotiate).
+    async fn fetch_windows(
+        &self,
+        request: &FetchRequest,
+        account: crate::transport::ntlm::account::Account,
+    ) -> Result<FetchResponse, FetchError> {
+        use crate::transport::{EwsRequest, NtlmTransportBuilder, Transport};
+        let settings = &self.windows;
+        let mut builder = NtlmTransportBuilder::new(request.url.clone(), account)
+            .timeout(settings.connection.timeout)
+            .connect_timeout(settings.connection.connect_timeout)
+            .user_agent(settings.connection.user_agent.clone())
+            .max_connections(1);
+        for der in &settings.roots_der {
+            builder = builder.trust_only_root_der(der.clone());
+        }
+        let host = request.url.host_str().unwrap_or_default();
+        if let Some((_, addr)) = settings.resolve.iter().find(|(name, _)| name == host) {
+            let port = request.url.port().unwrap_or(addr.port());
+            builder = builder.connect_to(SocketAddr::new(addr.ip(), port));
+        }
+        let transport = builder
+            .build()
+            .map_err(|err| FetchError::new(error_chain(&err)))?;
+        let reply = transport
+            .send(EwsRequest::new("Autodiscover", request.body.clone()))
+            .await
+            .map_err(|err| FetchError::new(error_chain(&err)))?;
+        if reply.body.len() > self.max_response_bytes {
+            return Err(FetchError::new(format!(
+                "the response from {} is larger than {} bytes",
+                crate::transport::redacted_url(&request.url),
+                self.max_response_bytes
+            )));
+        }
+        Ok(FetchResponse::new(reply.status, reply.body))
     }
 }
 

@@ -85,7 +85,6 @@
 mod answer;
 mod cache;
 mod client;
-mod credentials;
 #[cfg(feature = "http")]
 mod dns;
 #[cfg(feature = "http")]
@@ -102,13 +101,15 @@ mod safety;
 mod soap;
 mod srv;
 
+/// The crate's one credentials type ([`crate::transport::Credentials`]),
+/// re-exported where Autodiscover's users look for it.
+pub use crate::transport::Credentials;
 pub use crate::xml::namespaces::{
     GET_USER_SETTINGS_ACTION, POX_REQUEST_NAMESPACE, POX_RESPONSE_SCHEMA,
     SOAP_AUTODISCOVER_NAMESPACE,
 };
 pub use answer::Answer;
 pub use client::{Autodiscover, AutodiscoverBuilder, DEFAULT_CACHE_TTL, DEFAULT_MAX_REDIRECTS};
-pub use credentials::Credentials;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use dns::UdpSrvResolver;

@@ -23,6 +23,12 @@
 //! - [`NtlmTransport`] (feature `ntlm`): NTLMv2 authentication for on-premises
 //!   Exchange, on connections it keeps authenticated (see its module docs for
 //!   the connection model and the cost).
+//! - With the `kerberos` feature, `NtlmTransport::negotiate` authenticates
+//!   the same way with Negotiate and a Kerberos ticket (`NegotiateCredentials`;
+//!   see the `negotiate` module).
+//! - [`Credentials`]: the crate's one credentials type (Basic, Bearer, NTLM,
+//!   Negotiate), taken by Autodiscover and by
+//!   [`HttpTransportBuilder::credentials`] (Basic, Bearer).
 //! - [`RecordingTransport`]: sends nothing, answers from a script (and, past it, as
 //!   an Exchange that accepts everything) and records every request, for testing
 //!   code that uses a transport. [`fake`] has the reply builders and says what a
@@ -85,12 +91,15 @@
 //! }
 //! ```
 
+mod credentials;
 mod error;
 pub mod fake;
 #[cfg(feature = "http")]
 mod http;
+#[cfg(feature = "kerberos")]
+pub mod negotiate;
 #[cfg(feature = "ntlm")]
-mod ntlm;
+pub(crate) mod ntlm;
 mod recording;
 mod redacted_url;
 mod reply;
@@ -98,6 +107,7 @@ mod request;
 mod retry_after;
 mod traits;
 
+pub use credentials::Credentials;
 pub use error::TransportError;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
@@ -105,6 +115,9 @@ pub use http::{
     DEFAULT_USER_AGENT, HttpTransport, HttpTransportBuilder, TokenError, TokenProvider,
     TransportBuildError,
 };
+#[cfg(feature = "kerberos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kerberos")))]
+pub use negotiate::{NegotiateCredentials, NegotiateCredentialsError};
 #[cfg(feature = "ntlm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ntlm")))]
 pub use ntlm::{NtlmCredentials, NtlmCredentialsError, NtlmTransport, NtlmTransportBuilder};

@@ -57,7 +57,8 @@ GENERATION = [0]
 
 
 def make_certificate(directory):
-    """A CA and a leaf certificate for 127.0.0.1, written to `directory`."""
+    """A CA and a leaf certificate for 127.0.0.1, localhost and contoso.com's
+    Autodiscover hosts, written to `directory`."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -92,7 +93,14 @@ def make_certificate(directory):
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName(
+                [
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.DNSName("localhost"),
+                    x509.DNSName("contoso.com"),
+                    x509.DNSName("autodiscover.contoso.com"),
+                ]
+            ),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -230,6 +238,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if body:  # the empty POSTs of a handshake are not requests
             with LOCK:
                 STATS["requests"] += 1
+        if body and self.server.autodiscover and "/autodiscover/" in self.path.lower():
+            self.reply(200, autodiscover_answer(self.path, self.server.autodiscover))
+            return
         anchor = self.headers.get("X-AnchorMailbox") or ""
         soap = (
             '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
@@ -237,6 +248,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
             % (self.user, len(body), anchor)
         )
         self.reply(200, soap.encode())
+
+
+def autodiscover_answer(path, ews_url):
+    """Exchange's answer naming `ews_url`: SOAP for autodiscover.svc, POX for
+    autodiscover.xml (MS-OXDSCLI, MS-OXWSADISC)."""
+    if path.lower().endswith(".svc"):
+        return (
+            '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+            '<GetUserSettingsResponseMessage xmlns="http://schemas.microsoft.com/exchange/2010/Autodiscover">'
+            '<Response xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><ErrorCode>NoError</ErrorCode>'
+            "<ErrorMessage/><UserResponses><UserResponse><ErrorCode>NoError</ErrorCode>"
+            '<ErrorMessage>No error.</ErrorMessage><RedirectTarget i:nil="true"/><UserSettingErrors/>'
+            '<UserSettings><UserSetting i:type="StringSetting"><Name>ExternalEwsUrl</Name>'
+            "<Value>%s</Value></UserSetting></UserSettings></UserResponse></UserResponses>"
+            "</Response></GetUserSettingsResponseMessage></s:Body></s:Envelope>" % ews_url
+        ).encode()
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">'
+        '<Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">'
+        "<Account><AccountType>email</AccountType><Action>settings</Action>"
+        "<Protocol><Type>EXPR</Type><EwsUrl>%s</EwsUrl></Protocol></Account>"
+        "</Response></Autodiscover>" % ews_url
+    ).encode()
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -253,12 +288,14 @@ def main():
     parser.add_argument("--negotiate-only", action="store_true")
     parser.add_argument("--stall", choices=["handshake", "request"])
     parser.add_argument("--lifetime", type=float, default=120.0)
+    parser.add_argument("--autodiscover", metavar="EWS_URL")
     args = parser.parse_args()
 
     server = Server(("127.0.0.1", 0), Handler)
     server.negotiate_only = args.negotiate_only
     server.stall = args.stall
     server.lifetime = args.lifetime
+    server.autodiscover = args.autodiscover
     server.bindings = None
     cert_dir = tempfile.TemporaryDirectory()
     if args.tls:

@@ -65,7 +65,7 @@ impl Fetcher for FakeNet {
         self.seen.lock().unwrap().push(Seen {
             method: request.method,
             url: url.clone(),
-            authorization: request.credentials.as_ref().map(|c| c.authorization()),
+            authorization: request.credentials.as_ref().and_then(|c| c.authorization()),
             soap_action: request
                 .headers
                 .iter()

@@ -96,6 +96,11 @@ impl Server {
         builder.build().unwrap()
     }
 
+    /// The test CA's certificate (DER), with `--tls`.
+    pub fn ca_der(&self) -> Option<&[u8]> {
+        self.ca_der.as_deref()
+    }
+
     /// A client for the server's control requests (`/stats`, `/forget`).
     fn control(&self) -> (reqwest::Client, String) {
         let mut client = reqwest::Client::builder();

@@ -24,6 +24,9 @@ pub(crate) enum Auth {
     Bearer(SecretString),
     /// `Authorization: Bearer <token>` with tokens from a provider.
     Provider(Arc<dyn DynTokenProvider>),
+    /// Credentials this transport cannot send (Windows authentication); refused
+    /// by `build()`.
+    Unsupported(&'static str),
 }
 
 impl Auth {
@@ -34,6 +37,7 @@ impl Auth {
             Self::Basic { .. } => "basic",
             Self::Bearer(_) => "bearer",
             Self::Provider(_) => "bearer (token provider)",
+            Self::Unsupported(scheme) => scheme,
         }
     }
 
@@ -51,7 +55,7 @@ impl Auth {
             (Self::Bearer(token), _) | (Self::Provider(_), Some(token)) => {
                 request.bearer_auth(token.expose_secret())
             }
-            (Self::None, _) | (Self::Provider(_), None) => request,
+            (Self::None | Self::Unsupported(_), _) | (Self::Provider(_), None) => request,
         }
     }
 }

@@ -77,6 +77,23 @@ impl HttpTransportBuilder {
         self
     }
 
+    /// Authenticates with `credentials`, the crate's one credentials type:
+    /// Basic or Bearer as [`basic`](Self::basic) and [`bearer`](Self::bearer)
+    /// do. Windows authentication (NTLM, Negotiate) is a handshake on the
+    /// connection that this transport does not do: `build()` refuses it and
+    /// names `NtlmTransport`. Replaces any earlier authentication.
+    pub fn credentials(mut self, credentials: &crate::transport::Credentials) -> Self {
+        self.auth = match credentials.header_secrets() {
+            (Some((user, password)), _) => Auth::Basic {
+                user: user.to_owned(),
+                password: password.clone(),
+            },
+            (None, Some(token)) => Auth::Bearer(token.clone()),
+            (None, None) => Auth::Unsupported(credentials.scheme()),
+        };
+        self
+    }
+
     connection_setters!();
 
     /// How many idle connections to keep open to the endpoint. Default: 10.
@@ -122,6 +139,9 @@ impl HttpTransportBuilder {
                 if let Some(rule) = token_rule(token) {
                     return Err(TransportBuildError::InvalidToken { rule });
                 }
+            }
+            Auth::Unsupported(scheme) => {
+                return Err(TransportBuildError::UnsupportedCredentials { scheme });
             }
             Auth::None | Auth::Provider(_) => {}
         }

@@ -79,6 +79,25 @@ pub enum TransportBuildError {
         /// The rule it broke.
         rule: &'static str,
     },
+    /// Credentials `HttpTransport` cannot send: Windows authentication is a
+    /// handshake on the connection, done by `NtlmTransport` (features `ntlm`,
+    /// `kerberos`).
+    #[error(
+        "HttpTransport cannot authenticate with {scheme}: use NtlmTransport (features ntlm, kerberos)"
+    )]
+    UnsupportedCredentials {
+        /// The scheme of the credentials given (`"ntlm"`, `"negotiate"`).
+        scheme: &'static str,
+    },
+    /// A service principal (`NtlmTransportBuilder::service_principal`)
+    /// that names no service on a host.
+    #[error("invalid service principal {spn:?}: {rule}")]
+    InvalidServicePrincipal {
+        /// The principal as given.
+        spn: String,
+        /// The rule it broke.
+        rule: &'static str,
+    },
     /// The HTTP client could not be set up (for example, no TLS root certificates
     /// could be loaded).
     #[error("could not set up the HTTP client")]

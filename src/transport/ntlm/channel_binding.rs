@@ -8,12 +8,12 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 /// The prefix of the binding's application data (RFC 5929 section 4).
 const PREFIX: &[u8] = b"tls-server-end-point:";
 
-/// `MD5(gss_channel_bindings_struct)` for the server certificate `leaf_der`:
-/// the value NTLM sends as `MsvAvChannelBindings`.
+/// The `tls-server-end-point` application data for the server certificate
+/// `leaf_der`: what GSSAPI (Kerberos) takes as the channel bindings.
 ///
 /// The certificate is hashed with the hash of its signature algorithm, or
 /// SHA-256 when that is MD5, SHA-1 or unknown (RFC 5929 section 4.1).
-pub(crate) fn tls_server_end_point(leaf_der: &[u8]) -> [u8; 16] {
+pub(crate) fn application_data(leaf_der: &[u8]) -> Vec<u8> {
     let hash = match signature_hash(leaf_der) {
         Hash::Sha384 => Sha384::digest(leaf_der).to_vec(),
         Hash::Sha512 => Sha512::digest(leaf_der).to_vec(),
@@ -21,13 +21,19 @@ pub(crate) fn tls_server_end_point(leaf_der: &[u8]) -> [u8; 16] {
     };
     let mut application_data = PREFIX.to_vec();
     application_data.extend_from_slice(&hash);
+    application_data
+}
+
+/// `MD5(gss_channel_bindings_struct)` for the bindings' `application_data`:
+/// the value NTLM sends as `MsvAvChannelBindings`.
+pub(crate) fn ntlm_hash(application_data: &[u8]) -> [u8; 16] {
     // gss_channel_bindings_struct as SSPI lays it out: initiator and acceptor
     // address types and lengths (all zero), then the application data.
     let mut bindings = vec![0; 16];
     // The data is a short prefix and a hash: its length fits in a u32.
     let len = u32::try_from(application_data.len()).unwrap_or(u32::MAX);
     bindings.extend_from_slice(&len.to_le_bytes());
-    bindings.extend_from_slice(&application_data);
+    bindings.extend_from_slice(application_data);
     Md5::digest(&bindings).into()
 }
 
@@ -133,6 +139,6 @@ mod tests {
         expected.extend_from_slice(b"tls-server-end-point:");
         expected.extend_from_slice(&Sha256::digest(&der));
         let expected: [u8; 16] = Md5::digest(&expected).into();
-        assert_eq!(tls_server_end_point(&der), expected);
+        assert_eq!(ntlm_hash(&application_data(&der)), expected);
     }
 }

@@ -29,9 +29,9 @@ pub(crate) struct Target {
 /// One HTTP/1.1 connection to the endpoint.
 pub(crate) struct Connection {
     pub(crate) sender: SendRequest<Full<Bytes>>,
-    /// `MD5(gss_channel_bindings_struct)` binding NTLM to this TLS channel, or
-    /// zeros on plain HTTP.
-    pub(crate) channel_bindings: [u8; 16],
+    /// The `tls-server-end-point` channel binding of this TLS connection (its
+    /// application data), or `None` on plain HTTP.
+    pub(crate) tls_end_point: Option<Vec<u8>>,
     /// When it last finished a request (set when it goes back to the pool).
     pub(crate) idle_since: Instant,
 }
@@ -46,22 +46,22 @@ pub(crate) async fn open(target: &Target) -> Result<Connection, BoxError> {
         tokio::spawn(drive(connection));
         return Ok(Connection {
             sender,
-            channel_bindings: [0; 16],
+            tls_end_point: None,
             idle_since: Instant::now(),
         });
     };
     let tls = connector.connect(server_name.clone(), tcp).await?;
-    let channel_bindings = tls
+    let tls_end_point = tls
         .get_ref()
         .1
         .peer_certificates()
         .and_then(|chain| chain.first())
-        .map_or([0; 16], |leaf| channel_binding::tls_server_end_point(leaf));
+        .map(|leaf| channel_binding::application_data(leaf));
     let (sender, connection) = http1::handshake(TokioIo::new(tls)).await?;
     tokio::spawn(drive(connection));
     Ok(Connection {
         sender,
-        channel_bindings,
+        tls_end_point,
         idle_since: Instant::now(),
     })
 }

@@ -12,10 +12,12 @@ use hyper::header::{
 use tokio::time::{Instant, timeout_at};
 use tracing::debug;
 
-use super::NtlmTransport;
+use super::account::Account;
 use super::auth_header::{self, Scheme};
+use super::channel_binding;
 use super::client::{ClientInputs, NtlmClient};
 use super::connection::{self, Connection};
+use super::{NtlmCredentials, NtlmTransport};
 use crate::transport::http::wire;
 use crate::transport::{EwsReply, EwsRequest, TransportError};
 
@@ -28,10 +30,10 @@ pub(super) enum Opened {
 }
 
 /// One handshake round trip's answer, body read.
-struct HandshakeReply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
+pub(super) struct HandshakeReply {
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Bytes,
 }
 
 impl NtlmTransport {
@@ -56,13 +58,24 @@ impl NtlmTransport {
             }
             Ok(Ok(connection)) => connection,
         };
-        self.handshake(connection, deadline, request).await
+        match &self.inner.account {
+            Account::Ntlm(credentials) => {
+                self.ntlm_handshake(connection, credentials, deadline, request)
+                    .await
+            }
+            #[cfg(feature = "kerberos")]
+            Account::Negotiate(credentials) => {
+                self.negotiate_handshake(connection, credentials, deadline, request)
+                    .await
+            }
+        }
     }
 
     /// NEGOTIATE, CHALLENGE, AUTHENTICATE on `connection`, with empty POSTs.
-    async fn handshake(
+    pub(super) async fn ntlm_handshake(
         &self,
         mut connection: Connection,
+        credentials: &NtlmCredentials,
         deadline: Instant,
         request: &EwsRequest,
     ) -> Result<Opened, TransportError> {
@@ -122,7 +135,9 @@ impl NtlmTransport {
 
         let inputs = ClientInputs {
             target_name: &self.inner.service_principal,
-            channel_bindings: connection.channel_bindings,
+            channel_bindings: self
+                .bindings(&connection)
+                .map_or([0; 16], channel_binding::ntlm_hash),
             client_challenge: random_challenge().map_err(|err| {
                 TransportError::auth_failed()
                     .with_context(self.context(request))
@@ -131,7 +146,7 @@ impl NtlmTransport {
             now: filetime_now(),
         };
         let authenticate = client
-            .authenticate(&self.inner.credentials, &token, &inputs)
+            .authenticate(credentials, &token, &inputs)
             .map_err(|err| {
                 TransportError::auth_failed()
                     .with_context(self.context(request))
@@ -141,16 +156,24 @@ impl NtlmTransport {
             .handshake_leg(&mut connection, scheme, &authenticate, deadline, request)
             .await?;
         if reply.status == StatusCode::UNAUTHORIZED {
-            debug!(account = %self.inner.credentials, "the server refused the credentials (401)");
+            debug!(account = %credentials, "the server refused the credentials (401)");
             return Ok(Opened::Refused(refusal(reply)));
         }
-        debug!(account = %self.inner.credentials, "connection authenticated");
+        debug!(account = %credentials, "connection authenticated");
         Ok(Opened::Ready(connection))
     }
 
-    /// One empty POST carrying an NTLM token, and its reply. The request itself
-    /// has not been sent, so every failure here says so.
-    async fn handshake_leg(
+    /// The channel binding to send on `connection`, unless switched off.
+    pub(super) fn bindings<'c>(&self, connection: &'c Connection) -> Option<&'c [u8]> {
+        connection
+            .tls_end_point
+            .as_deref()
+            .filter(|_| self.inner.channel_bindings)
+    }
+
+    /// One empty POST carrying a token (none when `token` is empty), and its
+    /// reply. The request itself has not been sent, so every failure here says so.
+    pub(super) async fn handshake_leg(
         &self,
         connection: &mut Connection,
         scheme: Scheme,
@@ -168,10 +191,13 @@ impl NtlmTransport {
         headers.insert(HOST, self.inner.host.clone());
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
         headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
-        let mut authorization = HeaderValue::try_from(auth_header::authorization(scheme, token))
-            .map_err(|err| not_sent(err.into()))?;
-        authorization.set_sensitive(true);
-        headers.insert(AUTHORIZATION, authorization);
+        if !token.is_empty() {
+            let mut authorization =
+                HeaderValue::try_from(auth_header::authorization(scheme, token))
+                    .map_err(|err| not_sent(err.into()))?;
+            authorization.set_sensitive(true);
+            headers.insert(AUTHORIZATION, authorization);
+        }
 
         let exchange = async {
             connection.sender.ready().await?;
@@ -190,7 +216,11 @@ impl NtlmTransport {
         match timeout_at(deadline, exchange).await {
             Err(_) => Err(timed_out()),
             Ok(Err(err)) => Err(not_sent(
-                format!("the connection failed during the NTLM handshake: {err}").into(),
+                format!(
+                    "the connection failed during the {} handshake: {err}",
+                    scheme.as_str()
+                )
+                .into(),
             )),
             Ok(Ok(reply)) => Ok(reply),
         }
@@ -198,7 +228,7 @@ impl NtlmTransport {
 }
 
 /// The server's refusal, returned as the reply.
-fn refusal(reply: HandshakeReply) -> EwsReply {
+pub(super) fn refusal(reply: HandshakeReply) -> EwsReply {
     EwsReply {
         status: reply.status.as_u16(),
         retry_after: wire::retry_after(&reply.headers),

@@ -70,27 +70,11 @@
 //!
 //! # Negotiate and Kerberos
 //!
-//! Not provided (yet). Kerberos would go through the system's GSSAPI (MIT krb5
-//! or Heimdal). Debian's `libkrb5-dev` and `krb5-kdc` can be installed on the
-//! build machines, so it could be built; what stands in the way:
-//!
-//! - Testing it for real needs a KDC with a realm, a service principal and a
-//!   keytab for the test server, and a host name that resolves and
-//!   canonicalizes the way Kerberos expects (`HTTP/127.0.0.1` is no principal);
-//!   all set up per test run with its own realm configuration, and a GSSAPI
-//!   acceptor on the server side (Python `gssapi`, built against the same
-//!   library). A feature that is not tested against a real acceptor would not
-//!   stay working.
-//! - It brings a C library and its headers (and, for the Rust bindings,
-//!   libclang) into every `--all-features` build of a crate that is otherwise
-//!   pure Rust.
-//! - On Windows the ticket would come from SSPI, not GSSAPI: a second
-//!   implementation.
-//!
-//! Exchange's EWS directory offers NTLM beside Negotiate by default, and a
-//! server offering only `Negotiate` is sent the NTLM token under that scheme,
-//! which Windows accepts; only a server that disabled NTLM altogether needs
-//! Kerberos.
+//! With the `kerberos` feature, `NtlmTransport::negotiate` uses the same
+//! connections and handshake rules with a Kerberos ticket under `Negotiate`
+//! (see the `transport::negotiate` module). Without it, a server
+//! offering only `Negotiate` is sent the NTLM token under that scheme, which
+//! Windows accepts; only a server that disabled NTLM altogether needs Kerberos.
 //!
 //! # What is not supported
 //!
@@ -102,6 +86,7 @@
 //! - HTTP/2: connections speak HTTP/1.1, which IIS uses for Windows
 //!   authentication anyway.
 
+pub(crate) mod account;
 mod auth_header;
 mod builder;
 mod channel_binding;
@@ -111,6 +96,8 @@ mod credentials;
 mod crypto;
 mod handshake;
 mod message;
+#[cfg(feature = "kerberos")]
+mod spnego;
 mod transport;
 
 pub use builder::NtlmTransportBuilder;

@@ -14,13 +14,16 @@ use tokio::time::{Instant, timeout_at};
 use tracing::debug;
 use url::{Host, Url};
 
+use super::account::Account;
 use super::connection::{self, Connection, Target};
 use super::handshake::Opened;
 use super::{NtlmCredentials, NtlmTransportBuilder};
 use crate::transport::http::wire;
 use crate::transport::{EwsReply, EwsRequest, TransportBuildError, TransportError};
 
-/// A [`Transport`](crate::transport::Transport) that authenticates its connections with NTLMv2 (feature `ntlm`).
+/// A [`Transport`](crate::transport::Transport) that authenticates its connections with NTLMv2 (feature `ntlm`),
+/// or, made with `NtlmTransport::negotiate` (feature `kerberos`), with a
+/// Kerberos ticket under Negotiate (see the `transport::negotiate` module).
 ///
 /// NTLM authenticates a *connection*, not a request: after the handshake
 /// (NEGOTIATE, CHALLENGE, AUTHENTICATE) every request on that TCP connection
@@ -76,8 +79,12 @@ pub(super) struct Inner {
     pub(super) uri: Uri,
     pub(super) host: HeaderValue,
     pub(super) user_agent: HeaderValue,
+    /// The NTLM target name, `HTTP/<host>` (or the configured principal).
     pub(super) service_principal: String,
-    pub(super) credentials: NtlmCredentials,
+    #[cfg(feature = "kerberos")]
+    pub(super) spn: crate::transport::negotiate::ServicePrincipal,
+    pub(super) account: Account,
+    pub(super) channel_bindings: bool,
     pub(super) timeout: Duration,
     pub(super) connect_timeout: Duration,
     pub(super) idle_timeout: Duration,
@@ -90,13 +97,16 @@ pub(super) struct Inner {
 pub(super) struct Settings {
     pub(super) endpoint: Url,
     pub(super) shown: String,
-    pub(super) credentials: NtlmCredentials,
+    pub(super) account: Account,
+    pub(super) service_principal: Option<String>,
+    pub(super) channel_bindings: bool,
     pub(super) timeout: Duration,
     pub(super) connect_timeout: Duration,
     pub(super) max_connections: usize,
     pub(super) idle_timeout: Duration,
     pub(super) user_agent: String,
     pub(super) roots: Vec<Vec<u8>>,
+    pub(super) connect_to: Option<std::net::SocketAddr>,
 }
 
 /// What sending on one connection came to.
@@ -113,7 +123,20 @@ impl NtlmTransport {
     /// Starts building a transport for the EWS endpoint `endpoint` (normally
     /// `https://<server>/EWS/Exchange.asmx`) that authenticates as `credentials`.
     pub fn builder(endpoint: Url, credentials: NtlmCredentials) -> NtlmTransportBuilder {
-        NtlmTransportBuilder::new(endpoint, credentials)
+        NtlmTransportBuilder::new(endpoint, Account::Ntlm(credentials))
+    }
+
+    /// Starts building a transport for `endpoint` that authenticates with
+    /// Negotiate: a Kerberos ticket for `HTTP/<host>` got with `credentials`
+    /// (feature `kerberos`). The service principal, the channel bindings and the
+    /// NTLM fallback are described in [`negotiate`](crate::transport::negotiate).
+    #[cfg(feature = "kerberos")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kerberos")))]
+    pub fn negotiate(
+        endpoint: Url,
+        credentials: crate::transport::NegotiateCredentials,
+    ) -> NtlmTransportBuilder {
+        NtlmTransportBuilder::new(endpoint, Account::Negotiate(credentials))
     }
 
     /// The endpoint requests go to.
@@ -166,14 +189,30 @@ impl NtlmTransport {
         Ok(Self {
             inner: Arc::new(Inner {
                 shown: settings.shown,
-                service_principal: format!("HTTP/{host}"),
-                target: Target { host, port, tls },
+                #[cfg(feature = "kerberos")]
+                spn: settings.service_principal.as_deref().map_or_else(
+                    || crate::transport::negotiate::ServicePrincipal::for_host(&host),
+                    crate::transport::negotiate::ServicePrincipal::parse,
+                ),
+                service_principal: settings
+                    .service_principal
+                    .clone()
+                    .unwrap_or_else(|| format!("HTTP/{host}")),
+                target: match settings.connect_to {
+                    Some(addr) => Target {
+                        host: addr.ip().to_string(),
+                        port: addr.port(),
+                        tls,
+                    },
+                    None => Target { host, port, tls },
+                },
                 uri,
                 host: HeaderValue::try_from(authority).map_err(|err| client_error(err.into()))?,
                 user_agent: HeaderValue::try_from(settings.user_agent)
                     .map_err(|err| client_error(err.into()))?,
                 endpoint,
-                credentials: settings.credentials,
+                account: settings.account,
+                channel_bindings: settings.channel_bindings,
                 timeout: settings.timeout,
                 connect_timeout: settings.connect_timeout,
                 idle_timeout: settings.idle_timeout,
@@ -188,7 +227,7 @@ impl NtlmTransport {
         let started = Instant::now();
         debug!(
             body_bytes = request.body.len(),
-            auth = "ntlm",
+            auth = self.inner.account.protocol(),
             "sending EWS request"
         );
         let result = self.exchange_inner(&request).await;
@@ -379,7 +418,9 @@ impl fmt::Debug for NtlmTransport {
         let inner = &*self.inner;
         f.debug_struct("NtlmTransport")
             .field("endpoint", &inner.shown)
-            .field("credentials", &inner.credentials)
+            .field("credentials", &inner.account)
+            .field("service_principal", &inner.service_principal)
+            .field("channel_bindings", &inner.channel_bindings)
             .field("timeout", &inner.timeout)
             .field("connect_timeout", &inner.connect_timeout)
             .field("max_connections", &inner.max_connections)
