@@ -18,7 +18,8 @@
 //! what keeps a message that was sent just before a crash from arriving twice.
 //!
 //! - [`SpoolEntry`]: a message with its delivery state; [`DeadLetter`]: one given up.
-//! - [`Spool`]: the storage interface; [`DirectorySpool`]: the embedded one.
+//! - [`Spool`]: the storage interface; [`DirectorySpool`]: the embedded one;
+//!   `PgSpool` (feature `postgres`, module `postgres`): one shared by several hosts.
 //! - [`Claim`], [`ClaimantId`]: who is delivering a message, until when.
 //! - [`RetrySchedule`]: capped exponential back-off and a maximum age.
 //!
@@ -169,6 +170,9 @@ mod entry;
 mod error;
 mod fsio;
 mod layout;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
 mod quarantine;
 mod scan;
 mod schedule;
@@ -183,3 +187,7 @@ pub use error::SpoolError;
 pub use layout::{CLAIMED, DEAD_LETTERS, HISTORY_SPOOLER, QUARANTINE, sender_dir_name};
 pub use schedule::RetrySchedule;
 pub use traits::Spool;
+
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::{PgSpool, PgSpoolBuilder};
