@@ -218,7 +218,10 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
     let mut sender = Sender::from_settings(transport.build()?, settings)
         .batch_size(batch)
         .concurrency(concurrency);
-    if server.is_some() && args.faults.is_some() {
+    // --drain-url with --faults: the drainer delivers to a fault-injecting
+    // embedded server started by someone else (a test), given with --url.
+    let scaled = args.faults.is_some() && (server.is_some() || given(&args.drain_url).is_some());
+    if scaled {
         // Scaled to the embedded server: it finishes a request (slow commits
         // included) within 2 s, where Exchange may take a minute.
         sender = sender.retry(
@@ -240,7 +243,8 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
     }
     if let Some(url) = given(&args.drain_url) {
         let started = Instant::now();
-        let reports = postgres_spool::drain(&sender, url, pickup, batch * concurrency).await?;
+        let reports =
+            postgres_spool::drain(&sender, url, pickup, batch * concurrency, scaled).await?;
         return Ok(summarize(&reports, reports.len(), started));
     }
 
@@ -538,19 +542,32 @@ mod postgres_spool {
 
     /// Drains the spool at `url`, `limit` messages a pass, until nothing is left
     /// waiting or claimed (claims of a drainer that died come back after their
-    /// lease and are delivered too).
+    /// lease and are delivered too). `scaled`: retry on the embedded server's
+    /// time scale (`--faults`).
     pub async fn drain(
         sender: &Sender<HttpTransport>,
         url: String,
         pickup: Duration,
         limit: usize,
+        scaled: bool,
     ) -> Result<Vec<DeliveryReport>, Box<dyn Error>> {
         let spool = open(url).await?;
         // As with --drain: a clock ahead by the difference drains as though the
         // pickup delay had been `pickup`. Every drainer of one database must
         // use the same --pickup-delay, since claims and leases use this clock.
         let ahead = time::Duration::try_from(DEFAULT_PICKUP_DELAY.saturating_sub(pickup))?;
-        let schedule = RetrySchedule::default();
+        // Scaled to the embedded server, as the sender's retry policy is: retries
+        // after a second or so rather than SfB's minutes.
+        let schedule = if scaled {
+            RetrySchedule::new(
+                Duration::from_millis(500),
+                2.0,
+                Duration::from_secs(4),
+                Duration::from_secs(600),
+            )?
+        } else {
+            RetrySchedule::default()
+        };
         let mut reports = Vec::new();
         loop {
             let now = OffsetDateTime::now_utc() + ahead;
