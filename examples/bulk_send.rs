@@ -15,6 +15,13 @@
 //! been spooled with that delay instead of the default 120 s (the drainer's clock
 //! runs `120 - S` seconds ahead), so `--drain DIR --pickup-delay 0` delivers at once.
 //!
+//! `--spool-url URL` and `--drain-url URL` do the same on a PostgreSQL spool
+//! (`postgres://user:password@host:port/db`, tables created if missing), which
+//! several drainer processes on several hosts may share: each claims
+//! `--batch` × `--concurrency` messages a pass and runs until nothing is left
+//! waiting or claimed. Their lease is `BULK_SEND_LEASE_SECS` seconds (default
+//! 600) until `--lease` covers both spools.
+//!
 //! With `--faults SEED`, one request in five meets a fault (busy faults, busy
 //! hidden in `ErrorInternalServerError`, an internal error without inner code,
 //! 503 with `Retry-After`, connections closed before or after the commit, slow

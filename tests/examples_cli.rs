@@ -142,7 +142,7 @@ fn refused(name: &str, args: &[&str], named: &[&str]) {
     }
 }
 
-const BULK_FLAGS: [&str; 17] = [
+const BULK_FLAGS: [&str; 19] = [
     "--url",
     "--user",
     "--password",
@@ -159,6 +159,8 @@ const BULK_FLAGS: [&str; 17] = [
     "--faults",
     "--spool",
     "--drain",
+    "--spool-url",
+    "--drain-url",
     "--pickup-delay",
 ];
 

@@ -140,19 +140,11 @@
 //!
 //! A service that outgrows one machine keeps its queue in a durable system it
 //! already runs, by implementing [`Spool`] over it (no home-made distributed
-//! queue). Two mappings:
+//! queue).
 //!
-//! **PostgreSQL**, one table:
-//! `spool(delivery_id uuid primary key, sender text, entry jsonb, next_attempt_at timestamptz,
-//! claimed_by text null, lease_until timestamptz null, dead_reason text null, dead_at timestamptz null)`.
-//! `put` is an `INSERT` (a unique violation is [`SpoolError::AlreadySpooled`]);
-//! `claim_due` is `UPDATE ... SET claimed_by = $me, lease_until = $now + lease
-//! WHERE delivery_id IN (SELECT delivery_id FROM spool WHERE dead_at IS NULL AND
-//! next_attempt_at <= $now AND (lease_until IS NULL OR lease_until < $now)
-//! ORDER BY next_attempt_at LIMIT $n FOR UPDATE SKIP LOCKED) RETURNING entry`;
-//! `complete` is a `DELETE ... WHERE delivery_id = $id AND claimed_by = $me`
-//! (no row: claim lost); `retry_later` and `dead_letter` are such guarded
-//! `UPDATE`s that also clear the claim; dead letters are the rows with `dead_at` set.
+//! **PostgreSQL**: built in, as [`PgSpool`](postgres::PgSpool) (feature
+//! `postgres`); the [`postgres`](crate::spool::postgres) module docs describe
+//! its table and statements.
 //!
 //! **Kafka**: a topic keyed by sender SIP address (so one sender's messages
 //! stay in order on one partition), the consumer group's partition assignment

@@ -27,6 +27,25 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// give each concurrent drainer its own with [`PgSpoolBuilder::claimant`].
 ///
 /// `Debug` shows the database's user, host, port and name, never the password.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use offline_im::spool::{PgSpool, Spool};
+/// use time::OffsetDateTime;
+///
+/// # async fn drain() -> Result<(), Box<dyn std::error::Error>> {
+/// let spool = PgSpool::builder(std::env::var("OFFLINE_IM_PG_URL")?)
+///     .lease(Duration::from_secs(300))
+///     .create_schema(true)
+///     .connect()
+///     .await?;
+/// for claim in spool.claim_due(OffsetDateTime::now_utc(), 100).await? {
+///     // ... deliver it (Sender::drain does all of this) ...
+///     spool.complete(claim).await?;
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct PgSpool {
     pub(super) pool: Pool,

@@ -36,7 +36,15 @@
 //! look-up of the delivery id before sending again is what keeps such a message
 //! from arriving twice. All times are the callers' (`now` arguments), never the
 //! database's clock, so drainers on several hosts must keep their clocks in step
-//! (NTP); the lease must exceed the longest delivery attempt plus that skew.
+//! (NTP).
+//!
+//! The lease must exceed the time from a claim to its last recorded outcome:
+//! a whole drain pass (every message claimed in it, look-ups and retries
+//! included, on the most loaded host) plus that clock skew. A lease that runs
+//! out while its holder still sends lets another drainer take the messages over
+//! before they exist in the mailbox, and both send them: the drainers test saw
+//! a pass of 200 delivered twice with a 10 s lease on a loaded machine. Claim
+//! fewer messages per pass, or lengthen the lease; leases are not renewed.
 //!
 //! # Failures
 //!

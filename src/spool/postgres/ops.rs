@@ -45,6 +45,9 @@ const CLAIM: &str = "WITH waiting AS ( \
 /// The guard of every end of a claim: the row is still held by this claim.
 const HELD: &str = "delivery_id = $1 AND claimed_by = $2 AND claimed_at = $3";
 
+const COMPLETE: &str = "DELETE FROM offline_im_spool \
+     WHERE delivery_id = $1 AND claimed_by = $2 AND claimed_at = $3";
+
 impl PgSpool {
     /// Keeps every entry of `entries` in one transaction (one statement), as
     /// [`Spool::put`] does for one; far faster than one `put` each.
@@ -78,12 +81,9 @@ impl PgSpool {
         if ids.is_empty() {
             return Ok(results);
         }
-        let op = "put messages";
-        let client = self.client(op).await?;
-        let kept: std::collections::HashSet<Uuid> = client
-            .query(INSERT, &[&ids, &senders, &records, &dues])
-            .await
-            .map_err(|e| pg_error(&self.target, op, e))?
+        let kept: std::collections::HashSet<Uuid> = self
+            .query_cached("put messages", INSERT, &[&ids, &senders, &records, &dues])
+            .await?
             .iter()
             .map(|row| row.get(0))
             .collect();
@@ -149,6 +149,33 @@ impl PgSpool {
         }
     }
 
+    /// Runs `sql` as a statement prepared once per pooled connection: one round
+    /// trip instead of two (prepare, then execute) on the hot paths.
+    async fn execute_cached(
+        &self,
+        op: &'static str,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, SpoolError> {
+        let client = self.client(op).await?;
+        let err = |e| pg_error(&self.target, op, e);
+        let statement = client.prepare_cached(sql).await.map_err(err)?;
+        client.execute(&statement, params).await.map_err(err)
+    }
+
+    /// [`execute_cached`](Self::execute_cached) for a statement returning rows.
+    async fn query_cached(
+        &self,
+        op: &'static str,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, SpoolError> {
+        let client = self.client(op).await?;
+        let err = |e| pg_error(&self.target, op, e);
+        let statement = client.prepare_cached(sql).await.map_err(err)?;
+        client.query(&statement, params).await.map_err(err)
+    }
+
     /// Moves the row matching `guard` (a WHERE clause over `params`) to the
     /// quarantine table with `reason`.
     async fn quarantine(
@@ -192,12 +219,7 @@ impl PgSpool {
         let claimed_at = claim.claimed_at();
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![id.as_uuid(), &claimant, &claimed_at];
         params.extend_from_slice(extra);
-        let changed = self
-            .client(op)
-            .await?
-            .execute(sql, &params)
-            .await
-            .map_err(|e| pg_error(&self.target, op, e))?;
+        let changed = self.execute_cached(op, sql, &params).await?;
         if changed == 0 {
             return Err(claim_lost(id));
         }
@@ -254,11 +276,8 @@ impl Spool for PgSpool {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let me = self.claimant.as_str();
         let rows = self
-            .client(op)
-            .await?
-            .query(CLAIM, &[&now, &limit, &me, &lease_until])
-            .await
-            .map_err(|e| pg_error(&self.target, op, e))?;
+            .query_cached(op, CLAIM, &[&now, &limit, &me, &lease_until])
+            .await?;
         let mut claims = Vec::with_capacity(rows.len());
         for row in rows {
             let id: Uuid = row.get(0);
@@ -284,18 +303,16 @@ impl Spool for PgSpool {
         let op = "complete a message";
         let id = claim.delivery_id();
         let deleted = self
-            .client(op)
-            .await?
-            .execute(
-                &format!("DELETE FROM {TABLE} WHERE {HELD}"),
+            .execute_cached(
+                op,
+                COMPLETE,
                 &[
                     id.as_uuid(),
                     &claim.claimant().as_str(),
                     &claim.claimed_at(),
                 ],
             )
-            .await
-            .map_err(|e| pg_error(&self.target, op, e))?;
+            .await?;
         if deleted == 0 {
             return Err(claim_lost(id));
         }
