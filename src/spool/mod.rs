@@ -142,9 +142,8 @@
 //! already runs, by implementing [`Spool`] over it (no home-made distributed
 //! queue).
 //!
-//! **PostgreSQL**: built in, as [`PgSpool`](postgres::PgSpool) (feature
-//! `postgres`); the [`postgres`](crate::spool::postgres) module docs describe
-//! its table and statements.
+//! **PostgreSQL**: built in, as `PgSpool` (feature `postgres`); the docs of
+//! module `spool::postgres` describe its table and statements.
 //!
 //! **Kafka**: a topic keyed by sender SIP address (so one sender's messages
 //! stay in order on one partition), the consumer group's partition assignment
