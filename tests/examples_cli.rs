@@ -39,6 +39,7 @@ fn features() -> String {
         ("native-tls", cfg!(feature = "native-tls")),
         ("ntlm", cfg!(feature = "ntlm")),
         ("testkit", cfg!(feature = "testkit")),
+        ("postgres", cfg!(feature = "postgres")),
     ]
     .iter()
     .filter(|(_, on)| *on)
