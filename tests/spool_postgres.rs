@@ -366,3 +366,50 @@ async fn a_batch_is_kept_in_one_go_and_duplicates_are_reported_one_by_one() {
         "all claimed, back at the lease's end"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_claim_reads_the_due_index_not_the_table_with_many_waiting() {
+    let url = server!();
+    let url = fresh_schema(&url).await;
+    // Creates the tables and indexes.
+    drainer(&url, "a", secs(300)).await;
+    // 200,000 waiting rows (made in SQL: the plan, not the records, is tested).
+    execute(
+        &url,
+        "INSERT INTO offline_im_spool (delivery_id, sender, record, due_at) \
+         SELECT gen_random_uuid(), 'kim@contoso.com', '{}'::json, \
+                timestamptz '2026-03-02 09:15Z' + i * interval '1 ms' \
+         FROM generate_series(1, 200000) AS i; ANALYZE offline_im_spool",
+    )
+    .await;
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    // The claim's two lookups, as PgSpool runs them.
+    for (index, sql) in [
+        (
+            "offline_im_spool_waiting_due",
+            "SELECT delivery_id FROM offline_im_spool WHERE claimed_by IS NULL AND dead_at IS NULL \
+             AND due_at <= now() ORDER BY due_at LIMIT 100 FOR UPDATE SKIP LOCKED",
+        ),
+        (
+            "offline_im_spool_claimed_lease",
+            "SELECT delivery_id FROM offline_im_spool WHERE claimed_by IS NOT NULL \
+             AND lease_until <= now() ORDER BY lease_until LIMIT 100 FOR UPDATE SKIP LOCKED",
+        ),
+    ] {
+        let plan: String = client
+            .query(&format!("EXPLAIN {sql}"), &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get::<_, String>(0) + "\n")
+            .collect();
+        assert!(
+            plan.contains(&format!("Index Scan using {index}")),
+            "{plan}"
+        );
+        assert!(!plan.contains("Seq Scan"), "{plan}");
+    }
+}
