@@ -186,11 +186,21 @@ async fn the_password_never_shows_in_debug_errors_or_logs() {
 /// A TCP proxy to the database that, once `cut` is set, closes a connection
 /// as soon as the server answers an UPDATE: the statement ran, its reply is lost.
 async fn proxy(server: String, cut: Arc<AtomicBool>) -> u16 {
+    proxy_with(server, cut, Arc::new(AtomicBool::new(false))).await
+}
+
+/// [`proxy`], and while `down` is set every connection is closed at once, new
+/// or open (at the next reply): the database is unreachable.
+async fn proxy_with(server: String, cut: Arc<AtomicBool>, down: Arc<AtomicBool>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
-            let (server, cut) = (server.clone(), cut.clone());
+            if down.load(Ordering::SeqCst) {
+                drop(client);
+                continue;
+            }
+            let (server, cut, down) = (server.clone(), cut.clone(), down.clone());
             tokio::spawn(async move {
                 let Ok(upstream) = TcpStream::connect(&server).await else {
                     return;
@@ -206,6 +216,9 @@ async fn proxy(server: String, cut: Arc<AtomicBool>) -> u16 {
                     };
                     let chunk = &buf[..n];
                     if cut.load(Ordering::SeqCst) && chunk.windows(7).any(|w| w == b"UPDATE ") {
+                        break;
+                    }
+                    if down.load(Ordering::SeqCst) {
                         break;
                     }
                     if cw.write_all(chunk).await.is_err() {
@@ -412,4 +425,63 @@ async fn a_claim_reads_the_due_index_not_the_table_with_many_waiting() {
         );
         assert!(!plan.contains("Seq Scan"), "{plan}");
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_database_that_goes_away_fails_each_call_clearly_and_loses_nothing() {
+    let url = server!();
+    let url = fresh_schema(&url).await;
+    let parsed = url::Url::parse(&url).unwrap();
+    let server = format!(
+        "{}:{}",
+        parsed.host_str().unwrap(),
+        parsed.port().unwrap_or(5432)
+    );
+    let down = Arc::new(AtomicBool::new(false));
+    let port = proxy_with(
+        server.clone(),
+        Arc::new(AtomicBool::new(false)),
+        down.clone(),
+    )
+    .await;
+    let spool = drainer(
+        &url.replace(&server, &format!("127.0.0.1:{port}")),
+        "a",
+        secs(300),
+    )
+    .await;
+    let (first, second) = (entry("before"), entry("during"));
+    spool.put(first.clone()).await.unwrap();
+
+    down.store(true, Ordering::SeqCst);
+    let error = spool.put(second.clone()).await.unwrap_err();
+    assert!(error.to_string().contains("cannot put messages"), "{error}");
+    let error = spool.claim_due(T0, 10).await.unwrap_err();
+    assert!(
+        error.to_string().contains("cannot claim due messages"),
+        "{error}"
+    );
+    let error = spool.dead_letters().await.unwrap_err();
+    assert!(
+        error.to_string().contains("cannot read dead letters"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains(&password_of(&url)));
+
+    // Back: the caller hands the message over again; the first attempt may or
+    // may not have kept it, and either way there is exactly one copy.
+    down.store(false, Ordering::SeqCst);
+    match spool.put(second.clone()).await {
+        Ok(()) => {}
+        Err(error) => assert!(error.is_already_spooled(), "{error}"),
+    }
+    let mut claimed: Vec<_> = spool
+        .claim_due(T0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.entry().clone())
+        .collect();
+    claimed.sort_by_key(|e| e.message().lines()[0].text().to_owned());
+    assert_eq!(claimed, vec![first, second]);
 }
