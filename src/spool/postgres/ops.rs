@@ -54,11 +54,13 @@ impl PgSpool {
     ///
     /// Returns one result per entry, in order: `Ok` when it was kept,
     /// [`SpoolError::AlreadySpooled`] when its delivery id was in the spool already
-    /// (or earlier in the batch). A storage error is returned for the whole batch:
-    /// then none was kept, and the caller still has them all.
+    /// (or earlier in the batch). A storage error is returned for the whole batch,
+    /// and the caller still has them all: the batch was kept entirely or not at
+    /// all (when the connection broke after the commit), so handing it over again
+    /// either keeps it or answers `AlreadySpooled` for each, never a second copy.
     ///
     /// # Errors
-    /// A storage error; nothing of the batch was kept.
+    /// A storage error (the database unreachable, the connection lost).
     pub async fn put_batch(
         &self,
         entries: Vec<SpoolEntry>,
