@@ -15,6 +15,13 @@
 //! been spooled with that delay instead of the default 120 s (the drainer's clock
 //! runs `120 - S` seconds ahead), so `--drain DIR --pickup-delay 0` delivers at once.
 //!
+//! `--spool-url URL` and `--drain-url URL` do the same on a PostgreSQL spool
+//! (`postgres://user:password@host:port/db`, tables created if missing), which
+//! several drainer processes on several hosts may share: each claims
+//! `--batch` × `--concurrency` messages a pass and runs until nothing is left
+//! waiting or claimed. Their lease is `BULK_SEND_LEASE_SECS` seconds (default
+//! 600) until `--lease` covers both spools.
+//!
 //! With `--faults SEED`, one request in five meets a fault (busy faults, busy
 //! hidden in `ErrorInternalServerError`, an internal error without inner code,
 //! 503 with `Retry-After`, connections closed before or after the commit, slow
@@ -124,6 +131,14 @@ struct Args {
     /// though the messages had been spooled with this delay
     #[arg(long, value_name = "S", default_value_t = DEFAULT_PICKUP_DELAY.as_secs())]
     pickup_delay: u64,
+    /// Spool the messages in the PostgreSQL spool at URL (postgres://user:password@host/db),
+    /// creating its tables if missing, instead of sending them
+    #[arg(long, value_name = "URL", conflicts_with_all = ["spool", "drain", "drain_url"])]
+    spool_url: Option<String>,
+    /// Deliver what is spooled in the PostgreSQL spool at URL until nothing is left
+    /// waiting or claimed; several drainers (processes, hosts) may share one database
+    #[arg(long, value_name = "URL", conflicts_with_all = ["spool", "drain"])]
+    drain_url: Option<String>,
 }
 
 /// `value` unless it is empty or blank, as an unset environment variable.
@@ -175,7 +190,9 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
     let url = match &endpoint {
         Some(url) => url.clone(),
         // Spooling sends nothing: the URL is only a placeholder then.
-        None if given(&args.spool).is_some() => "http://127.0.0.1:9/EWS/Exchange.asmx".to_owned(),
+        None if given(&args.spool).is_some() || given(&args.spool_url).is_some() => {
+            "http://127.0.0.1:9/EWS/Exchange.asmx".to_owned()
+        }
         None => {
             let latency = Duration::from_millis(args.latency_ms);
             let mut builder = TestServer::builder()
@@ -208,7 +225,10 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
     let mut sender = Sender::from_settings(transport.build()?, settings)
         .batch_size(batch)
         .concurrency(concurrency);
-    if server.is_some() && args.faults.is_some() {
+    // --drain-url with --faults: the drainer delivers to a fault-injecting
+    // embedded server started by someone else (a test), given with --url.
+    let scaled = args.faults.is_some() && (server.is_some() || given(&args.drain_url).is_some());
+    if scaled {
         // Scaled to the embedded server: it finishes a request (slow commits
         // included) within 2 s, where Exchange may take a minute.
         sender = sender.retry(
@@ -226,6 +246,12 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
     if let Some(dir) = given(&args.drain) {
         let started = Instant::now();
         let reports = drain(&sender, &dir, pickup).await?;
+        return Ok(summarize(&reports, reports.len(), started));
+    }
+    if let Some(url) = given(&args.drain_url) {
+        let started = Instant::now();
+        let reports =
+            postgres_spool::drain(&sender, url, pickup, batch * concurrency, scaled).await?;
         return Ok(summarize(&reports, reports.len(), started));
     }
 
@@ -249,6 +275,9 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
         })
         .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
 
+    if let Some(url) = given(&args.spool_url) {
+        return postgres_spool::spool(url, messages, pickup, batch).await;
+    }
     if let Some(dir) = given(&args.spool) {
         let spool = DirectorySpool::open(&dir)?;
         let results = sender
@@ -438,5 +467,132 @@ async fn drain(
             (next - now).as_seconds_f64().max(0.0)
         );
         tokio::time::sleep(wait.try_into().unwrap_or(Duration::from_secs(1))).await;
+    }
+}
+
+/// `--spool-url` and `--drain-url`: the same as `--spool` and `--drain`, on a
+/// PostgreSQL spool that drainers on several hosts share.
+mod postgres_spool {
+    use std::error::Error;
+    use std::time::Duration;
+
+    use offline_im::compose::OfflineIm;
+    use offline_im::send::{DeliveryReport, Sender};
+    use offline_im::spool::{
+        DEFAULT_LEASE, DEFAULT_PICKUP_DELAY, PgSpool, RetrySchedule, SpoolEntry,
+    };
+    use offline_im::transport::HttpTransport;
+    use time::OffsetDateTime;
+
+    /// The lease in seconds, until `--lease` covers both spools: the environment
+    /// variable `BULK_SEND_LEASE_SECS` [default: 600].
+    fn lease() -> Result<Duration, Box<dyn Error>> {
+        match std::env::var("BULK_SEND_LEASE_SECS") {
+            Ok(secs) => Ok(Duration::from_secs(secs.trim().parse().map_err(|_| {
+                format!("BULK_SEND_LEASE_SECS {secs:?} is not a whole number of seconds")
+            })?)),
+            Err(_) => Ok(DEFAULT_LEASE),
+        }
+    }
+
+    async fn open(url: String) -> Result<PgSpool, Box<dyn Error>> {
+        Ok(PgSpool::builder(url)
+            .lease(lease()?)
+            .create_schema(true)
+            .connect()
+            .await?)
+    }
+
+    /// Spools `messages` in batches of `batch` (one transaction each); prints
+    /// `spooled=N failed=N database=user@host:port/db`.
+    pub async fn spool(
+        url: String,
+        messages: Vec<OfflineIm>,
+        pickup: Duration,
+        batch: usize,
+    ) -> Result<bool, Box<dyn Error>> {
+        let spool = open(url).await?;
+        let now = OffsetDateTime::now_utc();
+        let (mut spooled, mut failed) = (0, 0);
+        let mut messages = messages.into_iter().peekable();
+        while messages.peek().is_some() {
+            let entries: Vec<SpoolEntry> = messages
+                .by_ref()
+                .take(batch.max(1))
+                .map(|im| SpoolEntry::new(im, now).pickup_delay(pickup))
+                .collect();
+            let size = entries.len();
+            match spool.put_batch(entries).await {
+                Ok(results) => {
+                    for result in results {
+                        match result {
+                            Ok(()) => spooled += 1,
+                            Err(error) => {
+                                failed += 1;
+                                eprintln!("bulk_send: {error}");
+                            }
+                        }
+                    }
+                }
+                Err(error) => {
+                    failed += size;
+                    eprintln!("bulk_send: {error}");
+                }
+            }
+        }
+        println!(
+            "spooled={spooled} failed={failed} database={}",
+            spool.database()
+        );
+        Ok(failed == 0)
+    }
+
+    /// Drains the spool at `url`, `limit` messages a pass, until nothing is left
+    /// waiting or claimed (claims of a drainer that died come back after their
+    /// lease and are delivered too). `scaled`: retry on the embedded server's
+    /// time scale (`--faults`).
+    pub async fn drain(
+        sender: &Sender<HttpTransport>,
+        url: String,
+        pickup: Duration,
+        limit: usize,
+        scaled: bool,
+    ) -> Result<Vec<DeliveryReport>, Box<dyn Error>> {
+        let spool = open(url).await?;
+        // As with --drain: a clock ahead by the difference drains as though the
+        // pickup delay had been `pickup`. Every drainer of one database must
+        // use the same --pickup-delay, since claims and leases use this clock.
+        let ahead = time::Duration::try_from(DEFAULT_PICKUP_DELAY.saturating_sub(pickup))?;
+        // Scaled to the embedded server, as the sender's retry policy is: retries
+        // after a second or so rather than SfB's minutes.
+        let schedule = if scaled {
+            RetrySchedule::new(
+                Duration::from_millis(500),
+                2.0,
+                Duration::from_secs(4),
+                Duration::from_secs(600),
+            )?
+        } else {
+            RetrySchedule::default()
+        };
+        let mut reports = Vec::new();
+        loop {
+            let now = OffsetDateTime::now_utc() + ahead;
+            let pass = sender
+                .drain_all(&spool, &schedule, now, limit.max(1))
+                .await?;
+            reports.extend(pass.reports);
+            let (unfinished, next) = spool.unfinished().await?;
+            let Some(next) = next else {
+                return Ok(reports);
+            };
+            let wait =
+                (next - now).clamp(time::Duration::milliseconds(50), time::Duration::seconds(5));
+            eprintln!(
+                "{unfinished} waiting or claimed; next due in {:.1} s",
+                (next - now).as_seconds_f64().max(0.0)
+            );
+            tokio::time::sleep(wait.try_into().unwrap_or(Duration::from_secs(1))).await;
+        }
     }
 }

@@ -144,6 +144,7 @@
 //! | `native-tls` | no | the platform's TLS library instead of rustls |
 //! | `ntlm` | no | `transport::NtlmTransport`: NTLMv2 (Windows authentication) for on-premises Exchange |
 //! | `testkit` | no | `testkit::TestServer`, an embedded EWS mailbox server with fault injection |
+//! | `postgres` | no | `spool::PgSpool`: the spool in PostgreSQL, shared by drainers on several hosts |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -39,6 +39,7 @@ fn features() -> String {
         ("native-tls", cfg!(feature = "native-tls")),
         ("ntlm", cfg!(feature = "ntlm")),
         ("testkit", cfg!(feature = "testkit")),
+        ("postgres", cfg!(feature = "postgres")),
     ]
     .iter()
     .filter(|(_, on)| *on)
@@ -142,7 +143,7 @@ fn refused(name: &str, args: &[&str], named: &[&str]) {
     }
 }
 
-const BULK_FLAGS: [&str; 17] = [
+const BULK_FLAGS: [&str; 19] = [
     "--url",
     "--user",
     "--password",
@@ -159,6 +160,8 @@ const BULK_FLAGS: [&str; 17] = [
     "--faults",
     "--spool",
     "--drain",
+    "--spool-url",
+    "--drain-url",
     "--pickup-delay",
 ];
 

@@ -18,7 +18,8 @@
 //! what keeps a message that was sent just before a crash from arriving twice.
 //!
 //! - [`SpoolEntry`]: a message with its delivery state; [`DeadLetter`]: one given up.
-//! - [`Spool`]: the storage interface; [`DirectorySpool`]: the embedded one.
+//! - [`Spool`]: the storage interface; [`DirectorySpool`]: the embedded one;
+//!   `PgSpool` (feature `postgres`, module `postgres`): one shared by several hosts.
 //! - [`Claim`], [`ClaimantId`]: who is delivering a message, until when.
 //! - [`RetrySchedule`]: capped exponential back-off and a maximum age.
 //!
@@ -139,19 +140,10 @@
 //!
 //! A service that outgrows one machine keeps its queue in a durable system it
 //! already runs, by implementing [`Spool`] over it (no home-made distributed
-//! queue). Two mappings:
+//! queue).
 //!
-//! **PostgreSQL**, one table:
-//! `spool(delivery_id uuid primary key, sender text, entry jsonb, next_attempt_at timestamptz,
-//! claimed_by text null, lease_until timestamptz null, dead_reason text null, dead_at timestamptz null)`.
-//! `put` is an `INSERT` (a unique violation is [`SpoolError::AlreadySpooled`]);
-//! `claim_due` is `UPDATE ... SET claimed_by = $me, lease_until = $now + lease
-//! WHERE delivery_id IN (SELECT delivery_id FROM spool WHERE dead_at IS NULL AND
-//! next_attempt_at <= $now AND (lease_until IS NULL OR lease_until < $now)
-//! ORDER BY next_attempt_at LIMIT $n FOR UPDATE SKIP LOCKED) RETURNING entry`;
-//! `complete` is a `DELETE ... WHERE delivery_id = $id AND claimed_by = $me`
-//! (no row: claim lost); `retry_later` and `dead_letter` are such guarded
-//! `UPDATE`s that also clear the claim; dead letters are the rows with `dead_at` set.
+//! **PostgreSQL**: built in, as `PgSpool` (feature `postgres`); the docs of
+//! module `spool::postgres` describe its table and statements.
 //!
 //! **Kafka**: a topic keyed by sender SIP address (so one sender's messages
 //! stay in order on one partition), the consumer group's partition assignment
@@ -169,6 +161,9 @@ mod entry;
 mod error;
 mod fsio;
 mod layout;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
 mod quarantine;
 mod scan;
 mod schedule;
@@ -183,3 +178,7 @@ pub use error::SpoolError;
 pub use layout::{CLAIMED, DEAD_LETTERS, HISTORY_SPOOLER, QUARANTINE, sender_dir_name};
 pub use schedule::RetrySchedule;
 pub use traits::Spool;
+
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::{PgSpool, PgSpoolBuilder};
