@@ -372,7 +372,9 @@ fn settle(done: Vec<(usize, DeliveryReport)>, reports: &mut [Option<DeliveryRepo
 
 /// Every job yields a report; this stands in only if that invariant ever broke,
 /// so that a message is reported rather than silently lost.
-fn missing_report((delivery_id, recipient): (DeliveryId, SmtpAddress)) -> DeliveryReport {
+pub(super) fn missing_report(
+    (delivery_id, recipient): (DeliveryId, SmtpAddress),
+) -> DeliveryReport {
     DeliveryReport {
         delivery_id,
         outcome: Outcome::Failed(Failure::new(

@@ -89,6 +89,7 @@
 //! | `next_attempt_at` | not attempted before this time |
 //! | `attempts` | failed attempts so far |
 //! | `last_attempt_at`, `last_error` | the last failed attempt, or `null` |
+//! | `taken_over` | optional, `true` once the message was taken over from a drainer that stopped while holding it (it may have been sent); absent means `false` |
 //! | `message` | the [`OfflineIm`](crate::compose::OfflineIm) in its serde form |
 //! | `dead_letter` | dead letters only: `{ "reason": ..., "at": ... }` |
 //!
@@ -162,13 +163,16 @@
 //! consumer session timeout.
 
 mod async_impl;
+mod batch;
 mod claim;
 mod dead;
 mod directory;
 mod entry;
 mod error;
 mod fsio;
+mod holder;
 mod layout;
+mod overview;
 mod quarantine;
 mod scan;
 mod schedule;
@@ -180,6 +184,8 @@ pub use directory::{
 };
 pub use entry::{DEFAULT_PICKUP_DELAY, DeadLetter, FORMAT_VERSION, MAX_ERROR_CHARS, SpoolEntry};
 pub use error::SpoolError;
+pub use holder::ClaimHolder;
 pub use layout::{CLAIMED, DEAD_LETTERS, HISTORY_SPOOLER, QUARANTINE, sender_dir_name};
+pub use overview::SpoolOverview;
 pub use schedule::RetrySchedule;
 pub use traits::Spool;

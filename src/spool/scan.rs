@@ -1,16 +1,19 @@
 //! Finding due messages and claiming them; recovering stale claims; tidying up.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use super::directory::check_place;
+use super::directory::{check_place, encode};
 use super::entry::add;
-use super::fsio::{create_dir, list, move_file, read_if_exists, remove};
-use super::layout::{ClaimName, ClaimState, SenderDirs, is_temp_file_name, parse_entry_file_name};
+use super::fsio::{Existing, create_dir, list, move_file, read_if_exists, remove, write_atomic};
+use super::layout::{
+    ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
+};
 use super::quarantine::{decode, quarantine};
-use super::{Claim, DirectorySpool, SpoolEntry, SpoolError};
+use super::{Claim, ClaimantId, DirectorySpool, SpoolEntry, SpoolError};
 use crate::compose::DeliveryId;
 
 /// A waiting message found due by the scan.
@@ -138,8 +141,11 @@ impl DirectorySpool {
         Ok(Some(self.new_claim(entry, &name)))
     }
 
-    /// Puts back claims whose lease ran out; quarantines foreign files in `claimed/`.
+    /// Puts back claims whose lease ran out, and at once those whose holder is
+    /// known to be gone (a process of this host that no longer exists, see
+    /// [`ClaimHolder`](super::ClaimHolder)); quarantines foreign files in `claimed/`.
     fn recover_claims(&self, dirs: &SenderDirs, now: OffsetDateTime) -> Result<(), SpoolError> {
+        let mut gone: HashMap<ClaimantId, bool> = HashMap::new();
         for item in list(&dirs.claimed())? {
             if item.is_dir {
                 continue;
@@ -156,23 +162,75 @@ impl DirectorySpool {
                 )?;
                 continue;
             };
-            if add(name.at(), self.lease) > now {
-                continue;
-            }
-            let pending = dirs.pending_file(name.id);
-            let done = name.state == ClaimState::Releasing
-                && (pending.exists() || dirs.dead_letter_file(name.id).exists());
-            if done {
-                remove(&item.path)?;
-            } else if move_file(&item.path, &pending)? {
-                tracing::info!(
-                    delivery_id = %name.id,
-                    claimant = %name.claimant,
-                    claimed_at = %name.at(),
-                    "spool: lease ran out, message is claimable again"
-                );
+            let expired = add(name.at(), self.lease) <= now;
+            let holder_gone = !expired
+                && *gone.entry(name.claimant.clone()).or_insert_with(|| {
+                    name.claimant
+                        .holder()
+                        .is_some_and(|holder| holder.is_known_gone())
+                });
+            if expired || holder_gone {
+                let why = if expired {
+                    "lease ran out"
+                } else {
+                    "its holder's process is gone"
+                };
+                self.take_over(dirs, &item.path, &name, now, why)?;
             }
         }
+        Ok(())
+    }
+
+    /// Puts a claimed (or half-released) message back to waiting, marked
+    /// [taken over](SpoolEntry::was_taken_over) so that it is looked for in the
+    /// mailbox before it is sent again.
+    ///
+    /// The file is first renamed to a `.releasing` name of this spool's, which
+    /// exactly one of several racing drainers manages; the marked copy is then
+    /// written and the renamed file removed. A crash in between leaves a
+    /// `.releasing` file of a gone process, which the next drainer finishes.
+    fn take_over(
+        &self,
+        dirs: &SenderDirs,
+        path: &Path,
+        name: &ClaimName,
+        now: OffsetDateTime,
+        why: &str,
+    ) -> Result<(), SpoolError> {
+        let id = name.id;
+        let mine = ClaimName::new(id, now, &self.claimant, ClaimState::Releasing);
+        let mine_path = dirs.claimed().join(mine.file_name());
+        if !move_file(path, &mine_path)? {
+            return Ok(()); // another drainer was first
+        }
+        // A release that got as far as writing the new file: it is done.
+        if dirs.pending_file(id).exists() || dirs.dead_letter_file(id).exists() {
+            remove(&mine_path)?;
+            return Ok(());
+        }
+        let Some(entry) = read_record::<SpoolEntry>(&mine_path, id, dirs, |e| e)? else {
+            return Ok(()); // quarantined
+        };
+        let bytes = encode(id, &entry.taken_over())?;
+        match write_atomic(
+            &dirs.spooler(),
+            &entry_file_name(id),
+            &bytes,
+            Existing::Keep,
+        ) {
+            Ok(()) => {}
+            Err(SpoolError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+        remove(&mine_path)?;
+        tracing::info!(
+            delivery_id = %id,
+            claimant = %name.claimant,
+            claimed_at = %name.at(),
+            reason = why,
+            "spool: took over a claim; the message is claimable again and is looked for before it is resent"
+        );
         Ok(())
     }
 

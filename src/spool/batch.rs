@@ -1,0 +1,273 @@
+//! Many messages at once: spooling and completing with one directory sync per
+//! sender directory, and the spool's overview.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+
+use super::directory::encode;
+use super::fsio::{create_dir, list, sync_dir};
+use super::layout::{
+    ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
+    temp_file_name,
+};
+use super::{Claim, DirectorySpool, SpoolEntry, SpoolError, SpoolOverview};
+use crate::compose::DeliveryId;
+
+/// How many threads sync files at once in [`DirectorySpool::blocking_put_all`]:
+/// file systems with a journal commit concurrent syncs together.
+const SYNC_THREADS: usize = 16;
+
+/// One message of a [`DirectorySpool::blocking_put_all`] call on its way in.
+struct Staged {
+    index: usize,
+    id: DeliveryId,
+    dir: PathBuf,
+    tmp: PathBuf,
+}
+
+impl DirectorySpool {
+    /// [`Spool::put_all`](super::Spool::put_all), blocking.
+    ///
+    /// As crash-safe as [`blocking_put`](Self::blocking_put) for every message,
+    /// with the syncs batched: every message is written to its temporary file,
+    /// the files are synced together (several at once, which a journaling file
+    /// system commits as one), linked into place, and each sender directory is
+    /// synced once. A result is `Ok` only after its message is durable; killed
+    /// before that, the call left temporary files (removed later) and whole
+    /// messages at most.
+    pub fn blocking_put_all(&self, entries: Vec<SpoolEntry>) -> Vec<Result<(), SpoolError>> {
+        let mut results: Vec<Option<Result<(), SpoolError>>> = Vec::new();
+        let mut known: HashMap<PathBuf, HashSet<DeliveryId>> = HashMap::new();
+        let mut staged: Vec<Staged> = Vec::new();
+        for (index, entry) in entries.into_iter().enumerate() {
+            results.push(None);
+            match self.stage(entry, index, &mut known) {
+                Ok(s) => staged.push(s),
+                Err(error) => results[index] = Some(Err(error)),
+            }
+        }
+        // Sync the temporary files, several threads at once.
+        let chunk = staged.len().div_ceil(SYNC_THREADS).max(1);
+        let synced: Vec<Result<(), SpoolError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = staged
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|s| {
+                                File::open(&s.tmp)
+                                    .and_then(|f| f.sync_all())
+                                    .map_err(|e| SpoolError::io("sync", &s.tmp, e))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(staged.chunks(chunk))
+                .flat_map(|(handle, part)| {
+                    handle.join().unwrap_or_else(|_| {
+                        part.iter()
+                            .map(|s| {
+                                Err(SpoolError::io(
+                                    "sync",
+                                    &s.tmp,
+                                    std::io::Error::other("the syncing thread panicked"),
+                                ))
+                            })
+                            .collect()
+                    })
+                })
+                .collect()
+        });
+        // Link into place (never replacing), then sync each directory once.
+        let mut linked: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for (s, sync) in staged.iter().zip(synced) {
+            let target = s.dir.join(entry_file_name(s.id));
+            let outcome = sync.and_then(|()| match fs::hard_link(&s.tmp, &target) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    Err(SpoolError::AlreadySpooled {
+                        id: s.id,
+                        path: target.clone(),
+                    })
+                }
+                Err(e) => Err(SpoolError::io("link into place", &target, e)),
+            });
+            let _ = fs::remove_file(&s.tmp);
+            match outcome {
+                Ok(()) => linked.entry(s.dir.clone()).or_default().push(s.index),
+                Err(error) => results[s.index] = Some(Err(error)),
+            }
+        }
+        for (dir, indexes) in linked {
+            let synced = sync_dir(&dir);
+            for index in indexes {
+                results[index] = Some(match &synced {
+                    Ok(()) => Ok(()),
+                    Err(_) => sync_dir(&dir),
+                });
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(SpoolError::io(
+                        "put",
+                        &self.root,
+                        std::io::Error::other("internal error: no result"),
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// Checks that `entry` is new and writes its temporary file (not synced).
+    fn stage(
+        &self,
+        entry: SpoolEntry,
+        index: usize,
+        known: &mut HashMap<PathBuf, HashSet<DeliveryId>>,
+    ) -> Result<Staged, SpoolError> {
+        let dirs = SenderDirs::new(&self.root, entry.sender());
+        let id = entry.delivery_id();
+        let spooler = dirs.spooler();
+        if !known.contains_key(&spooler) {
+            create_dir(&dirs.claimed())?;
+            create_dir(&dirs.dead_letters())?;
+            let mut ids = HashSet::new();
+            for dir in [spooler.clone(), dirs.claimed(), dirs.dead_letters()] {
+                for item in list(&dir)? {
+                    if let Some(id) = item
+                        .name
+                        .split('.')
+                        .next()
+                        .and_then(|stem| parse_entry_file_name(&format!("{stem}.json")))
+                    {
+                        if !is_temp_file_name(&item.name) {
+                            ids.insert(id);
+                        }
+                    }
+                }
+            }
+            known.insert(spooler.clone(), ids);
+        }
+        if let Some(ids) = known.get_mut(&spooler) {
+            if !ids.insert(id) {
+                return Err(SpoolError::AlreadySpooled {
+                    id,
+                    path: dirs.pending_file(id),
+                });
+            }
+        }
+        let bytes = encode(id, &entry)?;
+        let tmp = spooler.join(temp_file_name(&entry_file_name(id)));
+        let written = File::create_new(&tmp).and_then(|mut f| f.write_all(&bytes));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(SpoolError::io("write", tmp, e));
+        }
+        Ok(Staged {
+            index,
+            id,
+            dir: spooler,
+            tmp,
+        })
+    }
+
+    /// [`Spool::complete_all`](super::Spool::complete_all), blocking: every
+    /// claimed file removed, then each directory synced once.
+    pub fn blocking_complete_all(&self, claims: Vec<Claim>) -> Vec<Result<(), SpoolError>> {
+        let mut results = Vec::with_capacity(claims.len());
+        let mut removed: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for (index, claim) in claims.iter().enumerate() {
+            let dirs = SenderDirs::new(&self.root, claim.entry().sender());
+            let name = ClaimName::new(
+                claim.delivery_id(),
+                claim.claimed_at(),
+                claim.claimant(),
+                ClaimState::Held,
+            );
+            let path = dirs.claimed().join(name.file_name());
+            results.push(match fs::remove_file(&path) {
+                Ok(()) => {
+                    removed.entry(dirs.claimed()).or_default().push(index);
+                    Ok(())
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(SpoolError::ClaimLost {
+                    id: claim.delivery_id(),
+                    path,
+                }),
+                Err(e) => Err(SpoolError::io("remove", path, e)),
+            });
+        }
+        for (dir, indexes) in removed {
+            if let Err(error) = sync_dir(&dir) {
+                for index in indexes {
+                    results[index] = Err(SpoolError::io(
+                        "sync directory",
+                        &dir,
+                        std::io::Error::other(error.to_string()),
+                    ));
+                }
+            }
+        }
+        results
+    }
+
+    /// [`Spool::overview`](super::Spool::overview), blocking: counts from file
+    /// names alone; the oldest waiting message is read from its file.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn blocking_overview(&self, now: OffsetDateTime) -> Result<SpoolOverview, SpoolError> {
+        let mut overview = SpoolOverview::default();
+        for dirs in self.sender_dirs()? {
+            let mut oldest: Option<(OffsetDateTime, PathBuf)> = None;
+            for item in list(&dirs.spooler())? {
+                if item.is_dir || is_temp_file_name(&item.name) {
+                    continue;
+                }
+                if parse_entry_file_name(&item.name).is_some() {
+                    overview.waiting += 1;
+                    // The oldest file by modification time is the one spooled first.
+                    let modified = fs::symlink_metadata(&item.path)
+                        .and_then(|m| m.modified())
+                        .map(OffsetDateTime::from)
+                        .unwrap_or(now);
+                    if oldest.as_ref().is_none_or(|(at, _)| modified < *at) {
+                        oldest = Some((modified, item.path.clone()));
+                    }
+                }
+            }
+            if let Some((_, path)) = oldest {
+                let spooled = fs::read(&path)
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice::<SpoolEntry>(&bytes).ok())
+                    .map(|e| e.spooled_at());
+                if let Some(at) = spooled {
+                    if overview.oldest_waiting.is_none_or(|o| at < o) {
+                        overview.oldest_waiting = Some(at);
+                    }
+                }
+            }
+            for item in list(&dirs.claimed())? {
+                if !item.is_dir && ClaimName::parse(&item.name).is_some() {
+                    overview.claimed += 1;
+                }
+            }
+            for item in list(&dirs.dead_letters())? {
+                if !item.is_dir && parse_entry_file_name(&item.name).is_some() {
+                    overview.dead += 1;
+                }
+            }
+        }
+        Ok(overview)
+    }
+}

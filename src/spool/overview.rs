@@ -1,0 +1,29 @@
+//! How much is in a spool: a snapshot for monitoring and for deciding when a
+//! drain is done.
+
+use time::OffsetDateTime;
+
+/// Counts of a spool's messages at one moment, from
+/// [`Spool::overview`](super::Spool::overview).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpoolOverview {
+    /// Messages waiting (due now or later), not claimed.
+    pub waiting: usize,
+    /// Messages claimed by a drainer (this one or another, live or not yet
+    /// taken over).
+    pub claimed: usize,
+    /// Dead letters.
+    pub dead: usize,
+    /// When the longest-waiting message was spooled, if any is waiting.
+    pub oldest_waiting: Option<OffsetDateTime>,
+}
+
+impl SpoolOverview {
+    /// Whether nothing is left to deliver: no message waiting or claimed (dead
+    /// letters may remain).
+    #[must_use]
+    pub fn only_dead_letters_left(&self) -> bool {
+        self.waiting == 0 && self.claimed == 0
+    }
+}
