@@ -134,45 +134,7 @@ impl<T: Transport> Sender<T> {
             return Ok(DrainPass::default());
         }
         let reports = self.deliver_claims(&claims).await;
-        let mut pass = DrainPass::default();
-        for (claim, report) in claims.into_iter().zip(&reports) {
-            let recorded = match &report.outcome {
-                Outcome::Delivered { .. } => {
-                    pass.completed += 1;
-                    spool.complete(claim).await
-                }
-                Outcome::Deferred(failure) => match schedule.after_failure(claim.entry(), now) {
-                    Some(next) => {
-                        // Never before the time the server named (as a wait from
-                        // now, on the caller's clock).
-                        let asked = failure.retry_at().map_or(Duration::ZERO, |at| {
-                            at.duration_since(SystemTime::now()).unwrap_or_default()
-                        });
-                        let next = next.max(now + asked);
-                        pass.retried += 1;
-                        spool
-                            .retry_later(claim, now, next, &failure.to_string())
-                            .await
-                    }
-                    None => {
-                        pass.dead_lettered += 1;
-                        let reason = format!("too old to retry; last error: {failure}");
-                        spool.dead_letter(claim, &reason, now).await
-                    }
-                },
-                outcome => {
-                    pass.dead_lettered += 1;
-                    spool.dead_letter(claim, &outcome.to_string(), now).await
-                }
-            };
-            match recorded {
-                Ok(()) => {}
-                Err(error) if error.is_claim_lost() => pass.lost_claims += 1,
-                Err(error) => {
-                    warn!(delivery_id = %report.delivery_id, %error, "could not record a drained message's outcome; it comes back after its lease")
-                }
-            }
-        }
+        let mut pass = record_outcomes(spool, schedule, now, claims, &reports).await;
         info!(
             claimed = reports.len(),
             completed = pass.completed,
@@ -183,4 +145,65 @@ impl<T: Transport> Sender<T> {
         pass.reports = reports;
         Ok(pass)
     }
+}
+
+/// Records each claimed message's outcome in the spool: delivered ones completed
+/// together, deferred ones put back per `schedule` (never before the server's
+/// `retry_at`), the rest dead-lettered.
+pub(super) async fn record_outcomes<S: Spool>(
+    spool: &S,
+    schedule: &RetrySchedule,
+    now: OffsetDateTime,
+    claims: Vec<Claim>,
+    reports: &[DeliveryReport],
+) -> DrainPass {
+    let mut pass = DrainPass::default();
+    let mut delivered = Vec::new();
+    let mut recorded = Vec::new();
+    for (claim, report) in claims.into_iter().zip(reports) {
+        let result = match &report.outcome {
+            Outcome::Delivered { .. } => {
+                delivered.push(claim);
+                continue;
+            }
+            Outcome::Deferred(failure) => match schedule.after_failure(claim.entry(), now) {
+                Some(next) => {
+                    // Never before the time the server named (as a wait from
+                    // now, on the caller's clock).
+                    let asked = failure.retry_at().map_or(Duration::ZERO, |at| {
+                        at.duration_since(SystemTime::now()).unwrap_or_default()
+                    });
+                    let next = next.max(now + asked);
+                    pass.retried += 1;
+                    spool
+                        .retry_later(claim, now, next, &failure.to_string())
+                        .await
+                }
+                None => {
+                    pass.dead_lettered += 1;
+                    let reason = format!("too old to retry; last error: {failure}");
+                    spool.dead_letter(claim, &reason, now).await
+                }
+            },
+            outcome => {
+                pass.dead_lettered += 1;
+                spool.dead_letter(claim, &outcome.to_string(), now).await
+            }
+        };
+        recorded.push((report.delivery_id, result));
+    }
+    let ids: Vec<DeliveryId> = delivered.iter().map(Claim::delivery_id).collect();
+    pass.completed += delivered.len();
+    let completed = spool.complete_all(delivered).await;
+    recorded.extend(ids.into_iter().zip(completed));
+    for (delivery_id, result) in recorded {
+        match result {
+            Ok(()) => {}
+            Err(error) if error.is_claim_lost() => pass.lost_claims += 1,
+            Err(error) => {
+                warn!(%delivery_id, %error, "could not record a drained message's outcome; it comes back after its lease")
+            }
+        }
+    }
+    pass
 }

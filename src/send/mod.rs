@@ -121,6 +121,7 @@ mod report;
 mod request;
 mod retry;
 mod sender;
+mod serve;
 
 pub use drain::DrainPass;
 pub use drain_all::DEFAULT_DRAIN_LIMIT;
@@ -134,3 +135,4 @@ pub use report::{DeliveryReport, Outcome, Summary};
 pub use request::write_create_item_for_plans;
 pub use retry::RetryPolicy;
 pub use sender::{Sender, SenderBuilder};
+pub use serve::{DEFAULT_IDLE_POLL, ServeOptions, ServiceMonitor, ServiceStats};

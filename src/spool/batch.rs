@@ -3,13 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::PathBuf;
 
 use time::OffsetDateTime;
 
-use super::directory::encode;
-use super::fsio::{create_dir, list, sync_dir};
+use super::directory::{due_hint, encode};
+use super::fsio::{create_dir, list, sync_dir, write_unsynced};
 use super::layout::{
     ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
     temp_file_name,
@@ -168,7 +167,7 @@ impl DirectorySpool {
         }
         let bytes = encode(id, &entry)?;
         let tmp = spooler.join(temp_file_name(&entry_file_name(id)));
-        let written = File::create_new(&tmp).and_then(|mut f| f.write_all(&bytes));
+        let written = write_unsynced(&tmp, &bytes, Some(due_hint(&entry)));
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
             return Err(SpoolError::io("write", tmp, e));
@@ -222,7 +221,8 @@ impl DirectorySpool {
     }
 
     /// [`Spool::overview`](super::Spool::overview), blocking: counts from file
-    /// names alone; the oldest waiting message is read from its file.
+    /// names, due times from modification times; one file per sender (the one
+    /// due first) is read for its spooled time.
     ///
     /// # Errors
     /// A storage error.
@@ -236,7 +236,7 @@ impl DirectorySpool {
                 }
                 if parse_entry_file_name(&item.name).is_some() {
                     overview.waiting += 1;
-                    // The oldest file by modification time is the one spooled first.
+                    // Modification times carry due times (see `due_hint`).
                     let modified = fs::symlink_metadata(&item.path)
                         .and_then(|m| m.modified())
                         .map(OffsetDateTime::from)
@@ -246,7 +246,10 @@ impl DirectorySpool {
                     }
                 }
             }
-            if let Some((_, path)) = oldest {
+            if let Some((due, path)) = oldest {
+                if overview.next_due.is_none_or(|d| due < d) {
+                    overview.next_due = Some(due);
+                }
                 let spooled = fs::read(&path)
                     .ok()
                     .and_then(|bytes| serde_json::from_slice::<SpoolEntry>(&bytes).ok())

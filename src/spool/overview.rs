@@ -15,8 +15,13 @@ pub struct SpoolOverview {
     pub claimed: usize,
     /// Dead letters.
     pub dead: usize,
-    /// When the longest-waiting message was spooled, if any is waiting.
+    /// When the message due first was spooled, if any is waiting: the
+    /// longest-waiting one, unless a message spooled earlier was put back for a
+    /// later retry (the spool reads one file per sender for this, not all).
     pub oldest_waiting: Option<OffsetDateTime>,
+    /// When the next waiting message falls due (it may be in the past), if any
+    /// is waiting.
+    pub next_due: Option<OffsetDateTime>,
 }
 
 impl SpoolOverview {

@@ -1,14 +1,17 @@
 //! Finding due messages and claiming them; recovering stale claims; tidying up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use super::directory::{check_place, encode};
+use super::directory::{check_place, due_hint, encode};
 use super::entry::add;
-use super::fsio::{Existing, create_dir, list, move_file, read_if_exists, remove, write_atomic};
+use super::fsio::{
+    Existing, changed_at, create_dir, list, move_file, read_if_exists, remove, sync_dir,
+    write_atomic,
+};
 use super::layout::{
     ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
 };
@@ -26,11 +29,19 @@ struct Candidate {
 impl DirectorySpool {
     /// [`Spool::claim_due`](super::Spool::claim_due), blocking.
     ///
-    /// One pass over the spool: stale claims are put back, leftover temporary
-    /// files older than [`stale_temp_after`](super::DirectorySpoolBuilder::stale_temp_after)
+    /// One pass over the spool: stale claims are put back (at once when their
+    /// holder's process is gone, see [`ClaimHolder`](super::ClaimHolder)),
+    /// leftover temporary files older than
+    /// [`stale_temp_after`](super::DirectorySpoolBuilder::stale_temp_after)
     /// removed, bad files quarantined, then up to `limit` due messages claimed,
     /// the earliest next attempt first. Each claim is an atomic rename, so of
     /// several drainers racing for one message exactly one gets it.
+    ///
+    /// Cheap on a large spool: which messages are due is read from the files'
+    /// modification times, where the spool writes each message's due time (a
+    /// file without one, e.g. copied by hand, counts as due, is claimed, read,
+    /// and put back with its due time if it was not); the renames of one call
+    /// are made durable with one sync per directory.
     ///
     /// # Errors
     /// As [`Spool::claim_due`](super::Spool::claim_due).
@@ -46,25 +57,110 @@ impl DirectorySpool {
         for dirs in self.sender_dirs()? {
             self.recover_claims(&dirs, now)?;
             self.remove_stale_temps(&dirs.dead_letters(), now)?;
-            for entry in self.waiting(&dirs, Some(now))? {
-                if entry.is_due(now) {
-                    candidates.push(Candidate {
-                        next_attempt_at: entry.next_attempt_at(),
-                        id: entry.delivery_id(),
-                        dirs: dirs.clone(),
-                    });
-                }
-            }
+            self.due_candidates(&dirs, now, &mut candidates)?;
         }
         candidates.sort_by_key(|c| (c.next_attempt_at, c.id));
         let mut claims = Vec::new();
-        for candidate in candidates {
-            if claims.len() >= limit {
-                break;
+        let mut rest = candidates.as_slice();
+        while claims.len() < limit && !rest.is_empty() {
+            let (round, later) = rest.split_at((limit - claims.len()).min(rest.len()));
+            rest = later;
+            claims.extend(self.claim_round(round, now)?);
+        }
+        Ok(claims)
+    }
+
+    /// The waiting messages of one sender that may be due at `now`, judged by
+    /// the due time each file's modification time carries (no file is read);
+    /// leftover temporary files are removed, bad names quarantined.
+    fn due_candidates(
+        &self,
+        dirs: &SenderDirs,
+        now: OffsetDateTime,
+        candidates: &mut Vec<Candidate>,
+    ) -> Result<(), SpoolError> {
+        for item in list(&dirs.spooler())? {
+            if item.is_dir {
+                continue; // `claimed`, or a directory that is not ours: left alone
             }
-            if let Some(claim) = self.try_claim(&candidate, now)? {
-                claims.push(claim);
+            if is_temp_file_name(&item.name) {
+                self.remove_stale_temp(&item.path, now)?;
+                continue;
             }
+            let Some(id) = parse_entry_file_name(&item.name) else {
+                quarantine(
+                    &item.path,
+                    &dirs.quarantine(),
+                    "the name is not <delivery id>.json",
+                )?;
+                continue;
+            };
+            let Ok(due) = std::fs::symlink_metadata(&item.path).and_then(|m| m.modified()) else {
+                continue; // claimed by another drainer since the listing
+            };
+            let due = OffsetDateTime::from(due);
+            if due <= now {
+                candidates.push(Candidate {
+                    next_attempt_at: due,
+                    id,
+                    dirs: dirs.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims `round`: every file renamed into `claimed/`, the directories
+    /// synced once each, then every claimed file read. One that is not due
+    /// after all (its file carried no due time) goes back, with the right one.
+    fn claim_round(
+        &self,
+        round: &[Candidate],
+        now: OffsetDateTime,
+    ) -> Result<Vec<Claim>, SpoolError> {
+        let mut renamed = Vec::new();
+        let mut touched: HashSet<std::path::PathBuf> = HashSet::new();
+        for candidate in round {
+            let dirs = &candidate.dirs;
+            let name = ClaimName::new(candidate.id, now, &self.claimant, ClaimState::Held);
+            if touched.insert(dirs.claimed()) {
+                create_dir(&dirs.claimed())?;
+                touched.insert(dirs.spooler());
+            }
+            let claimed = dirs.claimed().join(name.file_name());
+            match std::fs::rename(dirs.pending_file(candidate.id), &claimed) {
+                Ok(()) => renamed.push((candidate, name, claimed)),
+                // Another drainer was first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(SpoolError::io("move", dirs.pending_file(candidate.id), e)),
+            }
+        }
+        for dir in &touched {
+            sync_dir(dir)?;
+        }
+        let mut claims = Vec::with_capacity(renamed.len());
+        for (candidate, name, claimed) in renamed {
+            let dirs = &candidate.dirs;
+            // The file renamed is the one to trust: it may have been rewritten
+            // (retried by another drainer) since the listing.
+            let Some(entry) = read_record::<SpoolEntry>(&claimed, candidate.id, dirs, |e| e)?
+            else {
+                continue;
+            };
+            if !entry.is_due(now) {
+                let pending = dirs.pending_file(candidate.id);
+                move_file(&claimed, &pending)?;
+                let hint = due_hint(&entry);
+                if let Err(error) = std::fs::File::options()
+                    .append(true)
+                    .open(&pending)
+                    .and_then(|f| f.set_modified(hint))
+                {
+                    tracing::debug!(file = %pending.display(), %error, "spool: could not set a due time");
+                }
+                continue;
+            }
+            claims.push(self.new_claim(entry, &name));
         }
         Ok(claims)
     }
@@ -113,32 +209,6 @@ impl DirectorySpool {
             }
         }
         Ok(entries)
-    }
-
-    /// Claims one candidate: rename into `claimed/`, then read what was claimed.
-    fn try_claim(
-        &self,
-        candidate: &Candidate,
-        now: OffsetDateTime,
-    ) -> Result<Option<Claim>, SpoolError> {
-        let dirs = &candidate.dirs;
-        let pending = dirs.pending_file(candidate.id);
-        let name = ClaimName::new(candidate.id, now, &self.claimant, ClaimState::Held);
-        create_dir(&dirs.claimed())?;
-        let claimed = dirs.claimed().join(name.file_name());
-        if !move_file(&pending, &claimed)? {
-            return Ok(None); // another drainer was first
-        }
-        // The file renamed is the one to trust: it may have been rewritten
-        // (retried by another drainer) since the scan read it.
-        let Some(entry) = read_record::<SpoolEntry>(&claimed, candidate.id, dirs, |e| e)? else {
-            return Ok(None);
-        };
-        if !entry.is_due(now) {
-            move_file(&claimed, &pending)?;
-            return Ok(None);
-        }
-        Ok(Some(self.new_claim(entry, &name)))
     }
 
     /// Puts back claims whose lease ran out, and at once those whose holder is
@@ -211,12 +281,15 @@ impl DirectorySpool {
         let Some(entry) = read_record::<SpoolEntry>(&mine_path, id, dirs, |e| e)? else {
             return Ok(()); // quarantined
         };
-        let bytes = encode(id, &entry.taken_over())?;
+        let entry = entry.taken_over();
+        let bytes = encode(id, &entry)?;
+        let due = Some(due_hint(&entry));
         match write_atomic(
             &dirs.spooler(),
             &entry_file_name(id),
             &bytes,
             Existing::Keep,
+            due,
         ) {
             Ok(()) => {}
             Err(SpoolError::Io { source, .. })
@@ -246,7 +319,7 @@ impl DirectorySpool {
     /// Removes a leftover temporary file last written `stale_temp_after` or more
     /// before `now` (a younger one may still be being written).
     fn remove_stale_temp(&self, path: &Path, now: OffsetDateTime) -> Result<(), SpoolError> {
-        let Ok(modified) = std::fs::symlink_metadata(path).and_then(|m| m.modified()) else {
+        let Some(modified) = changed_at(path) else {
             return Ok(()); // gone already, or no time to judge by
         };
         if add(OffsetDateTime::from(modified), self.stale_temp_after) <= now && remove(path)? {
