@@ -142,7 +142,7 @@ fn refused(name: &str, args: &[&str], named: &[&str]) {
     }
 }
 
-const BULK_FLAGS: [&str; 17] = [
+const BULK_FLAGS: [&str; 19] = [
     "--url",
     "--user",
     "--password",
@@ -159,6 +159,8 @@ const BULK_FLAGS: [&str; 17] = [
     "--faults",
     "--spool",
     "--drain",
+    "--serve",
+    "--lease",
     "--pickup-delay",
 ];
 
@@ -175,6 +177,7 @@ fn bulk_send_help_lists_every_flag_and_default_and_sends_nothing() {
             "[default: 1000]",
             "[default: kim@contoso.com]",
             "[default: 120]",
+            "[default: 600]",
         ],
         // What a run prints before it sends, and after.
         &[
@@ -193,6 +196,13 @@ fn bulk_send_refuses_unknown_flags_and_missing_values() {
     refused("bulk_send", &["--count"], &["--count", "value"]);
     refused("bulk_send", &["--count", "many"], &["--count", "many"]);
     refused("bulk_send", &["--drain", "a", "--spool", "b"], &["--spool"]);
+    // `--serve` without `--drain` has nothing to serve.
+    refused("bulk_send", &["--serve"], &["--drain"]);
+    refused(
+        "bulk_send",
+        &["--drain", "a", "--lease", "soon"],
+        &["--lease", "soon"],
+    );
 }
 
 #[test]

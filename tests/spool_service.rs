@@ -134,7 +134,7 @@ fn child_service() {
         let spool = DirectorySpool::open(&dir).unwrap();
         println!("ready");
         let options = ServeOptions::new()
-            .claim_limit(200)
+            .claim_limit(100)
             .idle_poll(Duration::from_millis(20));
         sender
             .serve(&spool, &options, std::future::pending())
@@ -166,6 +166,7 @@ async fn drainers_killed_twenty_times_are_taken_over_in_seconds_and_deliver_once
 
     let exe = std::env::current_exe().unwrap();
     let mut seed = 0x5EED_0014;
+    let started = Instant::now();
     for _ in 0..KILLS {
         let mut child = Command::new(&exe)
             .args([
@@ -194,11 +195,12 @@ async fn drainers_killed_twenty_times_are_taken_over_in_seconds_and_deliver_once
         while server.requests().len() == before && waited.elapsed() < Duration::from_secs(20) {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        tokio::time::sleep(Duration::from_millis(next(&mut seed) % 200)).await;
+        tokio::time::sleep(Duration::from_millis(next(&mut seed) % 800)).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
     }
     let killed_at = Instant::now();
+    eprintln!("{KILLS} kills took {:?}", started.elapsed());
     let left = spool.overview(OffsetDateTime::now_utc()).await.unwrap();
     eprintln!("after the last kill: {left:?}");
     assert!(

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -23,7 +24,8 @@ use crate::compose::DeliveryId;
 struct Candidate {
     next_attempt_at: OffsetDateTime,
     id: DeliveryId,
-    dirs: SenderDirs,
+    /// Shared by every candidate of one sender.
+    dirs: Arc<SenderDirs>,
 }
 
 impl DirectorySpool {
@@ -57,7 +59,7 @@ impl DirectorySpool {
         for dirs in self.sender_dirs()? {
             self.recover_claims(&dirs, now)?;
             self.remove_stale_temps(&dirs.dead_letters(), now)?;
-            self.due_candidates(&dirs, now, &mut candidates)?;
+            self.due_candidates(&Arc::new(dirs), now, &mut candidates)?;
         }
         candidates.sort_by_key(|c| (c.next_attempt_at, c.id));
         let mut claims = Vec::new();
@@ -75,7 +77,7 @@ impl DirectorySpool {
     /// leftover temporary files are removed, bad names quarantined.
     fn due_candidates(
         &self,
-        dirs: &SenderDirs,
+        dirs: &Arc<SenderDirs>,
         now: OffsetDateTime,
         candidates: &mut Vec<Candidate>,
     ) -> Result<(), SpoolError> {
@@ -103,7 +105,7 @@ impl DirectorySpool {
                 candidates.push(Candidate {
                     next_attempt_at: due,
                     id,
-                    dirs: dirs.clone(),
+                    dirs: Arc::clone(dirs),
                 });
             }
         }
