@@ -24,7 +24,7 @@ use divan::{Bencher, black_box};
 use offline_im::compose::{ImLine, OfflineIm, Participant};
 use offline_im::send::{Sender, ServeOptions};
 use offline_im::settings::Settings;
-use offline_im::spool::{DirectorySpool, Spool, SpoolEntry};
+use offline_im::spool::{DirectorySpool, SpoolEntry};
 use offline_im::testkit::TestServer;
 use offline_im::transport::HttpTransport;
 use time::OffsetDateTime;

@@ -5,11 +5,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use futures_util::future::{Either, select};
+use futures_util::future::{Either, join, select};
 use time::OffsetDateTime;
 use tracing::info;
 
-use crate::spool::{RetrySchedule, Spool, SpoolError, SpoolOverview};
+use crate::spool::{Claim, RetrySchedule, Spool, SpoolError, SpoolOverview};
 use crate::transport::Transport;
 
 use super::drain::record_outcomes;
@@ -165,9 +165,13 @@ impl<T: Transport> Sender<T> {
     /// sleeps until a waiting message falls due or
     /// [`idle_poll`](ServeOptions::idle_poll) passes.
     ///
-    /// On shutdown no new pass starts; the pass in flight finishes and records
-    /// each of its messages (completed, put back or dead-lettered), so nothing
-    /// is left claimed by a service that stopped cleanly. That takes at most
+    /// While a full pass is delivered, the next one is claimed, so that the
+    /// spool's file work overlaps the network's.
+    ///
+    /// On shutdown no new claim is made; the pass in flight (and the one
+    /// claimed beside it) finishes and records each of its messages (completed,
+    /// put back or dead-lettered), so nothing is left claimed by a service that
+    /// stopped cleanly. That takes at most
     /// the retry policy's deadline (120 s by default); a process killed
     /// instead leaves claims that a drainer on the same host takes over at once
     /// (see [`ClaimHolder`](crate::spool::ClaimHolder)) and others after the lease.
@@ -190,29 +194,51 @@ impl<T: Transport> Sender<T> {
         let mut stats = ServiceStats::default();
         let ahead = time::Duration::try_from(options.clock_ahead).unwrap_or(time::Duration::MAX);
         let clock = || OffsetDateTime::now_utc().saturating_add(ahead);
+        // Claims made for the next pass while the last one was on the wire.
+        let mut prefetched: Option<Vec<Claim>> = None;
         loop {
-            if (&mut shutdown).now_or_never().is_some() {
+            let stopping = (&mut shutdown).now_or_never().is_some();
+            if stopping && prefetched.is_none() {
                 break;
             }
             let now = clock();
-            let claims = spool.claim_due(now, options.claim_limit).await?;
+            let claims = match prefetched.take() {
+                Some(claims) => claims,
+                None => spool.claim_due(now, options.claim_limit).await?,
+            };
             let full = claims.len() >= options.claim_limit;
             if !claims.is_empty() {
                 stats.in_flight = claims.len();
                 publish(options, &stats, "claimed");
-                let reports = self.deliver_claims(&claims).await;
-                let pass = record_outcomes(spool, &options.schedule, now, claims, &reports).await;
+                let work = async move {
+                    let reports = self.deliver_claims(&claims).await;
+                    record_outcomes(spool, &options.schedule, now, claims, &reports).await
+                };
+                let pass = if full && !stopping {
+                    // More is due: claim the next pass while this one is on the
+                    // wire, so that the spool's file work overlaps the network's.
+                    let next = async { spool.claim_due(clock(), options.claim_limit).await };
+                    let (pass, next) = join(work, next).await;
+                    prefetched = Some(next?);
+                    pass
+                } else {
+                    work.await
+                };
                 stats.delivered += pass.completed;
                 stats.deferred += pass.retried;
                 stats.dead += pass.dead_lettered;
                 stats.lost_claims += pass.lost_claims;
-                stats.in_flight = 0;
+                stats.in_flight = prefetched.as_ref().map_or(0, Vec::len);
                 stats.passes += 1;
             }
-            if full {
+            if stopping {
+                continue; // the prefetched claims are delivered before stopping
+            }
+            if full || prefetched.as_ref().is_some_and(|c| !c.is_empty()) {
                 publish(options, &stats, "pass");
                 continue; // more is due: no need to look at the whole spool yet
             }
+            prefetched = None;
             let overview = spool.overview(clock()).await?;
             stats.spool = overview;
             stats.oldest_waiting = overview.oldest_waiting;
