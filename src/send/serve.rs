@@ -196,8 +196,10 @@ impl<T: Transport> Sender<T> {
         let clock = || OffsetDateTime::now_utc().saturating_add(ahead);
         // Claims made for the next pass while the last one was on the wire.
         let mut prefetched: Option<Vec<Claim>> = None;
+        // Sticky: the fused signal answers only once.
+        let mut stopping = false;
         loop {
-            let stopping = (&mut shutdown).now_or_never().is_some();
+            stopping = stopping || (&mut shutdown).now_or_never().is_some();
             if stopping && prefetched.is_none() {
                 break;
             }

@@ -2,13 +2,13 @@
 //! sender directory, and the spool's overview.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File};
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
 use super::directory::{due_hint, encode};
-use super::fsio::{create_dir, list, sync_dir, write_unsynced};
+use super::fsio::{create_dir, list, sync_many, write_unsynced};
 use super::layout::{
     ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
     temp_file_name,
@@ -16,9 +16,17 @@ use super::layout::{
 use super::{Claim, DirectorySpool, SpoolEntry, SpoolError, SpoolOverview};
 use crate::compose::DeliveryId;
 
-/// How many threads sync files at once in [`DirectorySpool::blocking_put_all`]:
-/// file systems with a journal commit concurrent syncs together.
-const SYNC_THREADS: usize = 16;
+/// The same error for another message of a batch.
+fn copy_error(error: &SpoolError) -> SpoolError {
+    match error {
+        SpoolError::Io { op, path, source } => SpoolError::io(
+            op,
+            path,
+            std::io::Error::new(source.kind(), source.to_string()),
+        ),
+        other => SpoolError::io("sync", "", std::io::Error::other(other.to_string())),
+    }
+}
 
 /// One message of a [`DirectorySpool::blocking_put_all`] call on its way in.
 struct Staged {
@@ -50,40 +58,8 @@ impl DirectorySpool {
             }
         }
         // Sync the temporary files, several threads at once.
-        let chunk = staged.len().div_ceil(SYNC_THREADS).max(1);
-        let synced: Vec<Result<(), SpoolError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = staged
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|s| {
-                                File::open(&s.tmp)
-                                    .and_then(|f| f.sync_all())
-                                    .map_err(|e| SpoolError::io("sync", &s.tmp, e))
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .zip(staged.chunks(chunk))
-                .flat_map(|(handle, part)| {
-                    handle.join().unwrap_or_else(|_| {
-                        part.iter()
-                            .map(|s| {
-                                Err(SpoolError::io(
-                                    "sync",
-                                    &s.tmp,
-                                    std::io::Error::other("the syncing thread panicked"),
-                                ))
-                            })
-                            .collect()
-                    })
-                })
-                .collect()
-        });
+        let tmps: Vec<&Path> = staged.iter().map(|s| s.tmp.as_path()).collect();
+        let synced = sync_many(&tmps, "sync");
         // Link into place (never replacing), then sync each directory once.
         let mut linked: HashMap<PathBuf, Vec<usize>> = HashMap::new();
         for (s, sync) in staged.iter().zip(synced) {
@@ -104,12 +80,13 @@ impl DirectorySpool {
                 Err(error) => results[s.index] = Some(Err(error)),
             }
         }
-        for (dir, indexes) in linked {
-            let synced = sync_dir(&dir);
-            for index in indexes {
+        let dirs: Vec<&Path> = linked.keys().map(PathBuf::as_path).collect();
+        let synced = sync_many(&dirs, "sync directory");
+        for ((_, indexes), synced) in linked.iter().zip(synced) {
+            for &index in indexes {
                 results[index] = Some(match &synced {
                     Ok(()) => Ok(()),
-                    Err(_) => sync_dir(&dir),
+                    Err(error) => Err(copy_error(error)),
                 });
             }
         }
@@ -206,14 +183,12 @@ impl DirectorySpool {
                 Err(e) => Err(SpoolError::io("remove", path, e)),
             });
         }
-        for (dir, indexes) in removed {
-            if let Err(error) = sync_dir(&dir) {
-                for index in indexes {
-                    results[index] = Err(SpoolError::io(
-                        "sync directory",
-                        &dir,
-                        std::io::Error::other(error.to_string()),
-                    ));
+        let dirs: Vec<&Path> = removed.keys().map(PathBuf::as_path).collect();
+        let synced = sync_many(&dirs, "sync directory");
+        for ((_, indexes), synced) in removed.iter().zip(synced) {
+            if let Err(error) = synced {
+                for &index in indexes {
+                    results[index] = Err(copy_error(&error));
                 }
             }
         }

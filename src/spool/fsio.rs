@@ -175,6 +175,50 @@ fn sync_parent(path: &Path) -> Result<(), SpoolError> {
     }
 }
 
+/// How many threads [`sync_many`] uses at most: a journaling file system
+/// commits syncs that arrive together in one journal commit.
+const SYNC_THREADS: usize = 32;
+
+/// Syncs every file or directory of `paths`, several at once; one result per
+/// path, in order, each an [`SpoolError::Io`] with `op` when it failed.
+pub(crate) fn sync_many(paths: &[&Path], op: &'static str) -> Vec<Result<(), SpoolError>> {
+    let sync = |path: &Path| -> Result<(), SpoolError> {
+        if cfg!(not(unix)) && path.is_dir() {
+            return Ok(()); // see `sync_dir`
+        }
+        File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| SpoolError::io(op, path, e))
+    };
+    if paths.len() <= 1 {
+        return paths.iter().map(|p| sync(p)).collect();
+    }
+    let chunk = paths.len().div_ceil(SYNC_THREADS).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|p| sync(p)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(paths.chunks(chunk))
+            .flat_map(|(handle, part)| {
+                handle.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|p| {
+                            Err(SpoolError::io(
+                                op,
+                                p,
+                                io::Error::other("the syncing thread panicked"),
+                            ))
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
+
 /// Makes the entries of `dir` (creations, renames, removals) durable.
 #[cfg(unix)]
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), SpoolError> {

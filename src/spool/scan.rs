@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::directory::{check_place, due_hint, encode};
 use super::entry::add;
 use super::fsio::{
-    Existing, changed_at, create_dir, list, move_file, read_if_exists, remove, sync_dir,
+    Existing, changed_at, create_dir, list, move_file, read_if_exists, remove, sync_many,
     write_atomic,
 };
 use super::layout::{
@@ -137,8 +137,9 @@ impl DirectorySpool {
                 Err(e) => return Err(SpoolError::io("move", dirs.pending_file(candidate.id), e)),
             }
         }
-        for dir in &touched {
-            sync_dir(dir)?;
+        let dirs: Vec<&Path> = touched.iter().map(std::path::PathBuf::as_path).collect();
+        for synced in sync_many(&dirs, "sync directory") {
+            synced?;
         }
         let mut claims = Vec::with_capacity(renamed.len());
         for (candidate, name, claimed) in renamed {
