@@ -519,13 +519,14 @@ fn progress_line(stats: &ServiceStats, lease: Duration) -> String {
             stats.spool.claimed,
             lease.as_secs()
         ));
-    } else if stats.spool.waiting > 0 && stats.in_flight == 0 {
-        if let Some(due) = stats.spool.next_due {
-            let wait = (due - time::OffsetDateTime::now_utc())
-                .whole_seconds()
-                .max(0);
-            line.push_str(&format!(" (next due in {wait} s)"));
-        }
+    } else if stats.spool.waiting > 0
+        && stats.in_flight == 0
+        && let Some(due) = stats.spool.next_due
+    {
+        let wait = (due - time::OffsetDateTime::now_utc())
+            .whole_seconds()
+            .max(0);
+        line.push_str(&format!(" (next due in {wait} s)"));
     }
     line
 }

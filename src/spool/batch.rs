@@ -120,27 +120,24 @@ impl DirectorySpool {
             let mut ids = HashSet::new();
             for dir in [spooler.clone(), dirs.claimed(), dirs.dead_letters()] {
                 for item in list(&dir)? {
-                    if let Some(id) = item
-                        .name
-                        .split('.')
-                        .next()
-                        .and_then(|stem| parse_entry_file_name(&format!("{stem}.json")))
-                    {
-                        if !is_temp_file_name(&item.name) {
-                            ids.insert(id);
-                        }
+                    if is_temp_file_name(&item.name) {
+                        continue;
+                    }
+                    let stem = item.name.split('.').next().unwrap_or_default();
+                    if let Some(id) = parse_entry_file_name(&format!("{stem}.json")) {
+                        ids.insert(id);
                     }
                 }
             }
             known.insert(spooler.clone(), ids);
         }
-        if let Some(ids) = known.get_mut(&spooler) {
-            if !ids.insert(id) {
-                return Err(SpoolError::AlreadySpooled {
-                    id,
-                    path: dirs.pending_file(id),
-                });
-            }
+        if let Some(ids) = known.get_mut(&spooler)
+            && !ids.insert(id)
+        {
+            return Err(SpoolError::AlreadySpooled {
+                id,
+                path: dirs.pending_file(id),
+            });
         }
         let bytes = encode(id, &entry)?;
         let tmp = spooler.join(temp_file_name(&entry_file_name(id)));
@@ -229,10 +226,10 @@ impl DirectorySpool {
                     .ok()
                     .and_then(|bytes| serde_json::from_slice::<SpoolEntry>(&bytes).ok())
                     .map(|e| e.spooled_at());
-                if let Some(at) = spooled {
-                    if overview.oldest_waiting.is_none_or(|o| at < o) {
-                        overview.oldest_waiting = Some(at);
-                    }
+                if let Some(at) = spooled
+                    && overview.oldest_waiting.is_none_or(|o| at < o)
+                {
+                    overview.oldest_waiting = Some(at);
                 }
             }
             for item in list(&dirs.claimed())? {
