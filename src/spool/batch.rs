@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use super::directory::{due_hint, encode};
-use super::fsio::{create_dir, list, sync_many, write_unsynced};
+use super::fsio::{FILE_THREADS, create_dir, in_parallel, list, sync_many, write_unsynced};
 use super::layout::{
     ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
     temp_file_name,
@@ -157,24 +157,35 @@ impl DirectorySpool {
     /// [`Spool::complete_all`](super::Spool::complete_all), blocking: every
     /// claimed file removed, then each directory synced once.
     pub fn blocking_complete_all(&self, claims: Vec<Claim>) -> Vec<Result<(), SpoolError>> {
+        let paths: Vec<(PathBuf, PathBuf)> = claims
+            .iter()
+            .map(|claim| {
+                let dirs = SenderDirs::new(&self.root, claim.entry().sender());
+                let name = ClaimName::new(
+                    claim.delivery_id(),
+                    claim.claimed_at(),
+                    claim.claimant(),
+                    ClaimState::Held,
+                );
+                (dirs.claimed(), dirs.claimed().join(name.file_name()))
+            })
+            .collect();
+        let removals = in_parallel(
+            &paths,
+            FILE_THREADS,
+            |(_, path)| fs::remove_file(path),
+            |_| Err(std::io::Error::other("the removing thread panicked")),
+        );
         let mut results = Vec::with_capacity(claims.len());
         let mut removed: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-        for (index, claim) in claims.iter().enumerate() {
-            let dirs = SenderDirs::new(&self.root, claim.entry().sender());
-            let name = ClaimName::new(
-                claim.delivery_id(),
-                claim.claimed_at(),
-                claim.claimant(),
-                ClaimState::Held,
-            );
-            let path = dirs.claimed().join(name.file_name());
-            results.push(match fs::remove_file(&path) {
+        for (index, ((dir, path), removal)) in paths.into_iter().zip(removals).enumerate() {
+            results.push(match removal {
                 Ok(()) => {
-                    removed.entry(dirs.claimed()).or_default().push(index);
+                    removed.entry(dir).or_default().push(index);
                     Ok(())
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(SpoolError::ClaimLost {
-                    id: claim.delivery_id(),
+                    id: claims[index].delivery_id(),
                     path,
                 }),
                 Err(e) => Err(SpoolError::io("remove", path, e)),

@@ -350,8 +350,26 @@ fn existing_copy(dirs: &SenderDirs, id: DeliveryId) -> Result<Option<PathBuf>, S
 }
 
 /// The modification time a waiting message's file gets: when it is due.
+///
+/// The time is moved to the millisecond before it and marked with
+/// [`HINT_MARK`] nanoseconds, so that a scan can tell it from the modification time of a file
+/// written some other way (by hand, by a copy), which it does not trust.
 pub(super) fn due_hint(entry: &SpoolEntry) -> SystemTime {
-    SystemTime::from(entry.eligible_at().max(entry.next_attempt_at()))
+    let due = entry.eligible_at().max(entry.next_attempt_at());
+    let ms = super::layout::unix_ms(due);
+    // Within the millisecond before the due time, never after it.
+    let nanos = (i128::from(ms) - 1) * 1_000_000 + i128::from(HINT_MARK);
+    SystemTime::from(OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(due))
+}
+
+/// The sub-millisecond nanoseconds that mark a modification time as a due time
+/// the spool wrote.
+pub(super) const HINT_MARK: u32 = 271_828;
+
+/// The due time carried by a modification time, if the spool wrote it.
+pub(super) fn hinted_due(modified: SystemTime) -> Option<OffsetDateTime> {
+    let at = OffsetDateTime::from(modified);
+    (at.nanosecond() % 1_000_000 == HINT_MARK).then_some(at)
 }
 
 /// A record as the spool writes it: pretty JSON and a final newline.

@@ -177,46 +177,65 @@ fn sync_parent(path: &Path) -> Result<(), SpoolError> {
 
 /// How many threads [`sync_many`] uses at most: a journaling file system
 /// commits syncs that arrive together in one journal commit.
-const SYNC_THREADS: usize = 32;
+const SYNC_THREADS: usize = 128;
+
+/// How many threads other batched file operations use at most: a loaded file
+/// system takes a millisecond or more for each, and operations in different
+/// directories do not wait for one another.
+pub(crate) const FILE_THREADS: usize = 16;
+
+/// `f` of every item, on up to `threads` threads; the results in order. An item
+/// whose thread panicked gets `on_panic`'s result.
+pub(crate) fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+    on_panic: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if items.len() <= 1 || threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(items.chunks(chunk))
+            .flat_map(|(handle, part)| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| part.iter().map(&on_panic).collect())
+            })
+            .collect()
+    })
+}
 
 /// Syncs every file or directory of `paths`, several at once; one result per
 /// path, in order, each an [`SpoolError::Io`] with `op` when it failed.
 pub(crate) fn sync_many(paths: &[&Path], op: &'static str) -> Vec<Result<(), SpoolError>> {
-    let sync = |path: &Path| -> Result<(), SpoolError> {
-        if cfg!(not(unix)) && path.is_dir() {
-            return Ok(()); // see `sync_dir`
-        }
-        File::open(path)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| SpoolError::io(op, path, e))
-    };
-    if paths.len() <= 1 {
-        return paths.iter().map(|p| sync(p)).collect();
-    }
-    let chunk = paths.len().div_ceil(SYNC_THREADS).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|p| sync(p)).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .zip(paths.chunks(chunk))
-            .flat_map(|(handle, part)| {
-                handle.join().unwrap_or_else(|_| {
-                    part.iter()
-                        .map(|p| {
-                            Err(SpoolError::io(
-                                op,
-                                p,
-                                io::Error::other("the syncing thread panicked"),
-                            ))
-                        })
-                        .collect()
-                })
-            })
-            .collect()
-    })
+    in_parallel(
+        paths,
+        SYNC_THREADS,
+        |path| {
+            if cfg!(not(unix)) && path.is_dir() {
+                return Ok(()); // see `sync_dir`
+            }
+            File::open(path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| SpoolError::io(op, path, e))
+        },
+        |path| {
+            Err(SpoolError::io(
+                op,
+                path,
+                io::Error::other("the syncing thread panicked"),
+            ))
+        },
+    )
 }
 
 /// Makes the entries of `dir` (creations, renames, removals) durable.

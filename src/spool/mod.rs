@@ -123,9 +123,12 @@
 //! [`Spool::put_all`] and the claims of one [`Spool::claim_due`] call batch their
 //! syncs: all files are written (or renamed), then synced, then each directory
 //! synced once, before any is reported done. A waiting file's modification time
-//! is set to the time the message is due, so that a claim lists and `stat`s the
-//! spool instead of reading every file; it is only a hint (a file without it
-//! counts as due, and the claimed file is read and checked before it is used).
+//! is set to the time the message is due (marked by its sub-millisecond digits),
+//! so that a claim lists and `stat`s the spool instead of reading every file; it
+//! is only a hint: a file without the mark (written by hand, copied) is read, and
+//! every claimed file is read and checked before it is used. The per-file work
+//! of a batch (syncs, renames, reads, removals) runs on several threads, as a
+//! loaded file system takes a millisecond or more for each.
 //!
 //! # Concurrent drainers
 //!

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use super::directory::{check_place, due_hint, encode};
+use super::directory::{check_place, due_hint, encode, hinted_due};
 use super::entry::add;
 use super::fsio::{
-    Existing, changed_at, create_dir, list, move_file, read_if_exists, remove, sync_many,
-    write_atomic,
+    Existing, FILE_THREADS, changed_at, create_dir, in_parallel, list, move_file, read_if_exists,
+    remove, sync_many, write_atomic,
 };
 use super::layout::{
     ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
@@ -41,9 +41,8 @@ impl DirectorySpool {
     ///
     /// Cheap on a large spool: which messages are due is read from the files'
     /// modification times, where the spool writes each message's due time (a
-    /// file without one, e.g. copied by hand, counts as due, is claimed, read,
-    /// and put back with its due time if it was not); the renames of one call
-    /// are made durable with one sync per directory.
+    /// file without one, e.g. copied by hand, is read, and gets it); the
+    /// renames of one call are made durable with one sync per directory.
     ///
     /// # Errors
     /// As [`Spool::claim_due`](super::Spool::claim_due).
@@ -97,10 +96,26 @@ impl DirectorySpool {
                 )?;
                 continue;
             };
-            let Ok(due) = std::fs::symlink_metadata(&item.path).and_then(|m| m.modified()) else {
+            let Ok(meta) = std::fs::symlink_metadata(&item.path) else {
                 continue; // claimed by another drainer since the listing
             };
-            let due = OffsetDateTime::from(due);
+            // A file the spool wrote carries its due time; one written some
+            // other way (by hand, by a copy) is read (and set aside if bad),
+            // and gets its due time for the next scan.
+            let due = match due_time(&meta) {
+                Some(due) => due,
+                None => {
+                    let Some(entry) = read_record::<SpoolEntry>(&item.path, id, dirs, |e| e)?
+                    else {
+                        continue;
+                    };
+                    set_due_time(&item.path, &entry);
+                    if !entry.is_due(now) {
+                        continue;
+                    }
+                    entry.next_attempt_at()
+                }
+            };
             if due <= now {
                 candidates.push(Candidate {
                     next_attempt_at: due,
@@ -120,47 +135,67 @@ impl DirectorySpool {
         round: &[Candidate],
         now: OffsetDateTime,
     ) -> Result<Vec<Claim>, SpoolError> {
-        let mut renamed = Vec::new();
         let mut touched: HashSet<std::path::PathBuf> = HashSet::new();
         for candidate in round {
             let dirs = &candidate.dirs;
-            let name = ClaimName::new(candidate.id, now, &self.claimant, ClaimState::Held);
             if touched.insert(dirs.claimed()) {
                 create_dir(&dirs.claimed())?;
                 touched.insert(dirs.spooler());
             }
-            let claimed = dirs.claimed().join(name.file_name());
-            match std::fs::rename(dirs.pending_file(candidate.id), &claimed) {
-                Ok(()) => renamed.push((candidate, name, claimed)),
+        }
+        let name_of = |c: &Candidate| ClaimName::new(c.id, now, &self.claimant, ClaimState::Held);
+        let moves = in_parallel(
+            round,
+            FILE_THREADS,
+            |c| {
+                let claimed = c.dirs.claimed().join(name_of(c).file_name());
+                std::fs::rename(c.dirs.pending_file(c.id), &claimed).map(|()| claimed)
+            },
+            |_| Err(std::io::Error::other("the claiming thread panicked")),
+        );
+        let mut renamed = Vec::new();
+        for (candidate, moved) in round.iter().zip(moves) {
+            match moved {
+                Ok(claimed) => renamed.push((candidate, name_of(candidate), claimed)),
                 // Another drainer was first.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(SpoolError::io("move", dirs.pending_file(candidate.id), e)),
+                Err(e) => {
+                    return Err(SpoolError::io(
+                        "move",
+                        candidate.dirs.pending_file(candidate.id),
+                        e,
+                    ));
+                }
             }
         }
         let dirs: Vec<&Path> = touched.iter().map(std::path::PathBuf::as_path).collect();
         for synced in sync_many(&dirs, "sync directory") {
             synced?;
         }
+        // The files renamed are the ones to trust: they may have been rewritten
+        // (retried by another drainer) since the listing.
+        let read = in_parallel(
+            &renamed,
+            FILE_THREADS,
+            |(c, _, claimed)| read_record::<SpoolEntry>(claimed, c.id, &c.dirs, |e| e),
+            |(_, _, claimed)| {
+                Err(SpoolError::io(
+                    "read",
+                    claimed,
+                    std::io::Error::other("the reading thread panicked"),
+                ))
+            },
+        );
         let mut claims = Vec::with_capacity(renamed.len());
-        for (candidate, name, claimed) in renamed {
+        for ((candidate, name, claimed), entry) in renamed.into_iter().zip(read) {
             let dirs = &candidate.dirs;
-            // The file renamed is the one to trust: it may have been rewritten
-            // (retried by another drainer) since the listing.
-            let Some(entry) = read_record::<SpoolEntry>(&claimed, candidate.id, dirs, |e| e)?
-            else {
+            let Some(entry) = entry? else {
                 continue;
             };
             if !entry.is_due(now) {
                 let pending = dirs.pending_file(candidate.id);
                 move_file(&claimed, &pending)?;
-                let hint = due_hint(&entry);
-                if let Err(error) = std::fs::File::options()
-                    .append(true)
-                    .open(&pending)
-                    .and_then(|f| f.set_modified(hint))
-                {
-                    tracing::debug!(file = %pending.display(), %error, "spool: could not set a due time");
-                }
+                set_due_time(&pending, &entry);
                 continue;
             }
             claims.push(self.new_claim(entry, &name));
@@ -322,13 +357,39 @@ impl DirectorySpool {
     /// Removes a leftover temporary file last written `stale_temp_after` or more
     /// before `now` (a younger one may still be being written).
     fn remove_stale_temp(&self, path: &Path, now: OffsetDateTime) -> Result<(), SpoolError> {
-        let Some(modified) = changed_at(path) else {
+        let Ok(modified) = std::fs::symlink_metadata(path).and_then(|m| m.modified()) else {
             return Ok(()); // gone already, or no time to judge by
+        };
+        // A file carrying a due time was last written when its inode changed.
+        let modified = match hinted_due(modified) {
+            Some(_) => match changed_at(path) {
+                Some(changed) => changed,
+                None => return Ok(()),
+            },
+            None => modified,
         };
         if add(OffsetDateTime::from(modified), self.stale_temp_after) <= now && remove(path)? {
             tracing::info!(file = %path.display(), "spool: removed a leftover temporary file");
         }
         Ok(())
+    }
+}
+
+/// The due time a waiting file's modification time carries, if the spool
+/// wrote one (see `due_hint`).
+fn due_time(meta: &std::fs::Metadata) -> Option<OffsetDateTime> {
+    hinted_due(meta.modified().ok()?)
+}
+
+/// Writes `entry`'s due time into its waiting file's modification time (a
+/// hint: a failure is only logged).
+fn set_due_time(path: &Path, entry: &SpoolEntry) {
+    if let Err(error) = std::fs::File::options()
+        .append(true)
+        .open(path)
+        .and_then(|f| f.set_modified(due_hint(entry)))
+    {
+        tracing::debug!(file = %path.display(), %error, "spool: could not set a due time");
     }
 }
 
