@@ -154,6 +154,16 @@ fn next(state: &mut u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drainers_killed_twenty_times_are_taken_over_in_seconds_and_deliver_once() {
+    // Telling a dead drainer from a live one reads /proc; without it claims
+    // keep their ten-minute lease.
+    if !std::path::Path::new("/proc/self/stat").exists() {
+        assert!(
+            std::env::var_os("OFFLINE_IM_REQUIRE_PROC").is_none(),
+            "OFFLINE_IM_REQUIRE_PROC is set but /proc is not mounted"
+        );
+        eprintln!("skipped: no /proc, so killed drainers' claims wait for their lease");
+        return;
+    }
     let server = faulty_server(0x14).await;
     let dir = tempfile::Builder::new()
         .prefix("offline-im-service-")
