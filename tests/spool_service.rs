@@ -205,7 +205,7 @@ async fn drainers_killed_twenty_times_are_taken_over_in_seconds_and_deliver_once
         while server.requests().len() == before && waited.elapsed() < Duration::from_secs(20) {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        tokio::time::sleep(Duration::from_millis(next(&mut seed) % 800)).await;
+        tokio::time::sleep(Duration::from_millis(next(&mut seed) % 500)).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
     }

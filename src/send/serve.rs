@@ -116,7 +116,7 @@ pub struct ServiceStats {
     pub in_flight: usize,
     /// Passes made (each claims, delivers and records a set of messages).
     pub passes: usize,
-    /// The spool as last looked at (between passes, when idle).
+    /// The spool as last looked at (when idle, and every tenth pass while busy).
     pub spool: SpoolOverview,
     /// When the longest-waiting message was spooled, as last looked at.
     pub oldest_waiting: Option<OffsetDateTime>,
@@ -237,8 +237,13 @@ impl<T: Transport> Sender<T> {
                 continue; // the prefetched claims are delivered before stopping
             }
             if full || prefetched.as_ref().is_some_and(|c| !c.is_empty()) {
+                // More is due: the whole spool is looked at only now and then.
+                if stats.passes % OVERVIEW_EVERY == 0 {
+                    stats.spool = spool.overview(clock()).await?;
+                    stats.oldest_waiting = stats.spool.oldest_waiting;
+                }
                 publish(options, &stats, "pass");
-                continue; // more is due: no need to look at the whole spool yet
+                continue;
             }
             prefetched = None;
             let overview = spool.overview(clock()).await?;
@@ -264,6 +269,9 @@ impl<T: Transport> Sender<T> {
         Ok(stats)
     }
 }
+
+/// While passes are full, the spool's overview is refreshed every this many passes.
+const OVERVIEW_EVERY: usize = 10;
 
 /// The shortest sleep of an idle service.
 const MIN_SLEEP: Duration = Duration::from_millis(10);
