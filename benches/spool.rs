@@ -1,3 +1,20 @@
+//! Spool cost, on the file system of the temporary directory (`TMPDIR`; a disk,
+//! not tmpfs, for figures that mean anything).
+//!
+//! `cargo bench --bench spool`.
+//!
+//! - `put_claim_complete`: one message through put, claim and complete.
+//! - `scan_waiting`: a claim that finds nothing due among `n` waiting messages.
+//! - `put_all_1000`: spooling 1,000 messages in one call (batched syncs).
+//!   Target: at least 5,000 messages/s.
+//! - `drain_service` vs `send_all_direct`: 6,000 messages through the embedded
+//!   server with 5 ms latency (batch 100, 8 requests in flight), by the delivery
+//!   service from the spool and by `send_all` straight. Target: the service is
+//!   not the bottleneck (close to `send_all`).
+//! - `heap_with_100k_waiting`: the largest heap in use while the service claims
+//!   from (and overviews) a spool of 100,000 waiting messages, printed once.
+//!   Target: under 64 MiB.
+//!
 //! Spool cost: one message through put, claim and complete (fsync-bound), and
 //! one drain pass over a spool of waiting messages (a read and parse per file).
 //!
@@ -7,11 +24,47 @@
 //! four drainers claiming and completing 2,000 messages at once (goal: 2,000
 //! claims+completes/s or more). Divan's "items/s" column is the figure.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use offline_im::compose::{ImLine, OfflineIm, Participant};
+use offline_im::send::{Sender, ServeOptions};
+use offline_im::settings::Settings;
 use offline_im::spool::{DirectorySpool, SpoolEntry};
+use offline_im::testkit::TestServer;
+use offline_im::transport::HttpTransport;
 use time::OffsetDateTime;
 use time::macros::datetime;
+
+/// The system allocator, counting the bytes in use and the most ever in use.
+struct Counting;
+
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) };
+        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 fn main() {
     divan::main();
@@ -68,6 +121,133 @@ fn scan_waiting(bencher: Bencher, n: usize) {
             .unwrap();
     }
     bencher.bench_local(|| black_box(spool.blocking_claim_due(T0, 100).unwrap()));
+}
+
+/// Spooling 1,000 messages in one `put_all` call.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn put_all_1000(bencher: Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    bencher
+        .counter(ItemsCount::new(1000usize))
+        .with_inputs(|| {
+            (0..1000)
+                .map(|i| SpoolEntry::new(message(i % 10), T0))
+                .collect::<Vec<_>>()
+        })
+        .bench_local_values(|entries| {
+            let results = spool.blocking_put_all(entries);
+            assert!(results.iter().all(Result::is_ok));
+        });
+}
+
+const SETTINGS: &str = "[organization]\nsip_domains = [\"contoso.com\"]\n";
+const THROUGH: usize = 6000;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn testkit_sender(runtime: &tokio::runtime::Runtime) -> (TestServer, Sender<HttpTransport>) {
+    let server = runtime.block_on(async {
+        TestServer::builder()
+            .hosted_domain("contoso.com")
+            .latency(Duration::from_millis(5))
+            .start()
+            .await
+            .unwrap()
+    });
+    let transport = HttpTransport::builder(server.url().parse().unwrap())
+        .allow_http(true)
+        .env_proxy(false)
+        .pool_max_idle_per_host(8)
+        .build()
+        .unwrap();
+    let sender = Sender::from_settings(transport, Settings::from_toml_str(SETTINGS).unwrap())
+        .batch_size(100)
+        .concurrency(8)
+        .build()
+        .unwrap();
+    (server, sender)
+}
+
+/// 6,000 spooled messages (10 senders) delivered by the service until drained.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn drain_service(bencher: Bencher) {
+    let runtime = runtime();
+    let (server, sender) = testkit_sender(&runtime);
+    let options = ServeOptions::new()
+        .until_drained(true)
+        .idle_poll(Duration::from_millis(5));
+    bencher
+        .counter(ItemsCount::new(THROUGH))
+        .with_inputs(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let spool = DirectorySpool::open(dir.path()).unwrap();
+            let now = OffsetDateTime::now_utc();
+            let entries = (0..THROUGH)
+                .map(|i| SpoolEntry::new(message(i % 10), now).pickup_delay(Duration::ZERO))
+                .collect();
+            assert!(spool.blocking_put_all(entries).iter().all(Result::is_ok));
+            (dir, spool)
+        })
+        .bench_local_values(|(dir, spool)| {
+            let stats = runtime
+                .block_on(sender.serve(&spool, &options, std::future::pending()))
+                .unwrap();
+            assert_eq!(stats.delivered, THROUGH);
+            dir // removed after the sample, outside the timing
+        });
+    drop(server);
+}
+
+/// The same 6,000 messages through `send_all`, for comparison.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn send_all_direct(bencher: Bencher) {
+    let runtime = runtime();
+    let (server, sender) = testkit_sender(&runtime);
+    bencher
+        .counter(ItemsCount::new(THROUGH))
+        .with_inputs(|| (0..THROUGH).map(|i| message(i % 10)).collect::<Vec<_>>())
+        .bench_local_values(|messages| {
+            let reports = runtime.block_on(sender.send_all(messages));
+            assert!(reports.iter().all(|r| r.outcome.is_delivered()));
+        });
+    drop(server);
+}
+
+/// The heap while the service claims 1,000 messages from 100,000 waiting and
+/// looks at the spool's overview; the peak is printed once.
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn heap_with_100k_waiting(bencher: Bencher) {
+    const WAITING: usize = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    for chunk in 0..WAITING / 5000 {
+        let entries = (0..5000)
+            .map(|i| SpoolEntry::new(message((chunk * 5000 + i) % 10), T0))
+            .collect();
+        assert!(spool.blocking_put_all(entries).iter().all(Result::is_ok));
+    }
+    let later = datetime!(2026-03-02 10:00 UTC);
+    bencher.bench_local(|| {
+        let base = IN_USE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let claims = spool.blocking_claim_due(later, 1000).unwrap();
+        let overview = spool.blocking_overview(later).unwrap();
+        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+        eprintln!(
+            "heap_with_100k_waiting: peak {:.1} MiB above the start ({} waiting, {} claimed)",
+            peak as f64 / (1024.0 * 1024.0),
+            overview.waiting,
+            claims.len()
+        );
+        black_box(claims)
+    });
 }
 
 mod postgres {

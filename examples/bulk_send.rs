@@ -10,8 +10,13 @@
 //! in [examples/README.md](README.md); an unknown flag or a flag without its
 //! value is an error (exit status 2) and sends nothing.
 //!
-//! With `--drain DIR`, passes run until nothing is left waiting, sleeping until
-//! the next message is due. `--pickup-delay S` there drains as though messages had
+//! With `--drain DIR`, the delivery service (`Sender::serve`) runs until the
+//! spool holds nothing but dead letters, sleeping until the next message is due;
+//! while messages are claimed by other drainers it says so every few seconds
+//! (a live drainer's claims, or those of another host, wait for it or for their
+//! `--lease`; a dead drainer's on this host are taken over at once). With
+//! `--drain DIR --serve` it runs until Ctrl-C (which finishes the pass in flight)
+//! with a progress line. `--pickup-delay S` there drains as though messages had
 //! been spooled with that delay instead of the default 120 s (the drainer's clock
 //! runs `120 - S` seconds ahead), so `--drain DIR --pickup-delay 0` delivers at once.
 //!
@@ -19,8 +24,7 @@
 //! (`postgres://user:password@host:port/db`, tables created if missing), which
 //! several drainer processes on several hosts may share: each claims
 //! `--batch` × `--concurrency` messages a pass and runs until nothing is left
-//! waiting or claimed. Their lease is `BULK_SEND_LEASE_SECS` seconds (default
-//! 600) until `--lease` covers both spools.
+//! waiting or claimed, their claims holding for `--lease`.
 //!
 //! With `--faults SEED`, one request in five meets a fault (busy faults, busy
 //! hidden in `ErrorInternalServerError`, an internal error without inner code,
@@ -55,10 +59,11 @@ use futures_util::StreamExt;
 use offline_im::compose::{DeliveryId, ImLine, OfflineIm, Participant};
 use offline_im::plan::Folder;
 use offline_im::send::{
-    DEFAULT_DRAIN_LIMIT, DeliveryReport, Outcome, RetryPolicy, Sender, Summary,
+    DeliveryReport, Outcome, RetryPolicy, Sender, ServeOptions, ServiceMonitor, ServiceStats,
+    Summary,
 };
 use offline_im::settings::Settings;
-use offline_im::spool::{DEFAULT_PICKUP_DELAY, DirectorySpool, RetrySchedule};
+use offline_im::spool::{DEFAULT_LEASE, DEFAULT_PICKUP_DELAY, DirectorySpool, Spool};
 use offline_im::testkit::TestServer;
 use offline_im::transport::HttpTransport;
 use time::OffsetDateTime;
@@ -123,10 +128,17 @@ struct Args {
     /// Spool the messages in the History Spooler at DIR instead of sending them
     #[arg(long, value_name = "DIR", conflicts_with = "drain")]
     spool: Option<String>,
-    /// Deliver what is spooled at DIR until nothing is left waiting (no messages
-    /// are generated)
+    /// Deliver what is spooled at DIR until only dead letters are left (no
+    /// messages are generated)
     #[arg(long, value_name = "DIR")]
     drain: Option<String>,
+    /// With --drain: run the delivery service until Ctrl-C, with a progress line
+    #[arg(long, requires = "drain")]
+    serve: bool,
+    /// Seconds a drainer's claim holds before another drainer may take the
+    /// message over (a drainer of this host that died is taken over at once)
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_LEASE.as_secs())]
+    lease: u64,
     /// Seconds from spooling to pickup (SfB waits 120); with --drain, drain as
     /// though the messages had been spooled with this delay
     #[arg(long, value_name = "S", default_value_t = DEFAULT_PICKUP_DELAY.as_secs())]
@@ -243,15 +255,15 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
     let sender = sender.build()?;
 
     let pickup = Duration::from_secs(args.pickup_delay);
+    let lease = Duration::from_secs(args.lease);
     if let Some(dir) = given(&args.drain) {
         let started = Instant::now();
-        let reports = drain(&sender, &dir, pickup).await?;
-        return Ok(summarize(&reports, reports.len(), started));
+        return drain(&sender, &dir, pickup, lease, args.serve, started).await;
     }
     if let Some(url) = given(&args.drain_url) {
         let started = Instant::now();
         let reports =
-            postgres_spool::drain(&sender, url, pickup, batch * concurrency, scaled).await?;
+            postgres_spool::drain(&sender, url, lease, pickup, batch * concurrency, scaled).await?;
         return Ok(summarize(&reports, reports.len(), started));
     }
 
@@ -276,7 +288,7 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
         .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
 
     if let Some(url) = given(&args.spool_url) {
-        return postgres_spool::spool(url, messages, pickup, batch).await;
+        return postgres_spool::spool(url, lease, messages, pickup, batch).await;
     }
     if let Some(dir) = given(&args.spool) {
         let spool = DirectorySpool::open(&dir)?;
@@ -437,37 +449,114 @@ fn summarize(reports: &[DeliveryReport], count: usize, started: Instant) -> bool
     reports.len() == count && summary.failed == 0 && summary.deferred == 0
 }
 
-/// Drains the spool at `dir` until nothing is left waiting.
+/// Runs the delivery service on the spool at `dir`: until only dead letters
+/// are left, or with `serve` until Ctrl-C. Prints what it does and, at the end,
+/// what is left and why.
 async fn drain(
     sender: &Sender<HttpTransport>,
     dir: &str,
     pickup: Duration,
-) -> Result<Vec<DeliveryReport>, Box<dyn Error>> {
-    let spool = DirectorySpool::open(dir)?;
+    lease: Duration,
+    serve: bool,
+    started: Instant,
+) -> Result<bool, Box<dyn Error>> {
+    let spool = DirectorySpool::builder(dir).lease(lease).open()?;
     // A message is due DEFAULT_PICKUP_DELAY after it was spooled: a clock that
     // runs ahead by the difference drains as though the delay had been `pickup`.
-    let ahead = time::Duration::try_from(DEFAULT_PICKUP_DELAY.saturating_sub(pickup))?;
-    let schedule = RetrySchedule::default();
-    let mut reports = Vec::new();
-    loop {
-        let now = OffsetDateTime::now_utc() + ahead;
-        // Passes until nothing is due at `now`.
-        let pass = sender
-            .drain_all(&spool, &schedule, now, DEFAULT_DRAIN_LIMIT)
-            .await?;
-        reports.extend(pass.reports);
-        let waiting = spool.blocking_waiting()?;
-        let Some(next) = waiting.iter().map(|e| e.next_attempt_at()).min() else {
-            return Ok(reports);
-        };
-        let wait = (next - now).clamp(time::Duration::ZERO, time::Duration::seconds(5));
-        eprintln!(
-            "{} waiting; next due in {:.0} s",
-            waiting.len(),
-            (next - now).as_seconds_f64().max(0.0)
-        );
-        tokio::time::sleep(wait.try_into().unwrap_or(Duration::from_secs(1))).await;
+    let ahead = DEFAULT_PICKUP_DELAY.saturating_sub(pickup);
+    let monitor = ServiceMonitor::new();
+    let options = ServeOptions::new()
+        .clock_ahead(ahead)
+        .idle_poll(Duration::from_millis(200))
+        .until_drained(!serve)
+        .monitor(monitor.clone());
+    let shutdown = async {
+        if serve {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            eprintln!("\nCtrl-C: finishing the messages in flight, then stopping");
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let progress = async {
+        let mut last = String::new();
+        loop {
+            tokio::time::sleep(Duration::from_secs(if serve { 1 } else { 3 })).await;
+            let line = progress_line(&monitor.snapshot(), lease);
+            if serve {
+                eprint!("\r{line}   ");
+                let _ = std::io::stderr().flush();
+            } else if line != last {
+                eprintln!("{line}");
+            }
+            last = line;
+        }
+    };
+    let stats = tokio::select! {
+        stats = sender.serve(&spool, &options, shutdown) => stats?,
+        () = progress => unreachable!("the progress loop never ends"),
+    };
+    if serve {
+        eprintln!();
     }
+    let secs = started.elapsed().as_secs_f64();
+    let left = spool.overview(time::OffsetDateTime::now_utc()).await?;
+    println!(
+        "delivered={} deferred={} dead={} lost_claims={} secs={secs:.3} msgs_per_s={:.0}",
+        stats.delivered,
+        stats.deferred,
+        stats.dead,
+        stats.lost_claims,
+        stats.delivered as f64 / secs.max(1e-9),
+    );
+    println!(
+        "left: waiting={} claimed={} dead_letters={}{}",
+        left.waiting,
+        left.claimed,
+        left.dead,
+        if left.dead > 0 {
+            format!(" (given up: see \"Dead Letters\" under {dir})")
+        } else {
+            String::new()
+        }
+    );
+    Ok(left.dead == 0 && (serve || left.only_dead_letters_left()))
+}
+
+/// One line on what the service has done and what the spool holds.
+fn progress_line(stats: &ServiceStats, lease: Duration) -> String {
+    let mut line = format!(
+        "delivered={} deferred={} dead={} in_flight={} waiting={} claimed={}",
+        stats.delivered,
+        stats.deferred,
+        stats.dead,
+        stats.in_flight,
+        stats.spool.waiting,
+        stats.spool.claimed,
+    );
+    if let Some(oldest) = stats.oldest_waiting {
+        let age = (time::OffsetDateTime::now_utc() - oldest).whole_seconds();
+        line.push_str(&format!(" oldest_waiting={age}s"));
+    }
+    if stats.in_flight == 0 && stats.spool.claimed > 0 {
+        line.push_str(&format!(
+            " ({} held by other drainers: live ones finish them; other hosts' come back \
+             within the {} s lease)",
+            stats.spool.claimed,
+            lease.as_secs()
+        ));
+    } else if stats.spool.waiting > 0
+        && stats.in_flight == 0
+        && let Some(due) = stats.spool.next_due
+    {
+        let wait = (due - time::OffsetDateTime::now_utc())
+            .whole_seconds()
+            .max(0);
+        line.push_str(&format!(" (next due in {wait} s)"));
+    }
+    line
 }
 
 /// `--spool-url` and `--drain-url`: the same as `--spool` and `--drain`, on a
@@ -478,26 +567,13 @@ mod postgres_spool {
 
     use offline_im::compose::OfflineIm;
     use offline_im::send::{DeliveryReport, Sender};
-    use offline_im::spool::{
-        DEFAULT_LEASE, DEFAULT_PICKUP_DELAY, PgSpool, RetrySchedule, SpoolEntry,
-    };
+    use offline_im::spool::{DEFAULT_PICKUP_DELAY, PgSpool, RetrySchedule, SpoolEntry};
     use offline_im::transport::HttpTransport;
     use time::OffsetDateTime;
 
-    /// The lease in seconds, until `--lease` covers both spools: the environment
-    /// variable `BULK_SEND_LEASE_SECS` [default: 600].
-    fn lease() -> Result<Duration, Box<dyn Error>> {
-        match std::env::var("BULK_SEND_LEASE_SECS") {
-            Ok(secs) => Ok(Duration::from_secs(secs.trim().parse().map_err(|_| {
-                format!("BULK_SEND_LEASE_SECS {secs:?} is not a whole number of seconds")
-            })?)),
-            Err(_) => Ok(DEFAULT_LEASE),
-        }
-    }
-
-    async fn open(url: String) -> Result<PgSpool, Box<dyn Error>> {
+    async fn open(url: String, lease: Duration) -> Result<PgSpool, Box<dyn Error>> {
         Ok(PgSpool::builder(url)
-            .lease(lease()?)
+            .lease(lease)
             .create_schema(true)
             .connect()
             .await?)
@@ -507,11 +583,12 @@ mod postgres_spool {
     /// `spooled=N failed=N database=user@host:port/db`.
     pub async fn spool(
         url: String,
+        lease: Duration,
         messages: Vec<OfflineIm>,
         pickup: Duration,
         batch: usize,
     ) -> Result<bool, Box<dyn Error>> {
-        let spool = open(url).await?;
+        let spool = open(url, lease).await?;
         let now = OffsetDateTime::now_utc();
         let (mut spooled, mut failed) = (0, 0);
         let mut messages = messages.into_iter().peekable();
@@ -554,11 +631,12 @@ mod postgres_spool {
     pub async fn drain(
         sender: &Sender<HttpTransport>,
         url: String,
+        lease: Duration,
         pickup: Duration,
         limit: usize,
         scaled: bool,
     ) -> Result<Vec<DeliveryReport>, Box<dyn Error>> {
-        let spool = open(url).await?;
+        let spool = open(url, lease).await?;
         // As with --drain: a clock ahead by the difference drains as though the
         // pickup delay had been `pickup`. Every drainer of one database must
         // use the same --pickup-delay, since claims and leases use this clock.

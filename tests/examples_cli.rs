@@ -143,7 +143,7 @@ fn refused(name: &str, args: &[&str], named: &[&str]) {
     }
 }
 
-const BULK_FLAGS: [&str; 19] = [
+const BULK_FLAGS: [&str; 21] = [
     "--url",
     "--user",
     "--password",
@@ -162,6 +162,8 @@ const BULK_FLAGS: [&str; 19] = [
     "--drain",
     "--spool-url",
     "--drain-url",
+    "--serve",
+    "--lease",
     "--pickup-delay",
 ];
 
@@ -178,6 +180,7 @@ fn bulk_send_help_lists_every_flag_and_default_and_sends_nothing() {
             "[default: 1000]",
             "[default: kim@contoso.com]",
             "[default: 120]",
+            "[default: 600]",
         ],
         // What a run prints before it sends, and after.
         &[
@@ -196,6 +199,13 @@ fn bulk_send_refuses_unknown_flags_and_missing_values() {
     refused("bulk_send", &["--count"], &["--count", "value"]);
     refused("bulk_send", &["--count", "many"], &["--count", "many"]);
     refused("bulk_send", &["--drain", "a", "--spool", "b"], &["--spool"]);
+    // `--serve` without `--drain` has nothing to serve.
+    refused("bulk_send", &["--serve"], &["--drain"]);
+    refused(
+        "bulk_send",
+        &["--drain", "a", "--lease", "soon"],
+        &["--lease", "soon"],
+    );
 }
 
 #[test]

@@ -98,11 +98,20 @@ async fn a_message_sent_before_a_crash_is_completed_not_resent() {
         "sent, then the drainer died",
     );
     spool_at_t0(&sender, &spool, &message).await;
-    // The drainer that died had already delivered it:
+    // A drainer claimed it and delivered it, then died before recording that:
+    let dead_drainer = DirectorySpool::builder(dir.path())
+        .claimant("drainer-that-died".parse().unwrap())
+        .open()
+        .unwrap();
+    let claimed = dead_drainer.claim_due(T0, 100).await.unwrap();
+    assert_eq!(claimed.len(), 1);
     assert!(sender.send(message.clone()).await.outcome.is_delivered());
 
+    // Its lease (10 minutes) runs out; the next drainer takes the message over,
+    // looks for it, and completes it without sending it again.
+    let after_lease = T0 + minutes(11);
     let pass = sender
-        .drain(&spool, &RetrySchedule::default(), T0, 100)
+        .drain(&spool, &RetrySchedule::default(), after_lease, 100)
         .await
         .unwrap();
     server.idle().await;

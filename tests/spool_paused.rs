@@ -61,8 +61,8 @@ async fn pickup_happens_two_minutes_after_spooling() {
     assert_eq!(busy, [120], "claimed once, at the two-minute mark");
     assert_eq!(
         sender.transport().request_count(),
-        2,
-        "the check, then the CreateItem"
+        1,
+        "never attempted, so no look first: one CreateItem"
     );
     assert!(spool.blocking_waiting().unwrap().is_empty());
 }
@@ -71,13 +71,14 @@ async fn pickup_happens_two_minutes_after_spooling() {
 async fn a_transient_failure_is_retried_on_the_schedule() {
     let dir = tempfile::tempdir().unwrap();
     let spool = DirectorySpool::open(dir.path()).unwrap();
-    // First drain: the look finds nothing (Drafts and the saved folder), the
-    // server stays unavailable past the sender's own deadline; second drain
-    // (after the schedule's 60 s): the look, then delivered (unscripted answers
-    // are an Exchange that accepts everything).
+    // First drain: never attempted, so sent at once without a look; the server
+    // stays unavailable past the sender's own deadline. Second drain (after the
+    // schedule's 60 s): attempted before, so the look (nothing in Drafts or the
+    // saved folder), then delivered (unscripted answers are an Exchange that
+    // accepts everything).
     let transport = RecordingTransport::new()
-        .with_reply(FindItemReply::nothing_found(2))
-        .with_reply(EwsReply::new(503, ""));
+        .with_reply(EwsReply::new(503, ""))
+        .with_reply(FindItemReply::nothing_found(2));
     let sender = sender(transport, RetryPolicy::new().deadline(Duration::ZERO));
     sender
         .spool_all(&spool, [message("busy server")], T0, Duration::ZERO)

@@ -167,7 +167,7 @@ async fn four_drainers_killed_ten_times_deliver_every_message_exactly_once() {
             .args(["--pickup-delay", "0", "--batch", "50", "--concurrency", "4"])
             // The server injects faults: retry on its time scale.
             .args(["--faults", "1"])
-            .env("BULK_SEND_LEASE_SECS", LEASE_SECS)
+            .args(["--lease", LEASE_SECS])
             .env_remove("EWS_URL")
             .stdin(Stdio::null())
             .stdout(log("out"))

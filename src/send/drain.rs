@@ -1,12 +1,13 @@
 //! Sending later: spooling messages, and draining a spool through the sender.
 
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 use tracing::{info, warn};
 
 use crate::compose::{DeliveryId, OfflineIm};
-use crate::spool::{RetrySchedule, Spool, SpoolEntry, SpoolError};
+use crate::spool::{Claim, RetrySchedule, Spool, SpoolEntry, SpoolError};
 use crate::transport::Transport;
 
 use super::{DeliveryReport, Outcome, Sender};
@@ -36,6 +37,36 @@ impl DrainPass {
 }
 
 impl<T: Transport> Sender<T> {
+    /// Delivers claimed messages: those never attempted at once, those that may
+    /// have been sent after a look for them. One report per claim, in order.
+    pub(super) async fn deliver_claims(&self, claims: &[Claim]) -> Vec<DeliveryReport> {
+        let (maybe, fresh): (Vec<&Claim>, Vec<&Claim>) =
+            claims.iter().partition(|c| c.entry().may_have_been_sent());
+        let message = |c: &&Claim| c.entry().message().clone();
+        if maybe.is_empty() {
+            return self.send_all(fresh.iter().map(message)).await;
+        }
+        if fresh.is_empty() {
+            return self.resume_all(maybe.iter().map(message)).await;
+        }
+        let mut by_id: HashMap<DeliveryId, DeliveryReport> = HashMap::new();
+        for report in self.send_all(fresh.iter().map(message)).await {
+            by_id.insert(report.delivery_id, report);
+        }
+        for report in self.resume_all(maybe.iter().map(message)).await {
+            by_id.insert(report.delivery_id, report);
+        }
+        claims
+            .iter()
+            .map(|c| {
+                by_id.remove(&c.delivery_id()).unwrap_or_else(|| {
+                    let recipient = c.entry().message().recipient().smtp().clone();
+                    super::sender::missing_report((c.delivery_id(), recipient))
+                })
+            })
+            .collect()
+    }
+
     /// Spools `messages` to be sent later, each eligible `pickup_delay` after `now`
     /// (SfB waits 120 s: [`DEFAULT_PICKUP_DELAY`](crate::spool::DEFAULT_PICKUP_DELAY)).
     /// Returns one result per message, in order: a message whose `put` failed is
@@ -63,10 +94,15 @@ impl<T: Transport> Sender<T> {
     /// with the same batching and retries as [`send_all`](Self::send_all), and
     /// records each outcome in the spool.
     ///
-    /// A claimed message may have been sent by a drainer that crashed before it
-    /// could record the outcome, so delivery starts with the check of
-    /// [`resume_all`](Self::resume_all): messages found in the sender's saved
-    /// copies are completed, not resent. Then:
+    /// A claimed message may have been sent by a drainer that stopped before it
+    /// could record the outcome (the spool then marks it
+    /// [taken over](crate::spool::SpoolEntry::was_taken_over)), or by an earlier
+    /// attempt whose outcome was unknown. Such messages
+    /// ([`may_have_been_sent`](crate::spool::SpoolEntry::may_have_been_sent))
+    /// start with the check of [`resume_all`](Self::resume_all): those found in
+    /// the sender's saved copies are completed, not resent. Messages never
+    /// attempted are sent as [`send_all`](Self::send_all) sends them, without
+    /// the extra lookup. Then:
     ///
     /// | outcome | spool |
     /// |---|---|
@@ -97,47 +133,8 @@ impl<T: Transport> Sender<T> {
         if claims.is_empty() {
             return Ok(DrainPass::default());
         }
-        let messages: Vec<OfflineIm> = claims.iter().map(|c| c.entry().message().clone()).collect();
-        let reports = self.resume_all(messages).await;
-        let mut pass = DrainPass::default();
-        for (claim, report) in claims.into_iter().zip(&reports) {
-            let recorded = match &report.outcome {
-                Outcome::Delivered { .. } => {
-                    pass.completed += 1;
-                    spool.complete(claim).await
-                }
-                Outcome::Deferred(failure) => match schedule.after_failure(claim.entry(), now) {
-                    Some(next) => {
-                        // Never before the time the server named (as a wait from
-                        // now, on the caller's clock).
-                        let asked = failure.retry_at().map_or(Duration::ZERO, |at| {
-                            at.duration_since(SystemTime::now()).unwrap_or_default()
-                        });
-                        let next = next.max(now + asked);
-                        pass.retried += 1;
-                        spool
-                            .retry_later(claim, now, next, &failure.to_string())
-                            .await
-                    }
-                    None => {
-                        pass.dead_lettered += 1;
-                        let reason = format!("too old to retry; last error: {failure}");
-                        spool.dead_letter(claim, &reason, now).await
-                    }
-                },
-                outcome => {
-                    pass.dead_lettered += 1;
-                    spool.dead_letter(claim, &outcome.to_string(), now).await
-                }
-            };
-            match recorded {
-                Ok(()) => {}
-                Err(error) if error.is_claim_lost() => pass.lost_claims += 1,
-                Err(error) => {
-                    warn!(delivery_id = %report.delivery_id, %error, "could not record a drained message's outcome; it comes back after its lease")
-                }
-            }
-        }
+        let reports = self.deliver_claims(&claims).await;
+        let mut pass = record_outcomes(spool, schedule, now, claims, &reports).await;
         info!(
             claimed = reports.len(),
             completed = pass.completed,
@@ -148,4 +145,65 @@ impl<T: Transport> Sender<T> {
         pass.reports = reports;
         Ok(pass)
     }
+}
+
+/// Records each claimed message's outcome in the spool: delivered ones completed
+/// together, deferred ones put back per `schedule` (never before the server's
+/// `retry_at`), the rest dead-lettered.
+pub(super) async fn record_outcomes<S: Spool>(
+    spool: &S,
+    schedule: &RetrySchedule,
+    now: OffsetDateTime,
+    claims: Vec<Claim>,
+    reports: &[DeliveryReport],
+) -> DrainPass {
+    let mut pass = DrainPass::default();
+    let mut delivered = Vec::new();
+    let mut recorded = Vec::new();
+    for (claim, report) in claims.into_iter().zip(reports) {
+        let result = match &report.outcome {
+            Outcome::Delivered { .. } => {
+                delivered.push(claim);
+                continue;
+            }
+            Outcome::Deferred(failure) => match schedule.after_failure(claim.entry(), now) {
+                Some(next) => {
+                    // Never before the time the server named (as a wait from
+                    // now, on the caller's clock).
+                    let asked = failure.retry_at().map_or(Duration::ZERO, |at| {
+                        at.duration_since(SystemTime::now()).unwrap_or_default()
+                    });
+                    let next = next.max(now + asked);
+                    pass.retried += 1;
+                    spool
+                        .retry_later(claim, now, next, &failure.to_string())
+                        .await
+                }
+                None => {
+                    pass.dead_lettered += 1;
+                    let reason = format!("too old to retry; last error: {failure}");
+                    spool.dead_letter(claim, &reason, now).await
+                }
+            },
+            outcome => {
+                pass.dead_lettered += 1;
+                spool.dead_letter(claim, &outcome.to_string(), now).await
+            }
+        };
+        recorded.push((report.delivery_id, result));
+    }
+    let ids: Vec<DeliveryId> = delivered.iter().map(Claim::delivery_id).collect();
+    pass.completed += delivered.len();
+    let completed = spool.complete_all(delivered).await;
+    recorded.extend(ids.into_iter().zip(completed));
+    for (delivery_id, result) in recorded {
+        match result {
+            Ok(()) => {}
+            Err(error) if error.is_claim_lost() => pass.lost_claims += 1,
+            Err(error) => {
+                warn!(%delivery_id, %error, "could not record a drained message's outcome; it comes back after its lease")
+            }
+        }
+    }
+    pass
 }

@@ -136,6 +136,13 @@
 //! schedule. A message spooled with SfB's two-minute pickup delay is not due
 //! before then, so an early drain returns nothing.
 //!
+//! [`Sender::serve`] is the long-running delivery service over a spool: passes
+//! while messages are due, sleeps until the next one is, stops cleanly on a
+//! shutdown signal (the pass in flight is finished and recorded), and reports
+//! its counts ([`ServiceStats`], [`ServiceMonitor`], `tracing` fields).
+//! [`SenderBuilder::per_sender_concurrency`] keeps one busy sender from taking
+//! every request slot.
+//!
 //! # Observability
 //!
 //! `tracing`: a `create_item_batch` span per batch (mailbox, size) and events per
@@ -157,6 +164,7 @@ mod report;
 mod request;
 mod retry;
 mod sender;
+mod serve;
 mod settle;
 
 pub use copy_class::SenderCopyClass;
@@ -173,3 +181,4 @@ pub use report::{DeliveryReport, Outcome, Summary};
 pub use request::write_create_item_for_plans;
 pub use retry::RetryPolicy;
 pub use sender::{Sender, SenderBuilder};
+pub use serve::{DEFAULT_IDLE_POLL, ServeOptions, ServiceMonitor, ServiceStats};

@@ -25,6 +25,7 @@ pub enum MailboxAccess {
 /// |---|---|---|
 /// | `batch_size` | 100 | messages per `CreateItem`, as Exchange clients chunk |
 /// | `concurrency` | 8 | requests in flight; well below Exchange's default `EWSMaxConcurrency` of 27 (Exchange 2013 and later), which impersonated requests share with the service account |
+/// | `per_sender_concurrency` | same as `concurrency` | requests in flight for one sender mailbox, so that one busy sender cannot take every slot (and its own Exchange budget) |
 /// | `retry` | [`RetryPolicy::new`] | |
 /// | `server_version` | Exchange2013 | `conversationhistory` needs it |
 /// | `mailbox_access` | [`MailboxAccess::ImpersonateSender`] | |
@@ -35,6 +36,7 @@ pub enum MailboxAccess {
 pub(crate) struct SenderOptions {
     pub(crate) batch_size: usize,
     pub(crate) concurrency: usize,
+    pub(crate) per_sender_concurrency: Option<usize>,
     pub(crate) retry: RetryPolicy,
     pub(crate) server_version: ServerVersion,
     pub(crate) mailbox_access: MailboxAccess,
@@ -49,6 +51,7 @@ impl Default for SenderOptions {
         Self {
             batch_size: 100,
             concurrency: 8,
+            per_sender_concurrency: None,
             retry: RetryPolicy::new(),
             server_version: ServerVersion::Exchange2013,
             mailbox_access: MailboxAccess::default(),

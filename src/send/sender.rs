@@ -1,6 +1,7 @@
 //! The sender: plan every message, group and batch the allowed ones, deliver.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
@@ -90,6 +91,15 @@ impl<T: Transport> SenderBuilder<T> {
         self
     }
 
+    /// Requests in flight at once for one sender mailbox, within
+    /// [`concurrency`](Self::concurrency) (default: no cap of its own). With
+    /// several senders in one run, a cap below the global one keeps a sender with
+    /// many messages from taking every slot while the others wait.
+    pub fn per_sender_concurrency(mut self, per_sender: usize) -> Self {
+        self.options.per_sender_concurrency = Some(per_sender);
+        self
+    }
+
     /// How transient failures are retried (default [`RetryPolicy::new`]).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.options.retry = retry;
@@ -148,8 +158,8 @@ impl<T: Transport> SenderBuilder<T> {
     /// The sender.
     ///
     /// # Errors
-    /// [`SenderBuildError::Setting`] when the batch size or concurrency is 0 or the
-    /// batch size is over 1,000.
+    /// [`SenderBuildError::Setting`] when the batch size, the concurrency or the
+    /// per-sender concurrency is 0 or the batch size is over 1,000.
     pub fn build(self) -> Result<Sender<T>, SenderBuildError> {
         let batch = self.options.batch_size;
         if batch == 0 || batch > 1000 {
@@ -164,6 +174,13 @@ impl<T: Transport> SenderBuilder<T> {
                 setting: "concurrency",
                 value: "0".to_owned(),
                 rule: "at least 1 request in flight",
+            });
+        }
+        if self.options.per_sender_concurrency == Some(0) {
+            return Err(SenderBuildError::Setting {
+                setting: "per_sender_concurrency",
+                value: "0".to_owned(),
+                rule: "at least 1 request in flight per sender",
             });
         }
         Ok(Sender {
@@ -275,8 +292,27 @@ impl<T: Transport> Sender<T> {
         let mut reports: Vec<Option<DeliveryReport>> = Vec::new();
         let mut ids = Vec::new();
         let mut groups: HashMap<BatchKey, Vec<Job>> = HashMap::new();
-        let mut in_flight = FuturesUnordered::new();
+        let concurrency = self.options.concurrency;
+        let per_sender = self
+            .options
+            .per_sender_concurrency
+            .unwrap_or(concurrency)
+            .min(concurrency);
+        let mut pipeline = Pipeline {
+            in_flight: FuturesUnordered::new(),
+            busy: HashMap::new(),
+            ready: VecDeque::new(),
+            concurrency,
+            per_sender,
+        };
         let mut launched = 0u64;
+        let mut launch = |key: BatchKey, jobs: Vec<Job>| {
+            let seed = self.options.seed ^ launched;
+            launched += 1;
+            let mailbox = key.mailbox.clone();
+            self.run_batch(key, jobs, maybe_sent, seed)
+                .map(move |done| (mailbox, done))
+        };
         for (index, im) in messages.into_iter().enumerate() {
             reports.push(None);
             let delivery_id = im.delivery_id();
@@ -323,22 +359,17 @@ impl<T: Transport> Sender<T> {
                     jobs.push(job);
                     if jobs.len() >= self.options.batch_size {
                         let full = std::mem::take(jobs);
-                        while in_flight.len() >= self.options.concurrency {
-                            if let Some(done) = in_flight.next().await {
-                                settle(done, &mut reports);
-                            }
+                        pipeline.ready.push_back((key, full));
+                        pipeline.start_ready(&mut launch);
+                        // At most `concurrency` full batches wait for a slot
+                        // (their sender's, or any): planning waits beyond that.
+                        while pipeline.ready.len() >= concurrency {
+                            pipeline.finish_one(&mut reports).await;
+                            pipeline.start_ready(&mut launch);
                         }
-                        in_flight.push(self.run_batch(
-                            key,
-                            full,
-                            maybe_sent,
-                            self.options.seed ^ launched,
-                        ));
-                        launched += 1;
-                        // Start the new batch (write it, hand it to the transport) and
-                        // collect any that finished, without waiting.
-                        while let Some(Some(done)) = in_flight.next().now_or_never() {
-                            settle(done, &mut reports);
+                        // Collect any batch that finished, without waiting.
+                        while pipeline.finish_ready(&mut reports) {
+                            pipeline.start_ready(&mut launch);
                         }
                     }
                     continue;
@@ -366,19 +397,15 @@ impl<T: Transport> Sender<T> {
             });
         }
         for (key, jobs) in groups {
-            if jobs.is_empty() {
-                continue;
+            if !jobs.is_empty() {
+                pipeline.ready.push_back((key, jobs));
             }
-            while in_flight.len() >= self.options.concurrency {
-                if let Some(done) = in_flight.next().await {
-                    settle(done, &mut reports);
-                }
-            }
-            in_flight.push(self.run_batch(key, jobs, maybe_sent, self.options.seed ^ launched));
-            launched += 1;
         }
-        while let Some(done) = in_flight.next().await {
-            settle(done, &mut reports);
+        loop {
+            pipeline.start_ready(&mut launch);
+            if !pipeline.finish_one(&mut reports).await {
+                break;
+            }
         }
         reports
             .into_iter()
@@ -472,6 +499,72 @@ impl<T: Transport> Sender<T> {
     }
 }
 
+/// Batches in flight and batches ready to go, with the room each sender has.
+struct Pipeline<F> {
+    in_flight: FuturesUnordered<F>,
+    /// Requests in flight per sender mailbox.
+    busy: HashMap<SmtpAddress, usize>,
+    /// Full batches waiting for a slot, oldest first.
+    ready: VecDeque<(BatchKey, Vec<Job>)>,
+    concurrency: usize,
+    per_sender: usize,
+}
+
+type Finished = (SmtpAddress, Vec<(usize, DeliveryReport)>);
+
+impl<F: Future<Output = Finished>> Pipeline<F> {
+    /// Starts ready batches, oldest first, while there is room globally and for
+    /// their sender; a batch whose sender is at its cap lets later ones pass.
+    fn start_ready(&mut self, launch: &mut impl FnMut(BatchKey, Vec<Job>) -> F) {
+        let mut i = 0;
+        while i < self.ready.len() && self.in_flight.len() < self.concurrency {
+            let busy = self
+                .busy
+                .get(&self.ready[i].0.mailbox)
+                .copied()
+                .unwrap_or(0);
+            if busy >= self.per_sender {
+                i += 1;
+                continue;
+            }
+            let Some((key, jobs)) = self.ready.remove(i) else {
+                break;
+            };
+            *self.busy.entry(key.mailbox.clone()).or_insert(0) += 1;
+            self.in_flight.push(launch(key, jobs));
+        }
+    }
+
+    /// Waits for one batch to finish; false when none is in flight.
+    async fn finish_one(&mut self, reports: &mut [Option<DeliveryReport>]) -> bool {
+        match self.in_flight.next().await {
+            Some(done) => {
+                self.settle(done, reports);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Collects one batch that has finished, without waiting; false when none has.
+    fn finish_ready(&mut self, reports: &mut [Option<DeliveryReport>]) -> bool {
+        match self.in_flight.next().now_or_never() {
+            Some(Some(done)) => {
+                self.settle(done, reports);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn settle(&mut self, (mailbox, done): Finished, reports: &mut [Option<DeliveryReport>]) {
+        if let Some(busy) = self.busy.get_mut(&mailbox) {
+            *busy = busy.saturating_sub(1);
+        }
+        settle(done, reports);
+    }
+}
+
 /// Puts finished reports in their places.
 fn settle(done: Vec<(usize, DeliveryReport)>, reports: &mut [Option<DeliveryReport>]) {
     for (index, report) in done {
@@ -483,7 +576,9 @@ fn settle(done: Vec<(usize, DeliveryReport)>, reports: &mut [Option<DeliveryRepo
 
 /// Every job yields a report; this stands in only if that invariant ever broke,
 /// so that a message is reported rather than silently lost.
-fn missing_report((delivery_id, recipient): (DeliveryId, SmtpAddress)) -> DeliveryReport {
+pub(super) fn missing_report(
+    (delivery_id, recipient): (DeliveryId, SmtpAddress),
+) -> DeliveryReport {
     DeliveryReport {
         delivery_id,
         outcome: Outcome::Failed(Failure::new(

@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::{Claim, DeadLetter, DirectorySpool, Spool, SpoolEntry, SpoolError};
+use super::{Claim, DeadLetter, DirectorySpool, Spool, SpoolEntry, SpoolError, SpoolOverview};
 use crate::compose::DeliveryId;
 
 /// Each future does its file work when first polled; an operation touches a
@@ -54,5 +54,17 @@ impl Spool for DirectorySpool {
 
     async fn discard_dead_letter(&self, id: DeliveryId) -> Result<(), SpoolError> {
         self.blocking_discard_dead_letter(id)
+    }
+
+    async fn put_all(&self, entries: Vec<SpoolEntry>) -> Vec<Result<(), SpoolError>> {
+        self.blocking_put_all(entries)
+    }
+
+    async fn complete_all(&self, claims: Vec<Claim>) -> Vec<Result<(), SpoolError>> {
+        self.blocking_complete_all(claims)
+    }
+
+    async fn overview(&self, now: OffsetDateTime) -> Result<SpoolOverview, SpoolError> {
+        self.blocking_overview(now)
     }
 }

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use time::OffsetDateTime;
 
+use super::holder::{ClaimHolder, this_host};
 use super::{SpoolEntry, SpoolError};
 use crate::compose::DeliveryId;
 
@@ -15,7 +16,9 @@ pub const MAX_CLAIMANT_CHARS: usize = 64;
 ///
 /// 1 to [`MAX_CLAIMANT_CHARS`] ASCII letters, digits, `-` and `_`, so it is safe in
 /// a file name. Every drainer (every process, or every task in one) needs its own:
-/// [`ClaimantId::generate`] makes one from the process id and a random part.
+/// [`ClaimantId::generate`] makes one from the host name, the process id and a
+/// random part, `<host>_p<pid>_<random>`, so that a drainer on the same host can
+/// tell when the holder of a claim has died ([`ClaimantId::holder`]).
 ///
 /// ```
 /// use offline_im::spool::ClaimantId;
@@ -54,11 +57,29 @@ impl ClaimantId {
         Ok(Self(value.into()))
     }
 
-    /// A new id for this process: `p<process id>-<12 random hex digits>`.
+    /// A new id for this process: `<host>_p<process id>_<12 random hex digits>`
+    /// (the host name cut to 30 letters, digits and `-`), or
+    /// `p<process id>-<12 random hex digits>` when the host name is unknown.
+    ///
+    /// Claims made under such an id are taken over at once by a drainer on the
+    /// same host once this process is gone (see [`ClaimHolder`]), rather than
+    /// after their lease.
     #[must_use]
     pub fn generate() -> Self {
         let random = uuid::Uuid::new_v4().simple().to_string();
-        Self(format!("p{}-{}", std::process::id(), &random[..12]).into())
+        let pid = std::process::id();
+        match this_host() {
+            Some(host) => Self(format!("{host}_p{pid}_{}", &random[..12]).into()),
+            None => Self(format!("p{pid}-{}", &random[..12]).into()),
+        }
+    }
+
+    /// The process that holds claims made under this id, when the id names one
+    /// (`<host>_p<pid>_<suffix>`, as [`generate`](Self::generate) makes them).
+    /// Ids chosen otherwise name none, and their claims always keep their lease.
+    #[must_use]
+    pub fn holder(&self) -> Option<ClaimHolder> {
+        ClaimHolder::of(self)
     }
 
     /// The id as text.

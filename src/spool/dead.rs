@@ -78,6 +78,7 @@ impl DirectorySpool {
             &entry_file_name(id),
             &bytes,
             Existing::Keep,
+            Some(super::directory::due_hint(&entry)),
         ) {
             // Already waiting (put back by crash recovery): the dead letter is the extra copy.
             Err(SpoolError::Io { source, .. })

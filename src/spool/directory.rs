@@ -1,7 +1,7 @@
 //! The embedded spool: one directory per sender, one file per message.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 
@@ -185,6 +185,7 @@ impl DirectorySpool {
             &entry_file_name(id),
             &bytes,
             Existing::Keep,
+            Some(due_hint(&entry)),
         ) {
             Err(SpoolError::Io { source, .. })
                 if source.kind() == std::io::ErrorKind::AlreadyExists =>
@@ -230,7 +231,8 @@ impl DirectorySpool {
         let id = claim.delivery_id();
         let entry = claim.entry().clone().failed(now, next_attempt_at, error);
         let bytes = encode(id, &entry)?;
-        self.release(&claim, now, &dirs.spooler(), &bytes)
+        let due = Some(due_hint(&entry));
+        self.release(&claim, now, &dirs.spooler(), &bytes, due)
     }
 
     /// [`Spool::dead_letter`](super::Spool::dead_letter), blocking.
@@ -247,7 +249,7 @@ impl DirectorySpool {
         let id = claim.delivery_id();
         let letter = DeadLetter::new(claim.entry().clone(), reason, now);
         let bytes = encode(id, &letter)?;
-        self.release(&claim, now, &dirs.dead_letters(), &bytes)?;
+        self.release(&claim, now, &dirs.dead_letters(), &bytes, None)?;
         tracing::info!(delivery_id = %id, reason = letter.reason(), "spool: message moved to dead letters");
         Ok(())
     }
@@ -266,6 +268,7 @@ impl DirectorySpool {
         now: OffsetDateTime,
         dest_dir: &Path,
         bytes: &[u8],
+        due: Option<SystemTime>,
     ) -> Result<(), SpoolError> {
         let (dirs, held) = self.claim_name(claim);
         let id = claim.delivery_id();
@@ -279,7 +282,13 @@ impl DirectorySpool {
             });
         }
         create_dir(dest_dir)?;
-        write_atomic(dest_dir, &entry_file_name(id), bytes, Existing::Replace)?;
+        write_atomic(
+            dest_dir,
+            &entry_file_name(id),
+            bytes,
+            Existing::Replace,
+            due,
+        )?;
         remove(&releasing_path)?;
         Ok(())
     }
@@ -338,6 +347,29 @@ fn existing_copy(dirs: &SenderDirs, id: DeliveryId) -> Result<Option<PathBuf>, S
         .into_iter()
         .find(|item| item.name.starts_with(&prefix))
         .map(|item| item.path))
+}
+
+/// The modification time a waiting message's file gets: when it is due.
+///
+/// The time is moved to the millisecond before it and marked with
+/// [`HINT_MARK`] nanoseconds, so that a scan can tell it from the modification time of a file
+/// written some other way (by hand, by a copy), which it does not trust.
+pub(super) fn due_hint(entry: &SpoolEntry) -> SystemTime {
+    let due = entry.eligible_at().max(entry.next_attempt_at());
+    let ms = super::layout::unix_ms(due);
+    // Within the millisecond before the due time, never after it.
+    let nanos = (i128::from(ms) - 1) * 1_000_000 + i128::from(HINT_MARK);
+    SystemTime::from(OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(due))
+}
+
+/// The sub-millisecond nanoseconds that mark a modification time as a due time
+/// the spool wrote.
+pub(super) const HINT_MARK: u32 = 271_828;
+
+/// The due time carried by a modification time, if the spool wrote it.
+pub(super) fn hinted_due(modified: SystemTime) -> Option<OffsetDateTime> {
+    let at = OffsetDateTime::from(modified);
+    (at.nanosecond() % 1_000_000 == HINT_MARK).then_some(at)
 }
 
 /// A record as the spool writes it: pretty JSON and a final newline.

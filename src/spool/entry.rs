@@ -71,6 +71,8 @@ pub struct SpoolEntry {
     #[serde(with = "time::serde::rfc3339::option")]
     last_attempt_at: Option<OffsetDateTime>,
     last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    taken_over: bool,
     message: OfflineIm,
 }
 
@@ -90,6 +92,8 @@ struct RawEntry {
     last_attempt_at: Option<OffsetDateTime>,
     #[serde(default)]
     last_error: Option<String>,
+    #[serde(default)]
+    taken_over: bool,
     message: OfflineIm,
 }
 
@@ -119,6 +123,7 @@ impl TryFrom<RawEntry> for SpoolEntry {
             attempts: raw.attempts,
             last_attempt_at: raw.last_attempt_at,
             last_error: raw.last_error,
+            taken_over: raw.taken_over,
             message: raw.message,
         })
     }
@@ -139,6 +144,7 @@ impl SpoolEntry {
             attempts: 0,
             last_attempt_at: None,
             last_error: None,
+            taken_over: false,
             message,
         }
     }
@@ -216,6 +222,35 @@ impl SpoolEntry {
     #[must_use]
     pub fn last_error(&self) -> Option<&str> {
         self.last_error.as_deref()
+    }
+
+    /// Whether the message was taken over from a drainer that held it and
+    /// stopped (its process died, or its lease ran out) before recording an
+    /// outcome: that drainer may have sent it.
+    #[must_use]
+    pub fn was_taken_over(&self) -> bool {
+        self.taken_over
+    }
+
+    /// Whether the message may already be in the recipient's mailbox: it was
+    /// [taken over](Self::was_taken_over), or an attempt was made before
+    /// ([`last_attempt_at`](Self::last_attempt_at) is set, also after a
+    /// requeue). The pipeline looks for such a message's delivery id before it
+    /// sends it; a message never attempted is sent without that look.
+    #[must_use]
+    pub fn may_have_been_sent(&self) -> bool {
+        self.taken_over || self.last_attempt_at.is_some()
+    }
+
+    /// The entry taken over from a drainer that stopped while holding it
+    /// ([`was_taken_over`](Self::was_taken_over) becomes true, for good).
+    ///
+    /// Public so that other [`Spool`](super::Spool) implementations can mark
+    /// recovered claims.
+    #[must_use]
+    pub fn taken_over(mut self) -> Self {
+        self.taken_over = true;
+        self
     }
 
     /// Whether the message may be attempted at `now`.

@@ -3,6 +3,7 @@
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::SpoolError;
 use super::layout::temp_file_name;
@@ -20,15 +21,19 @@ pub(crate) enum Existing {
 /// Writes `bytes` to `dir/name` so that the file is either absent or complete,
 /// whenever the process dies: a temporary file in `dir`, fsync, rename (or hard
 /// link), fsync of `dir`.
+///
+/// `due` sets the file's modification time: for a waiting message, the time it
+/// is due (a hint that lets a scan skip messages not due without reading them).
 pub(crate) fn write_atomic(
     dir: &Path,
     name: &str,
     bytes: &[u8],
     existing: Existing,
+    due: Option<SystemTime>,
 ) -> Result<(), SpoolError> {
     let tmp = dir.join(temp_file_name(name));
     let target = dir.join(name);
-    let result = write_temp(&tmp, bytes).and_then(|()| match existing {
+    let result = write_temp(&tmp, bytes, due).and_then(|()| match existing {
         Existing::Replace => fs::rename(&tmp, &target).map_err(|e| ("rename into place", e)),
         Existing::Keep => {
             let linked = fs::hard_link(&tmp, &target).map_err(|e| ("link into place", e));
@@ -48,10 +53,44 @@ pub(crate) fn write_atomic(
     sync_dir(dir)
 }
 
-fn write_temp(tmp: &Path, bytes: &[u8]) -> Result<(), (&'static str, io::Error)> {
-    let mut file = File::create_new(tmp).map_err(|e| ("create", e))?;
-    file.write_all(bytes).map_err(|e| ("write", e))?;
+fn write_temp(
+    tmp: &Path,
+    bytes: &[u8],
+    due: Option<SystemTime>,
+) -> Result<(), (&'static str, io::Error)> {
+    let file = write_unsynced(tmp, bytes, due).map_err(|e| ("write", e))?;
     file.sync_all().map_err(|e| ("sync", e))
+}
+
+/// Creates `tmp` with `bytes` (not synced), its modification time set to `due`.
+pub(crate) fn write_unsynced(
+    tmp: &Path,
+    bytes: &[u8],
+    due: Option<SystemTime>,
+) -> io::Result<File> {
+    let mut file = File::create_new(tmp)?;
+    file.write_all(bytes)?;
+    if let Some(due) = due {
+        file.set_modified(due)?;
+    }
+    Ok(file)
+}
+
+/// When a file's inode last changed: the time a temporary file was last written
+/// (its modification time may have been set to a due time).
+pub(crate) fn changed_at(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let secs = u64::try_from(meta.ctime()).ok()?;
+        let nanos = u32::try_from(meta.ctime_nsec()).ok()?;
+        Some(SystemTime::UNIX_EPOCH + std::time::Duration::new(secs, nanos))
+    }
+    #[cfg(not(unix))]
+    {
+        meta.modified().ok()
+    }
 }
 
 /// Moves `from` to `to` (replacing `to`) and makes both directories durable.
@@ -134,6 +173,69 @@ fn sync_parent(path: &Path) -> Result<(), SpoolError> {
         Some(dir) => sync_dir(dir),
         None => Ok(()),
     }
+}
+
+/// How many threads [`sync_many`] uses at most: a journaling file system
+/// commits syncs that arrive together in one journal commit.
+const SYNC_THREADS: usize = 128;
+
+/// How many threads other batched file operations use at most: a loaded file
+/// system takes a millisecond or more for each, and operations in different
+/// directories do not wait for one another.
+pub(crate) const FILE_THREADS: usize = 16;
+
+/// `f` of every item, on up to `threads` threads; the results in order. An item
+/// whose thread panicked gets `on_panic`'s result.
+pub(crate) fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+    on_panic: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if items.len() <= 1 || threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(items.chunks(chunk))
+            .flat_map(|(handle, part)| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| part.iter().map(&on_panic).collect())
+            })
+            .collect()
+    })
+}
+
+/// Syncs every file or directory of `paths`, several at once; one result per
+/// path, in order, each an [`SpoolError::Io`] with `op` when it failed.
+pub(crate) fn sync_many(paths: &[&Path], op: &'static str) -> Vec<Result<(), SpoolError>> {
+    in_parallel(
+        paths,
+        SYNC_THREADS,
+        |path| {
+            if cfg!(not(unix)) && path.is_dir() {
+                return Ok(()); // see `sync_dir`
+            }
+            File::open(path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| SpoolError::io(op, path, e))
+        },
+        |path| {
+            Err(SpoolError::io(
+                op,
+                path,
+                io::Error::other("the syncing thread panicked"),
+            ))
+        },
+    )
 }
 
 /// Makes the entries of `dir` (creations, renames, removals) durable.

@@ -20,7 +20,9 @@
 //! - [`SpoolEntry`]: a message with its delivery state; [`DeadLetter`]: one given up.
 //! - [`Spool`]: the storage interface; [`DirectorySpool`]: the embedded one;
 //!   `PgSpool` (feature `postgres`, module `postgres`): one shared by several hosts.
-//! - [`Claim`], [`ClaimantId`]: who is delivering a message, until when.
+//! - [`Claim`], [`ClaimantId`]: who is delivering a message, until when;
+//!   [`ClaimHolder`]: the host and process a claim names, and whether it is gone.
+//! - [`SpoolOverview`]: how much waits, is claimed and is dead.
 //! - [`RetrySchedule`]: capped exponential back-off and a maximum age.
 //!
 //! # Life of a message
@@ -46,7 +48,7 @@
 //! <root>/
 //!   kim@contoso.com/                      one directory per sender SIP address
 //!     History Spooler/
-//!       <delivery id>.json                a waiting message
+//!       <delivery id>.json                a waiting message (its modification time: when it is due)
 //!       .<delivery id>.json.tmp-<random>  a file being written (never read)
 //!       claimed/
 //!         <delivery id>.<ms>.<claimant>.json       claimed at <ms> (Unix milliseconds)
@@ -90,6 +92,7 @@
 //! | `next_attempt_at` | not attempted before this time |
 //! | `attempts` | failed attempts so far |
 //! | `last_attempt_at`, `last_error` | the last failed attempt, or `null` |
+//! | `taken_over` | optional, `true` once the message was taken over from a drainer that stopped while holding it (it may have been sent); absent means `false` |
 //! | `message` | the [`OfflineIm`](crate::compose::OfflineIm) in its serde form |
 //! | `dead_letter` | dead letters only: `{ "reason": ..., "at": ... }` |
 //!
@@ -112,9 +115,21 @@
 //!   removed once older than [`DirectorySpoolBuilder::stale_temp_after`]; the
 //!   [`Spool::put`] call did not return `Ok`, so the caller still has the message;
 //! - while sending, or after sending but before [`Spool::complete`]: the claimed
-//!   file stays, and becomes claimable again when its lease runs out
-//!   ([`DirectorySpoolBuilder::lease`]); the pipeline then finds the delivery id
-//!   in the mailbox and completes without resending.
+//!   file stays, and becomes claimable again at once when its holder was a
+//!   process of the same host that no longer exists ([`ClaimHolder`]), else
+//!   when its lease runs out ([`DirectorySpoolBuilder::lease`]). It comes back
+//!   marked [taken over](SpoolEntry::was_taken_over), so the pipeline looks for
+//!   the delivery id in the mailbox and completes without resending.
+//!
+//! [`Spool::put_all`] and the claims of one [`Spool::claim_due`] call batch their
+//! syncs: all files are written (or renamed), then synced, then each directory
+//! synced once, before any is reported done. A waiting file's modification time
+//! is set to the time the message is due (marked by its sub-millisecond digits),
+//! so that a claim lists and `stat`s the spool instead of reading every file; it
+//! is only a hint: a file without the mark (written by hand, copied) is read, and
+//! every claimed file is read and checked before it is used. The per-file work
+//! of a batch (syncs, renames, reads, removals) runs on several threads, as a
+//! loaded file system takes a millisecond or more for each.
 //!
 //! # Concurrent drainers
 //!
@@ -124,9 +139,18 @@
 //! name succeed, so no message is claimed twice while its lease holds. Ending a
 //! claim renames or removes the claimed file, which fails with
 //! [`SpoolError::ClaimLost`] when the lease had run out and another drainer took
-//! the message over. Recovery of an expired claim renames it back to
-//! `<id>.json`; it is safe because the pipeline re-checks the delivery id before
+//! the message over. Recovery of an expired claim (or of one whose holder is
+//! gone) first renames it to a `.releasing` name of the recovering drainer,
+//! which one drainer alone manages, then writes it back as `<id>.json` marked
+//! taken over; it is safe because the pipeline re-checks the delivery id before
 //! resending. The lease must exceed the longest delivery attempt.
+//!
+//! Claimant ids made by [`ClaimantId::generate`] name the host and process; a
+//! drainer that finds a claim of its own host whose process no longer exists
+//! (read from Linux's `/proc`) recovers it at once. That is right when the
+//! machines sharing a spool have different host names, and the drainers of one
+//! host see one another's processes (one process-id namespace). Elsewhere, and
+//! for claimant ids chosen by the caller, the lease alone decides.
 //!
 //! # Bad files
 //!
@@ -154,13 +178,16 @@
 //! consumer session timeout.
 
 mod async_impl;
+mod batch;
 mod claim;
 mod dead;
 mod directory;
 mod entry;
 mod error;
 mod fsio;
+mod holder;
 mod layout;
+mod overview;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub mod postgres;
@@ -175,7 +202,9 @@ pub use directory::{
 };
 pub use entry::{DEFAULT_PICKUP_DELAY, DeadLetter, FORMAT_VERSION, MAX_ERROR_CHARS, SpoolEntry};
 pub use error::SpoolError;
+pub use holder::ClaimHolder;
 pub use layout::{CLAIMED, DEAD_LETTERS, HISTORY_SPOOLER, QUARANTINE, sender_dir_name};
+pub use overview::SpoolOverview;
 pub use schedule::RetrySchedule;
 pub use traits::Spool;
 

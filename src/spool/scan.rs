@@ -1,33 +1,48 @@
 //! Finding due messages and claiming them; recovering stale claims; tidying up.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use super::directory::check_place;
+use super::directory::{check_place, due_hint, encode, hinted_due};
 use super::entry::add;
-use super::fsio::{create_dir, list, move_file, read_if_exists, remove};
-use super::layout::{ClaimName, ClaimState, SenderDirs, is_temp_file_name, parse_entry_file_name};
+use super::fsio::{
+    Existing, FILE_THREADS, changed_at, create_dir, in_parallel, list, move_file, read_if_exists,
+    remove, sync_many, write_atomic,
+};
+use super::layout::{
+    ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
+};
 use super::quarantine::{decode, quarantine};
-use super::{Claim, DirectorySpool, SpoolEntry, SpoolError};
+use super::{Claim, ClaimantId, DirectorySpool, SpoolEntry, SpoolError};
 use crate::compose::DeliveryId;
 
 /// A waiting message found due by the scan.
 struct Candidate {
     next_attempt_at: OffsetDateTime,
     id: DeliveryId,
-    dirs: SenderDirs,
+    /// Shared by every candidate of one sender.
+    dirs: Arc<SenderDirs>,
 }
 
 impl DirectorySpool {
     /// [`Spool::claim_due`](super::Spool::claim_due), blocking.
     ///
-    /// One pass over the spool: stale claims are put back, leftover temporary
-    /// files older than [`stale_temp_after`](super::DirectorySpoolBuilder::stale_temp_after)
+    /// One pass over the spool: stale claims are put back (at once when their
+    /// holder's process is gone, see [`ClaimHolder`](super::ClaimHolder)),
+    /// leftover temporary files older than
+    /// [`stale_temp_after`](super::DirectorySpoolBuilder::stale_temp_after)
     /// removed, bad files quarantined, then up to `limit` due messages claimed,
     /// the earliest next attempt first. Each claim is an atomic rename, so of
     /// several drainers racing for one message exactly one gets it.
+    ///
+    /// Cheap on a large spool: which messages are due is read from the files'
+    /// modification times, where the spool writes each message's due time (a
+    /// file without one, e.g. copied by hand, is read, and gets it); the
+    /// renames of one call are made durable with one sync per directory.
     ///
     /// # Errors
     /// As [`Spool::claim_due`](super::Spool::claim_due).
@@ -43,25 +58,147 @@ impl DirectorySpool {
         for dirs in self.sender_dirs()? {
             self.recover_claims(&dirs, now)?;
             self.remove_stale_temps(&dirs.dead_letters(), now)?;
-            for entry in self.waiting(&dirs, Some(now))? {
-                if entry.is_due(now) {
-                    candidates.push(Candidate {
-                        next_attempt_at: entry.next_attempt_at(),
-                        id: entry.delivery_id(),
-                        dirs: dirs.clone(),
-                    });
-                }
-            }
+            self.due_candidates(&Arc::new(dirs), now, &mut candidates)?;
         }
         candidates.sort_by_key(|c| (c.next_attempt_at, c.id));
         let mut claims = Vec::new();
-        for candidate in candidates {
-            if claims.len() >= limit {
-                break;
+        let mut rest = candidates.as_slice();
+        while claims.len() < limit && !rest.is_empty() {
+            let (round, later) = rest.split_at((limit - claims.len()).min(rest.len()));
+            rest = later;
+            claims.extend(self.claim_round(round, now)?);
+        }
+        Ok(claims)
+    }
+
+    /// The waiting messages of one sender that may be due at `now`, judged by
+    /// the due time each file's modification time carries (no file is read);
+    /// leftover temporary files are removed, bad names quarantined.
+    fn due_candidates(
+        &self,
+        dirs: &Arc<SenderDirs>,
+        now: OffsetDateTime,
+        candidates: &mut Vec<Candidate>,
+    ) -> Result<(), SpoolError> {
+        for item in list(&dirs.spooler())? {
+            if item.is_dir {
+                continue; // `claimed`, or a directory that is not ours: left alone
             }
-            if let Some(claim) = self.try_claim(&candidate, now)? {
-                claims.push(claim);
+            if is_temp_file_name(&item.name) {
+                self.remove_stale_temp(&item.path, now)?;
+                continue;
             }
+            let Some(id) = parse_entry_file_name(&item.name) else {
+                quarantine(
+                    &item.path,
+                    &dirs.quarantine(),
+                    "the name is not <delivery id>.json",
+                )?;
+                continue;
+            };
+            let Ok(meta) = std::fs::symlink_metadata(&item.path) else {
+                continue; // claimed by another drainer since the listing
+            };
+            // A file the spool wrote carries its due time; one written some
+            // other way (by hand, by a copy) is read (and set aside if bad),
+            // and gets its due time for the next scan.
+            let due = match due_time(&meta) {
+                Some(due) => due,
+                None => {
+                    let Some(entry) = read_record::<SpoolEntry>(&item.path, id, dirs, |e| e)?
+                    else {
+                        continue;
+                    };
+                    set_due_time(&item.path, &entry);
+                    if !entry.is_due(now) {
+                        continue;
+                    }
+                    entry.next_attempt_at()
+                }
+            };
+            if due <= now {
+                candidates.push(Candidate {
+                    next_attempt_at: due,
+                    id,
+                    dirs: Arc::clone(dirs),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims `round`: every file renamed into `claimed/`, the directories
+    /// synced once each, then every claimed file read. One that is not due
+    /// after all (its file carried no due time) goes back, with the right one.
+    fn claim_round(
+        &self,
+        round: &[Candidate],
+        now: OffsetDateTime,
+    ) -> Result<Vec<Claim>, SpoolError> {
+        let mut touched: HashSet<std::path::PathBuf> = HashSet::new();
+        for candidate in round {
+            let dirs = &candidate.dirs;
+            if touched.insert(dirs.claimed()) {
+                create_dir(&dirs.claimed())?;
+                touched.insert(dirs.spooler());
+            }
+        }
+        let name_of = |c: &Candidate| ClaimName::new(c.id, now, &self.claimant, ClaimState::Held);
+        let moves = in_parallel(
+            round,
+            FILE_THREADS,
+            |c| {
+                let claimed = c.dirs.claimed().join(name_of(c).file_name());
+                std::fs::rename(c.dirs.pending_file(c.id), &claimed).map(|()| claimed)
+            },
+            |_| Err(std::io::Error::other("the claiming thread panicked")),
+        );
+        let mut renamed = Vec::new();
+        for (candidate, moved) in round.iter().zip(moves) {
+            match moved {
+                Ok(claimed) => renamed.push((candidate, name_of(candidate), claimed)),
+                // Another drainer was first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(SpoolError::io(
+                        "move",
+                        candidate.dirs.pending_file(candidate.id),
+                        e,
+                    ));
+                }
+            }
+        }
+        let dirs: Vec<&Path> = touched.iter().map(std::path::PathBuf::as_path).collect();
+        for synced in sync_many(&dirs, "sync directory") {
+            synced?;
+        }
+        // The files renamed are the ones to trust: they may have been rewritten
+        // (retried by another drainer) since the listing.
+        let read = in_parallel(
+            &renamed,
+            FILE_THREADS,
+            |(c, _, claimed)| read_record::<SpoolEntry>(claimed, c.id, &c.dirs, |e| e),
+            |(_, _, claimed)| {
+                Err(SpoolError::io(
+                    "read",
+                    claimed,
+                    std::io::Error::other("the reading thread panicked"),
+                ))
+            },
+        );
+        let mut claims = Vec::with_capacity(renamed.len());
+        for ((candidate, name, claimed), entry) in renamed.into_iter().zip(read) {
+            let dirs = &candidate.dirs;
+            let Some(entry) = entry? else {
+                continue;
+            };
+            if !entry.is_due(now) {
+                let pending = dirs.pending_file(candidate.id);
+                move_file(&claimed, &pending)?;
+                set_due_time(&pending, &entry);
+                continue;
+            }
+            claims.push(self.new_claim(entry, &name));
         }
         Ok(claims)
     }
@@ -112,34 +249,11 @@ impl DirectorySpool {
         Ok(entries)
     }
 
-    /// Claims one candidate: rename into `claimed/`, then read what was claimed.
-    fn try_claim(
-        &self,
-        candidate: &Candidate,
-        now: OffsetDateTime,
-    ) -> Result<Option<Claim>, SpoolError> {
-        let dirs = &candidate.dirs;
-        let pending = dirs.pending_file(candidate.id);
-        let name = ClaimName::new(candidate.id, now, &self.claimant, ClaimState::Held);
-        create_dir(&dirs.claimed())?;
-        let claimed = dirs.claimed().join(name.file_name());
-        if !move_file(&pending, &claimed)? {
-            return Ok(None); // another drainer was first
-        }
-        // The file renamed is the one to trust: it may have been rewritten
-        // (retried by another drainer) since the scan read it.
-        let Some(entry) = read_record::<SpoolEntry>(&claimed, candidate.id, dirs, |e| e)? else {
-            return Ok(None);
-        };
-        if !entry.is_due(now) {
-            move_file(&claimed, &pending)?;
-            return Ok(None);
-        }
-        Ok(Some(self.new_claim(entry, &name)))
-    }
-
-    /// Puts back claims whose lease ran out; quarantines foreign files in `claimed/`.
+    /// Puts back claims whose lease ran out, and at once those whose holder is
+    /// known to be gone (a process of this host that no longer exists, see
+    /// [`ClaimHolder`](super::ClaimHolder)); quarantines foreign files in `claimed/`.
     fn recover_claims(&self, dirs: &SenderDirs, now: OffsetDateTime) -> Result<(), SpoolError> {
+        let mut gone: HashMap<ClaimantId, bool> = HashMap::new();
         for item in list(&dirs.claimed())? {
             if item.is_dir {
                 continue;
@@ -156,23 +270,78 @@ impl DirectorySpool {
                 )?;
                 continue;
             };
-            if add(name.at(), self.lease) > now {
-                continue;
-            }
-            let pending = dirs.pending_file(name.id);
-            let done = name.state == ClaimState::Releasing
-                && (pending.exists() || dirs.dead_letter_file(name.id).exists());
-            if done {
-                remove(&item.path)?;
-            } else if move_file(&item.path, &pending)? {
-                tracing::info!(
-                    delivery_id = %name.id,
-                    claimant = %name.claimant,
-                    claimed_at = %name.at(),
-                    "spool: lease ran out, message is claimable again"
-                );
+            let expired = add(name.at(), self.lease) <= now;
+            let holder_gone = !expired
+                && *gone.entry(name.claimant.clone()).or_insert_with(|| {
+                    name.claimant
+                        .holder()
+                        .is_some_and(|holder| holder.is_known_gone())
+                });
+            if expired || holder_gone {
+                let why = if expired {
+                    "lease ran out"
+                } else {
+                    "its holder's process is gone"
+                };
+                self.take_over(dirs, &item.path, &name, now, why)?;
             }
         }
+        Ok(())
+    }
+
+    /// Puts a claimed (or half-released) message back to waiting, marked
+    /// [taken over](SpoolEntry::was_taken_over) so that it is looked for in the
+    /// mailbox before it is sent again.
+    ///
+    /// The file is first renamed to a `.releasing` name of this spool's, which
+    /// exactly one of several racing drainers manages; the marked copy is then
+    /// written and the renamed file removed. A crash in between leaves a
+    /// `.releasing` file of a gone process, which the next drainer finishes.
+    fn take_over(
+        &self,
+        dirs: &SenderDirs,
+        path: &Path,
+        name: &ClaimName,
+        now: OffsetDateTime,
+        why: &str,
+    ) -> Result<(), SpoolError> {
+        let id = name.id;
+        let mine = ClaimName::new(id, now, &self.claimant, ClaimState::Releasing);
+        let mine_path = dirs.claimed().join(mine.file_name());
+        if !move_file(path, &mine_path)? {
+            return Ok(()); // another drainer was first
+        }
+        // A release that got as far as writing the new file: it is done.
+        if dirs.pending_file(id).exists() || dirs.dead_letter_file(id).exists() {
+            remove(&mine_path)?;
+            return Ok(());
+        }
+        let Some(entry) = read_record::<SpoolEntry>(&mine_path, id, dirs, |e| e)? else {
+            return Ok(()); // quarantined
+        };
+        let entry = entry.taken_over();
+        let bytes = encode(id, &entry)?;
+        let due = Some(due_hint(&entry));
+        match write_atomic(
+            &dirs.spooler(),
+            &entry_file_name(id),
+            &bytes,
+            Existing::Keep,
+            due,
+        ) {
+            Ok(()) => {}
+            Err(SpoolError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+        remove(&mine_path)?;
+        tracing::info!(
+            delivery_id = %id,
+            claimant = %name.claimant,
+            claimed_at = %name.at(),
+            reason = why,
+            "spool: took over a claim; the message is claimable again and is looked for before it is resent"
+        );
         Ok(())
     }
 
@@ -191,10 +360,36 @@ impl DirectorySpool {
         let Ok(modified) = std::fs::symlink_metadata(path).and_then(|m| m.modified()) else {
             return Ok(()); // gone already, or no time to judge by
         };
+        // A file carrying a due time was last written when its inode changed.
+        let modified = match hinted_due(modified) {
+            Some(_) => match changed_at(path) {
+                Some(changed) => changed,
+                None => return Ok(()),
+            },
+            None => modified,
+        };
         if add(OffsetDateTime::from(modified), self.stale_temp_after) <= now && remove(path)? {
             tracing::info!(file = %path.display(), "spool: removed a leftover temporary file");
         }
         Ok(())
+    }
+}
+
+/// The due time a waiting file's modification time carries, if the spool
+/// wrote one (see `due_hint`).
+fn due_time(meta: &std::fs::Metadata) -> Option<OffsetDateTime> {
+    hinted_due(meta.modified().ok()?)
+}
+
+/// Writes `entry`'s due time into its waiting file's modification time (a
+/// hint: a failure is only logged).
+fn set_due_time(path: &Path, entry: &SpoolEntry) {
+    if let Err(error) = std::fs::File::options()
+        .append(true)
+        .open(path)
+        .and_then(|f| f.set_modified(due_hint(entry)))
+    {
+        tracing::debug!(file = %path.display(), %error, "spool: could not set a due time");
     }
 }
 

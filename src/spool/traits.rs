@@ -4,7 +4,7 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
-use super::{Claim, DeadLetter, SpoolEntry, SpoolError};
+use super::{Claim, DeadLetter, SpoolEntry, SpoolError, SpoolOverview};
 use crate::compose::DeliveryId;
 
 /// Durable storage for messages that are not delivered yet.
@@ -110,4 +110,46 @@ pub trait Spool: Send + Sync {
         &self,
         id: DeliveryId,
     ) -> impl Future<Output = Result<(), SpoolError>> + Send;
+
+    /// Keeps every entry of `entries`: one result per entry, in order, as
+    /// [`put`](Self::put) would return it. Implementations make the batch
+    /// cheaper where they safely can (the directory spool syncs once per
+    /// directory); an `Ok` still means that entry is durable.
+    fn put_all(
+        &self,
+        entries: Vec<SpoolEntry>,
+    ) -> impl Future<Output = Vec<Result<(), SpoolError>>> + Send {
+        async move {
+            let mut results = Vec::with_capacity(entries.len());
+            for entry in entries {
+                results.push(self.put(entry).await);
+            }
+            results
+        }
+    }
+
+    /// Completes every claim of `claims`: one result per claim, in order, as
+    /// [`complete`](Self::complete) would return it.
+    fn complete_all(
+        &self,
+        claims: Vec<Claim>,
+    ) -> impl Future<Output = Vec<Result<(), SpoolError>>> + Send {
+        async move {
+            let mut results = Vec::with_capacity(claims.len());
+            for claim in claims {
+                results.push(self.complete(claim).await);
+            }
+            results
+        }
+    }
+
+    /// How many messages wait, are claimed and are dead, and when the
+    /// longest-waiting one was spooled, at `now`.
+    ///
+    /// # Errors
+    /// A storage error.
+    fn overview(
+        &self,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<SpoolOverview, SpoolError>> + Send;
 }

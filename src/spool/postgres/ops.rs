@@ -12,7 +12,9 @@ use super::PgSpool;
 use super::error::pg_error;
 use crate::compose::DeliveryId;
 use crate::spool::entry::add;
-use crate::spool::{Claim, DeadLetter, Spool, SpoolEntry, SpoolError, sender_dir_name};
+use crate::spool::{
+    Claim, DeadLetter, Spool, SpoolEntry, SpoolError, SpoolOverview, sender_dir_name,
+};
 
 /// The table of messages (see `sql/postgres_spool_v1.sql`).
 const TABLE: &str = "offline_im_spool";
@@ -41,6 +43,17 @@ const CLAIM: &str = "WITH waiting AS ( \
          claimed_by = $3, claimed_at = $1, lease_until = $4 \
      FROM chosen WHERE s.delivery_id = chosen.delivery_id \
      RETURNING s.delivery_id, s.sender, s.record::text, s.taken_over_from";
+
+/// Waiting, claimed and dead rows, counted through the partial indexes.
+const OVERVIEW: &str = "SELECT \
+       count(*) FILTER (WHERE claimed_by IS NULL AND dead_at IS NULL), \
+       count(*) FILTER (WHERE claimed_by IS NOT NULL), \
+       count(*) FILTER (WHERE dead_at IS NOT NULL) \
+     FROM offline_im_spool";
+
+/// The waiting message due first (the record's `spooled_at` is read from it).
+const FIRST_DUE: &str = "SELECT delivery_id, due_at, record::text FROM offline_im_spool \
+     WHERE claimed_by IS NULL AND dead_at IS NULL ORDER BY due_at LIMIT 1";
 
 /// The guard of every end of a claim: the row is still held by this claim.
 const HELD: &str = "delivery_id = $1 AND claimed_by = $2 AND claimed_at = $3";
@@ -267,6 +280,55 @@ impl Spool for PgSpool {
         self.put_batch(vec![entry]).await?.pop().unwrap_or(Ok(()))
     }
 
+    /// One transaction for the whole batch ([`PgSpool::put_batch`]). When the
+    /// transaction fails, every entry gets an error: the first the database's,
+    /// the others one that names it.
+    async fn put_all(&self, entries: Vec<SpoolEntry>) -> Vec<Result<(), SpoolError>> {
+        let count = entries.len();
+        match self.put_batch(entries).await {
+            Ok(results) => results,
+            Err(error) => {
+                let shared = error.to_string();
+                let mut results = Vec::with_capacity(count);
+                results.push(Err(error));
+                results.extend((1..count).map(|_| {
+                    Err(SpoolError::Backend(
+                        format!("the batch's transaction failed: {shared}").into(),
+                    ))
+                }));
+                results.truncate(count);
+                results
+            }
+        }
+    }
+
+    async fn overview(&self, _now: OffsetDateTime) -> Result<SpoolOverview, SpoolError> {
+        let op = "count the spool's messages";
+        let client = self.client(op).await?;
+        let counts = client
+            .query_one(OVERVIEW, &[])
+            .await
+            .map_err(|e| pg_error(&self.target, op, e))?;
+        let first_due = client
+            .query_opt(FIRST_DUE, &[])
+            .await
+            .map_err(|e| pg_error(&self.target, op, e))?;
+        let count = |i: usize| usize::try_from(counts.get::<_, i64>(i)).unwrap_or(0);
+        let mut overview = SpoolOverview {
+            waiting: count(0),
+            claimed: count(1),
+            dead: count(2),
+            ..SpoolOverview::default()
+        };
+        if let Some(row) = first_due {
+            overview.next_due = Some(row.get(1));
+            // An unreadable record is quarantined by the claim that meets it;
+            // here it only leaves the spooling time unknown.
+            overview.oldest_waiting = claimed_entry(&row).ok().map(|e| e.spooled_at());
+        }
+        Ok(overview)
+    }
+
     async fn claim_due(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<Claim>, SpoolError> {
         if limit == 0 {
             return Ok(Vec::new());
@@ -285,9 +347,12 @@ impl Spool for PgSpool {
             let id: Uuid = row.get(0);
             let taken_over_from: Option<String> = row.get(3);
             match claimed_entry(&row) {
-                Ok(entry) => {
+                Ok(mut entry) => {
                     if let Some(previous) = &taken_over_from {
                         tracing::info!(delivery_id = %id, previous, "spool: lease ran out, claim taken over");
+                        // The holder may have sent it before it went quiet: the
+                        // sender looks for the delivery id before sending again.
+                        entry = entry.taken_over();
                     }
                     claims.push(Claim::new(entry, self.claimant.clone(), now, lease_until));
                 }
