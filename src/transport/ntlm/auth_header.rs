@@ -22,6 +22,16 @@ impl Scheme {
     }
 }
 
+/// The raw `WWW-Authenticate` values of a reply's headers, as [`offers`] and
+/// [`token`] read them.
+pub(crate) fn header_values(headers: &hyper::HeaderMap) -> Vec<&[u8]> {
+    headers
+        .get_all(hyper::header::WWW_AUTHENTICATE)
+        .iter()
+        .map(hyper::header::HeaderValue::as_bytes)
+        .collect()
+}
+
 /// The `Authorization` value carrying `token` under `scheme`.
 pub(crate) fn authorization(scheme: Scheme, token: &[u8]) -> String {
     format!("{} {}", scheme.as_str(), STANDARD.encode(token))

@@ -6,9 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::StatusCode;
-use hyper::header::{
-    AUTHORIZATION, CONTENT_LENGTH, HOST, HeaderMap, HeaderValue, USER_AGENT, WWW_AUTHENTICATE,
-};
+use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, HOST, HeaderMap, HeaderValue, USER_AGENT};
 use tokio::time::{Instant, timeout_at};
 use tracing::debug;
 
@@ -98,12 +96,7 @@ impl NtlmTransport {
                 );
                 return Ok(Opened::Ready(connection));
             }
-            let values: Vec<&[u8]> = reply
-                .headers
-                .get_all(WWW_AUTHENTICATE)
-                .iter()
-                .map(HeaderValue::as_bytes)
-                .collect();
+            let values = auth_header::header_values(&reply.headers);
             match auth_header::token(&values, scheme) {
                 Some(Ok(token)) => break token,
                 Some(Err(err)) => {

@@ -3,7 +3,6 @@
 //! authentication, and NTLM when the server offers only that.
 
 use hyper::StatusCode;
-use hyper::header::{HeaderValue, WWW_AUTHENTICATE};
 use tokio::time::{Instant, timeout_at};
 use tracing::debug;
 
@@ -45,12 +44,7 @@ impl NtlmTransport {
             );
             return Ok(Opened::Ready(connection));
         }
-        let offered: Vec<&[u8]> = probe
-            .headers
-            .get_all(WWW_AUTHENTICATE)
-            .iter()
-            .map(HeaderValue::as_bytes)
-            .collect();
+        let offered = auth_header::header_values(&probe.headers);
         if !auth_header::offers(&offered, Scheme::Negotiate) {
             if auth_header::offers(&offered, Scheme::Ntlm) {
                 return self
@@ -90,12 +84,7 @@ impl NtlmTransport {
                     request,
                 )
                 .await?;
-            let values: Vec<&[u8]> = reply
-                .headers
-                .get_all(WWW_AUTHENTICATE)
-                .iter()
-                .map(HeaderValue::as_bytes)
-                .collect();
+            let values = auth_header::header_values(&reply.headers);
             let server_token = match auth_header::token(&values, Scheme::Negotiate) {
                 Some(Ok(server_token)) => Some(server_token),
                 Some(Err(err)) => {
