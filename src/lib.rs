@@ -90,6 +90,7 @@
 //! | message | [`compose`] | subject, HTML transcript, text, XML-safe characters, size cap |
 //! | decision | [`plan`] | deliver with a [`plan::DeliveryPlan`] (item class, `SendAndSaveCopy`, copy in `conversationhistory`), or denied with every reason |
 //! | wire | [`ews`] | schema-valid SOAP envelopes; typed replies, faults and the transient/permanent code table |
+//! | wire (Exchange Online) | [`graph`] | Microsoft Graph JSON bodies, `$filter` and `$batch`, typed Graph errors (no transport or backend yet) |
 //! | transport | [`transport`] | moves bytes: `HttpTransport`, `NtlmTransport`, your own [`transport::Transport`] |
 //! | sender | [`send`] | batches, concurrency, retries, the exactly-once check, no drafts, one report per message |
 //! | spool | [`spool`] | the History Spooler: durable, crash-safe "send later" with the two-minute pickup |
@@ -153,6 +154,7 @@ pub mod autodiscover;
 pub mod compose;
 mod delivery_id;
 pub mod ews;
+pub mod graph;
 pub mod plan;
 pub mod policy;
 pub mod powershell;
