@@ -53,6 +53,7 @@ pub fn plan(to: Participant, lines: &[&str]) -> DeliveryPlan {
         .clone()
 }
 
+#[allow(dead_code)] // not every test file uses every helper
 /// Named plans covering what a body can hold: same organization, federated,
 /// Unicode (emoji, right-to-left, combining marks, JSON's own specials), a long
 /// transcript.

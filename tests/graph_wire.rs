@@ -1,0 +1,354 @@
+//! The Graph wire layer through its public API: the lookup by delivery id, the
+//! `$batch` rules, the requests' URLs, and Graph's error answers read into errors.
+
+#[path = "support/graph_plans.rs"]
+mod graph_plans;
+
+use std::time::{Duration, SystemTime};
+
+use graph_plans::{person, plan};
+use offline_im::compose::DeliveryId;
+use offline_im::graph::{
+    BatchEntry, GraphError, GraphMessage, GraphRequest, GraphWriteError, MAX_BATCH_REQUESTS,
+    Method, Recipient, RetryAfter, delivery_id_filter, delivery_id_query, plan_recipient,
+    write_batch, write_create_message,
+};
+use offline_im::plan::Folder;
+
+const ID: &str = "67e55044-10b1-426f-9247-bb680e5fe0c8";
+
+/// Percent-decodes a query component, as a server does.
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn the_lookup_query_decodes_to_the_documented_filter_and_stays_one_url() {
+    let id: DeliveryId = ID.parse().unwrap();
+    let query = delivery_id_query(id);
+    // Nothing in it can end the URL, split the query or be read as a space.
+    assert!(!query.contains([' ', '\'', '{', '}', '#', '+']), "{query}");
+    let options: Vec<(&str, String)> = query
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k, decode(v))
+        })
+        .collect();
+    let keys: Vec<&str> = options.iter().map(|(k, _)| *k).collect();
+    assert_eq!(keys, ["$filter", "$select", "$expand"]);
+    assert_eq!(options[0].1, delivery_id_filter(id));
+    assert_eq!(
+        options[0].1,
+        format!(
+            "singleValueExtendedProperties/Any(ep: ep/id eq \
+             'String {{84e14aa7-1b60-4f34-b909-719b1387b4c7}} Name OfflineImDeliveryId' \
+             and ep/value eq '{ID}')"
+        )
+    );
+    assert!(options[1].1.split(',').any(|f| f == "isDraft"));
+    assert!(
+        options[2]
+            .1
+            .starts_with("singleValueExtendedProperties($filter=id eq 'String {")
+    );
+}
+
+#[test]
+fn lookups_name_the_folder_and_encode_the_user() {
+    let id: DeliveryId = ID.parse().unwrap();
+    let drafts =
+        GraphRequest::find_by_delivery_id("kim@contoso.com", Some(Folder::Drafts), id).unwrap();
+    assert_eq!(drafts.method, Method::Get);
+    assert!(
+        drafts
+            .url
+            .starts_with("/users/kim@contoso.com/mailFolders/drafts/messages?$filter=")
+    );
+    let everywhere = GraphRequest::find_by_delivery_id("o'neil+im@contoso.com", None, id).unwrap();
+    assert!(
+        everywhere
+            .url
+            .starts_with("/users/o%27neil%2Bim@contoso.com/messages?"),
+        "{}",
+        everywhere.url
+    );
+}
+
+#[test]
+fn create_goes_to_the_folder_asked_for_and_send_names_the_draft() {
+    let p = plan(person("pat", "contoso.com", "Pat"), &["hi"]);
+    let to = plan_recipient(&p);
+    let message = GraphMessage::from_plan(&p, &to);
+    let own = GraphRequest::create_message("kim@contoso.com", None, &message).unwrap();
+    assert_eq!(own.url, "/users/kim@contoso.com/messages");
+    let history = GraphRequest::create_message(
+        "kim@contoso.com",
+        Some(Folder::ConversationHistory),
+        &message,
+    )
+    .unwrap();
+    assert_eq!(
+        history.url,
+        "/users/kim@contoso.com/mailFolders/conversationhistory/messages"
+    );
+    assert_eq!(history.body.as_ref().unwrap()["importance"], "normal");
+    let send = GraphRequest::send("kim@contoso.com", "AAMkAGI2/TAAA=").unwrap();
+    assert_eq!(
+        send.url,
+        "/users/kim@contoso.com/messages/AAMkAGI2%2FTAAA%3D/send"
+    );
+    assert!(send.body.is_none());
+    let delete = GraphRequest::delete_message("kim@contoso.com", "AAMk1").unwrap();
+    assert_eq!(
+        (delete.method, delete.url.as_str()),
+        (Method::Delete, "/users/kim@contoso.com/messages/AAMk1")
+    );
+}
+
+#[test]
+fn bad_ids_in_urls_are_refused_by_name() {
+    let err = GraphRequest::send("kim@contoso.com", "  ").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GraphWriteError::Invalid {
+                field: "message id",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = GraphRequest::send("", "AAMk").unwrap_err();
+    assert!(err.to_string().contains("user id"), "{err}");
+    let err = GraphRequest::send("kim@contoso.com", "AA\r\nHost: evil").unwrap_err();
+    assert!(err.to_string().contains("control characters"), "{err}");
+}
+
+#[test]
+fn messages_graph_would_refuse_are_refused_before_writing() {
+    let p = plan(person("pat", "contoso.com", "Pat"), &["hi"]);
+    let mut buf = Vec::new();
+    let err = write_create_message(&mut buf, &GraphMessage::from_plan(&p, &[])).unwrap_err();
+    assert_eq!(
+        err,
+        GraphWriteError::Empty {
+            what: "toRecipients"
+        }
+    );
+    let blank = [Recipient::new(" ", None)];
+    let err = write_create_message(&mut buf, &GraphMessage::from_plan(&p, &blank)).unwrap_err();
+    assert!(err.to_string().contains("SMTP address"), "{err}");
+    let to = plan_recipient(&p);
+    let mut twice = GraphMessage::from_plan(&p, &to);
+    twice.single_value_extended_properties.push(
+        offline_im::graph::ExtendedPropertyValue::message_class("IPM.Note"),
+    );
+    let err = write_create_message(&mut buf, &twice).unwrap_err();
+    assert!(err.to_string().contains("String 0x001A"), "{err}");
+    assert!(buf.is_empty(), "nothing is written on error");
+}
+
+fn send(i: usize) -> GraphRequest {
+    GraphRequest::send("kim@contoso.com", &format!("AAMk{i}")).unwrap()
+}
+
+#[test]
+fn a_batch_keeps_order_ids_and_dependencies() {
+    let entries: Vec<BatchEntry> = (0..MAX_BATCH_REQUESTS)
+        .map(|i| {
+            let e = BatchEntry::new((i + 1).to_string(), send(i));
+            if i > 0 {
+                e.depends_on(i.to_string())
+            } else {
+                e
+            }
+        })
+        .collect();
+    let mut buf = Vec::new();
+    write_batch(&mut buf, &entries).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+    let requests = json["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 20);
+    assert_eq!(requests[0]["id"], "1");
+    assert!(requests[0].get("dependsOn").is_none());
+    assert_eq!(requests[19]["dependsOn"], serde_json::json!(["19"]));
+    assert_eq!(requests[19]["method"], "POST");
+    assert_eq!(
+        requests[19]["url"],
+        "/users/kim@contoso.com/messages/AAMk19/send"
+    );
+    // A body-less request carries no Content-Type header and no body.
+    assert!(requests[0].get("headers").is_none() && requests[0].get("body").is_none());
+}
+
+#[test]
+fn batches_graph_would_refuse_are_refused_naming_the_rule() {
+    let mut buf = Vec::new();
+    let too_many: Vec<BatchEntry> = (0..21)
+        .map(|i| BatchEntry::new(i.to_string(), send(i)))
+        .collect();
+    let err = write_batch(&mut buf, &too_many).unwrap_err();
+    assert_eq!(err, GraphWriteError::BatchTooLarge { count: 21, max: 20 });
+    assert!(err.to_string().contains("split"), "{err}");
+
+    assert_eq!(
+        write_batch(&mut buf, &[]).unwrap_err(),
+        GraphWriteError::Empty {
+            what: "the $batch requests"
+        }
+    );
+
+    let dup = [BatchEntry::new("1", send(1)), BatchEntry::new("1", send(2))];
+    let err = write_batch(&mut buf, &dup).unwrap_err();
+    assert!(err.to_string().contains("unique"), "{err}");
+
+    let forward = [
+        BatchEntry::new("1", send(1)).depends_on("2"),
+        BatchEntry::new("2", send(2)),
+    ];
+    let err = write_batch(&mut buf, &forward).unwrap_err();
+    assert!(
+        matches!(err, GraphWriteError::Invalid { field: "dependsOn", ref value, .. } if value == "2"),
+        "{err}"
+    );
+
+    let on_itself = [BatchEntry::new("1", send(1)).depends_on("1")];
+    assert!(write_batch(&mut buf, &on_itself).is_err());
+
+    let blank = [BatchEntry::new(" ", send(1))];
+    assert!(
+        write_batch(&mut buf, &blank)
+            .unwrap_err()
+            .to_string()
+            .contains("non-empty id")
+    );
+    assert!(buf.is_empty(), "nothing is written on error");
+}
+
+#[test]
+fn throttling_answers_are_throttled_with_the_servers_wait() {
+    // Outlook over its per-mailbox concurrency: 429, Retry-After in seconds.
+    let body = br#"{"error":{"code":"ApplicationThrottled","message":"Application is over its MailboxConcurrency limit.","innerError":{"code":"MailboxConcurrency","request-id":"5d1f","date":"2026-12-06T20:00:00"}}}"#;
+    let err = GraphError::from_response(429, Some("30"), body);
+    assert!(err.is_throttled() && err.is_transient());
+    assert!(!err.is_permanent() && !err.is_unauthorized());
+    assert_eq!(err.code(), Some("ApplicationThrottled"));
+    assert_eq!(err.inner_code(), Some("MailboxConcurrency"));
+    assert_eq!(err.request_id(), Some("5d1f"));
+    assert_eq!(
+        err.retry_after(),
+        Some(RetryAfter::Delay(Duration::from_secs(30)))
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains("429") && shown.contains("ApplicationThrottled") && shown.contains("30 s"),
+        "{shown}"
+    );
+
+    // 503 with an HTTP date: transient, the wait counted from now.
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let at = httpdate_after(now, 90);
+    let err = GraphError::from_response(
+        503,
+        Some(&at),
+        br#"{"error":{"code":"serviceNotAvailable","message":"Try later"}}"#,
+    );
+    assert!(err.is_transient() && !err.is_permanent());
+    assert_eq!(err.retry_after_delay(now), Some(Duration::from_secs(90)));
+
+    // A throttling code under another status still throttles.
+    let err = GraphError::from_response(
+        503,
+        None,
+        br#"{"error":{"code":"activityLimitReached","message":"x"}}"#,
+    );
+    assert!(err.is_throttled());
+}
+
+fn httpdate_after(now: SystemTime, secs: u64) -> String {
+    // Formatted by hand so the test does not reuse the code under test.
+    let t = now + Duration::from_secs(secs);
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let dt = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap()).unwrap();
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    dt.format(&fmt).unwrap()
+}
+
+#[test]
+fn permanent_transient_and_unauthorized_are_told_apart() {
+    let bad_recipient = GraphError::from_response(
+        400,
+        None,
+        br#"{"error":{"code":"ErrorInvalidRecipients","message":"At least one recipient isn't valid."}}"#,
+    );
+    assert!(bad_recipient.is_permanent() && !bad_recipient.is_transient());
+    assert!(bad_recipient.to_string().contains("ErrorInvalidRecipients"));
+
+    let missing = GraphError::from_response(404, None, br#"{"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store."}}"#);
+    assert!(missing.is_permanent());
+
+    let expired = GraphError::from_response(401, None, br#"{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired."}}"#);
+    assert!(expired.is_unauthorized() && !expired.is_permanent() && !expired.is_transient());
+
+    for status in [500, 502, 504] {
+        assert!(
+            GraphError::from_response(status, None, b"").is_transient(),
+            "{status}"
+        );
+    }
+    for status in [501, 507, 413, 403] {
+        assert!(
+            GraphError::from_response(status, None, b"{}").is_permanent(),
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn bodies_that_are_not_graph_errors_still_give_an_error_never_a_panic() {
+    let html =
+        GraphError::from_response(502, Some("soon"), b"<html><body>Bad Gateway</body></html>");
+    assert_eq!(html.status(), 502);
+    assert_eq!(html.code(), None);
+    assert!(html.message().contains("Bad Gateway"), "{}", html.message());
+    assert_eq!(
+        html.retry_after(),
+        None,
+        "an unreadable Retry-After is ignored"
+    );
+    assert!(html.is_transient());
+
+    assert_eq!(
+        GraphError::from_response(503, None, b"").message(),
+        "no error body"
+    );
+    for body in [
+        &b"{\"error\":null}"[..],
+        b"{\"error\":{\"code\":7}}",
+        b"[1,2]",
+        b"\xff\xfe\x00",
+        b"{\"error\":{\"code\":\"x\",\"innerError\":\"not an object\"}}",
+    ] {
+        let err = GraphError::from_response(400, Some("-1"), body);
+        assert_eq!(err.status(), 400);
+        assert!(err.is_permanent());
+        assert_eq!(err.retry_after(), None);
+    }
+    let huge = vec![b'x'; 1 << 20];
+    assert!(GraphError::from_response(500, None, &huge).message().len() < 300);
+}
