@@ -352,3 +352,52 @@ fn bodies_that_are_not_graph_errors_still_give_an_error_never_a_panic() {
     let huge = vec![b'x'; 1 << 20];
     assert!(GraphError::from_response(500, None, &huge).message().len() < 300);
 }
+
+#[test]
+fn a_batch_reply_is_read_by_id_with_each_answers_error() {
+    use offline_im::graph::read_batch_response;
+    let body = br#"{"responses":[
+        {"id":"2","status":429,"headers":{"retry-after":"12","Content-Type":"application/json"},
+         "body":{"error":{"code":"ApplicationThrottled","message":"over the limit"}}},
+        {"id":"1","status":201,"headers":{"Content-Type":"application/json"},"body":{"id":"AAMk1"}},
+        {"id":"3","status":424,"body":{"error":{"code":"FailedDependency","message":"request 2 failed"}}}
+    ]}"#;
+    let answers = read_batch_response(body).unwrap();
+    let by_id = |id: &str| answers.iter().find(|a| a.id == id).unwrap();
+    assert!(by_id("1").is_success() && by_id("1").error().is_none());
+    let throttled = by_id("2").error().unwrap();
+    assert!(throttled.is_throttled());
+    assert_eq!(
+        throttled.retry_after(),
+        Some(RetryAfter::Delay(Duration::from_secs(12)))
+    );
+    assert_eq!(by_id("3").error().unwrap().status(), 424);
+
+    let err = read_batch_response(b"<html>").unwrap_err();
+    assert!(err.to_string().contains("$batch reply"), "{err}");
+}
+
+#[test]
+fn a_lookup_reply_says_which_delivery_id_each_message_carries() {
+    use offline_im::graph::{read_created_message_id, read_found_messages};
+    let body = format!(
+        r#"{{"value":[
+            {{"id":"AAMk1","isDraft":true,"parentFolderId":"drafts-id",
+              "singleValueExtendedProperties":[{{"id":"String {{84E14AA7-1B60-4F34-B909-719B1387B4C7}} Name OfflineImDeliveryId","value":"{ID}"}}]}},
+            {{"id":"AAMk2","isDraft":false}}
+        ],"@odata.nextLink":"https://graph.microsoft.com/v1.0/users/kim/messages?$skip=10"}}"#
+    );
+    let found = read_found_messages(body.as_bytes()).unwrap();
+    assert_eq!(found.messages.len(), 2);
+    assert_eq!(found.messages[0].delivery_id, Some(ID.parse().unwrap()));
+    assert_eq!(found.messages[0].is_draft, Some(true));
+    assert_eq!(found.messages[1].delivery_id, None);
+    assert!(found.next_link.unwrap().contains("$skip=10"));
+    assert!(read_found_messages(br#"{"value":{}}"#).is_err());
+
+    assert_eq!(
+        read_created_message_id(br#"{"id":"AAMk9","subject":"x"}"#).unwrap(),
+        "AAMk9"
+    );
+    assert!(read_created_message_id(br#"{"id":7}"#).is_err());
+}

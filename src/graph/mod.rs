@@ -22,6 +22,8 @@
 //! - [`GraphError::from_response`]: Graph's error body and `Retry-After` as one
 //!   error with [`is_throttled`](GraphError::is_throttled),
 //!   [`is_permanent`](GraphError::is_permanent) and the code table in [`error`].
+//! - [`read_batch_response`], [`read_found_messages`], [`read_created_message_id`]:
+//!   Graph's successful answers; an unreadable one is a [`GraphReadError`].
 //! - Bad input gives a [`GraphWriteError`] naming the value and the rule.
 //!
 //! # What Graph does with an offline IM: the findings
@@ -87,6 +89,7 @@ mod encode;
 pub mod error;
 mod message;
 mod property_id;
+mod read;
 mod request;
 mod write_error;
 
@@ -97,6 +100,10 @@ pub use message::{
     graph_importance, plan_recipient, write_create_message, write_send_mail,
 };
 pub use property_id::{MESSAGE_CLASS_PROPERTY_ID, delivery_id_property_id};
+pub use read::{
+    BatchResponse, FoundMessage, FoundMessages, GraphReadError, read_batch_response,
+    read_created_message_id, read_found_messages,
+};
 pub use request::{
     GraphRequest, Method, delivery_id_filter, delivery_id_query, well_known_folder_name,
 };
