@@ -241,12 +241,13 @@ fn batches_graph_would_refuse_are_refused_naming_the_rule() {
 #[test]
 fn throttling_answers_are_throttled_with_the_servers_wait() {
     // Outlook over its per-mailbox concurrency: 429, Retry-After in seconds.
-    let body = br#"{"error":{"code":"ApplicationThrottled","message":"Application is over its MailboxConcurrency limit.","innerError":{"code":"MailboxConcurrency","request-id":"5d1f","date":"2026-12-06T20:00:00"}}}"#;
+    // (The answer as magodo/terraform-provider-outlook#21 quotes it, with an innerError.)
+    let body = br#"{"error":{"code":"ApplicationThrottled","message":"Application is over its MailboxConcurrency limit.","innerError":{"request-id":"5d1f","date":"2026-12-06T20:00:00"}}}"#;
     let err = GraphError::from_response(429, Some("30"), body);
     assert!(err.is_throttled() && err.is_transient());
     assert!(!err.is_permanent() && !err.is_unauthorized());
     assert_eq!(err.code(), Some("ApplicationThrottled"));
-    assert_eq!(err.inner_code(), Some("MailboxConcurrency"));
+    assert_eq!(err.inner_code(), None);
     assert_eq!(err.request_id(), Some("5d1f"));
     assert_eq!(
         err.retry_after(),
@@ -268,6 +269,17 @@ fn throttling_answers_are_throttled_with_the_servers_wait() {
     );
     assert!(err.is_transient() && !err.is_permanent());
     assert_eq!(err.retry_after_delay(now), Some(Duration::from_secs(90)));
+
+    // Throttling told by the inner code under a generic one (a 429 quoted on
+    // Microsoft Q&A): throttled, and the inner code is kept.
+    let err = GraphError::from_response(
+        429,
+        None,
+        br#"{"error":{"code":"accessDenied","message":"Too Many Requests","innerError":{"code":"throttledRequest","request-id":"cf"}}}"#,
+    );
+    assert!(err.is_throttled() && !err.is_permanent());
+    assert_eq!(err.inner_code(), Some("throttledRequest"));
+    assert!(err.to_string().contains("(throttledRequest)"), "{err}");
 
     // A throttling code under another status still throttles.
     let err = GraphError::from_response(

@@ -10,7 +10,7 @@
 //!
 //! | class | statuses | codes |
 //! |---|---|---|
-//! | throttled (wait `Retry-After`, then retry) | 429, 509 [errors page: "Too Many Requests", "Bandwidth Limit Exceeded"] | `activityLimitReached` [errors page]; `ApplicationThrottled`, `MailboxConcurrency` [Outlook's answers to Graph callers over the per-mailbox limits, as reported in Graph SDK issues and Q&A threads]; `ErrorServerBusy` [EWS's code, which Outlook passes through] |
+//! | throttled (wait `Retry-After`, then retry) | 429, 509 [errors page: "Too Many Requests", "Bandwidth Limit Exceeded"] | `activityLimitReached` [errors page]; `ApplicationThrottled` (message "Application is over its MailboxConcurrency limit.", Outlook's answer over the per-mailbox limits: magodo/terraform-provider-outlook#21, alcionai/corso#3695); inner code `throttledRequest` under `accessDenied` (a 429 quoted on Microsoft Q&A, question 1328107); `ErrorServerBusy` [EWS's code, which Outlook passes through] |
 //! | transient (retry with back-off) | 408, 423, 500, 502, 503, 504 and any other 5xx but 501 and 507 [errors page: 503 "may be repeated after a delay"; 504 gateway timeout; 423 locked] | `serviceNotAvailable`, `generalException` [errors page] |
 //! | unauthorized (get a new token, then retry once) | 401 [errors page] | `InvalidAuthenticationToken`, `unauthenticated` |
 //! | permanent (this request will never succeed) | every other status: 400, 403, 404, 405, 406, 409, 410, 411, 412, 413, 415, 416, 422, 501, 507 [errors page: malformed, denied, missing, conflict, too large, not implemented, quota] | e.g. `ErrorInvalidRecipients`, `ErrorQuotaExceeded`, `itemNotFound`, `accessDenied`, `quotaLimitReached` |
@@ -129,7 +129,6 @@ pub struct GraphError {
 const THROTTLED_CODES: &[&str] = &[
     "activityLimitReached",
     "ApplicationThrottled",
-    "MailboxConcurrency",
     "ErrorServerBusy",
     "TooManyRequests",
     "throttledRequest",

@@ -260,9 +260,8 @@ struct SendMail<'a, 'm> {
 /// Appends the JSON body of `POST /users/{id}/sendMail` to `buf`: create and send
 /// in one step, the copy kept in Sent Items when `save_to_sent_items`.
 ///
-/// The one-step form leaves no draft behind when it fails, but Graph answers
-/// `202 Accepted` without the new message's id; see the [module docs](super) for
-/// what that means for finding the message again.
+/// Graph answers `202 Accepted` without the new message's id, so only the
+/// delivery-id lookup finds it again; see the [module docs](super).
 ///
 /// # Errors
 /// What [`GraphMessage::check`] finds; nothing is appended then.

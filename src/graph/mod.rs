@@ -30,35 +30,33 @@
 //!
 //! From Microsoft's Graph reference, looked up for this module:
 //!
-//! - **Extended properties.** A message can be created with
-//!   `singleValueExtendedProperties` in the same `POST` that creates it
-//!   ("Create single-value extended property": "use the same REST request as
-//!   creating the instance, and include ... the extended property in the request
-//!   body"; permission `Mail.ReadWrite`). Ids take the forms
-//!   `"{type} {guid} Name {name}"` and `"{type} {proptag}"` ("Outlook extended
-//!   properties overview"), so the delivery id is
+//! - **Extended properties.** Graph's reference ("Create single-value extended
+//!   property") allows extended properties in the very `POST` that creates a
+//!   message, next to its ordinary properties (permission `Mail.ReadWrite`).
+//!   Ids take the forms `"{type} {guid} Name {name}"` and `"{type} {proptag}"`
+//!   ("Outlook extended properties overview"), so the delivery id is
 //!   [`delivery_id_property_id`] (the EWS path's property) and the class is
-//!   `String 0x001A` (`PidTagMessageClass`, [MS-OXCMSG] 2.2.1.3: ASCII, under
-//!   256 characters). Messages are found by a property with
+//!   `String 0x001A` (`PidTagMessageClass`; [MS-OXCMSG] 2.2.1.3: ASCII, under
+//!   256 characters). Messages carrying a property value are found with
 //!   `$filter=singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...')`
 //!   (the filter example of "Get singleValueLegacyExtendedProperty").
-//! - **The message class.** Microsoft documents *reading* `String 0x001A`
-//!   (Microsoft Japan's Exchange support blog shows
-//!   `$expand=singleValueExtendedProperties($filter=id eq 'String 0x001A')`) but
-//!   nowhere says whether a class *set* through it on create is kept, nor
-//!   whether it survives `send`. Third-party code sets it that way; that is all.
-//!   **Unverified.** The design does not rely on it: the class goes on the
-//!   create body (where EWS puts `t:ItemClass`), and the backend must read the
-//!   sent copy's `String 0x001A` back and report a message whose class was
-//!   dropped (same-organization recipients would then see plain mail, as
-//!   federated ones always do).
-//! - **The sender's copy and the folder.** The `send` action "saves the message
-//!   in the Sent Items folder" ("message: send"; the same sentence in the
-//!   `Send-MgUserMessage` reference); it has no parameter naming another folder,
+//! - **The message class.** The proptag form lets a client *read* the class
+//!   (shown with `$expand=singleValueExtendedProperties($filter=id eq 'String 0x001A')`
+//!   on blog.rykoma.net, 2019), but no Microsoft page says whether a class *set*
+//!   through it on create is kept, nor whether it survives `send`. Third-party
+//!   code sets it that way; that is all. **Unverified.** The design does not
+//!   rely on it: the class goes on the create body (where EWS puts
+//!   `t:ItemClass`), and the backend is to read the sent copy's `String 0x001A`
+//!   back and report a message whose class was dropped (same-organization
+//!   recipients would then see plain mail, as federated ones always do).
+//! - **The sender's copy and the folder.** The `send` action keeps the sent
+//!   message in Sent Items ("message: send", and the `Send-MgUserMessage`
+//!   reference); it has no parameter naming another folder,
 //!   unlike EWS's `SavedItemFolderId`. `sendMail` takes only `saveToSentItems`
-//!   (keep the copy in Sent Items, or keep none). A message created in
-//!   `mailFolders/conversationhistory/messages` is still a draft there until
-//!   sent, and the sent copy still lands in Sent Items. So Graph cannot keep the
+//!   (keep the copy in Sent Items, or keep none). Creating the draft in
+//!   `mailFolders/conversationhistory/messages` does not change that as far as
+//!   the reference says (an inference: `send` names Sent Items whatever folder
+//!   the draft is in; untested against Exchange Online). So Graph cannot keep the
 //!   copy in Conversation History the way EWS does; what remains for the backend
 //!   is to *move* the sent copy (found by delivery id in Sent Items) to
 //!   `conversationhistory` after submission — a second request per message,
@@ -69,8 +67,9 @@
 //! - **Submission and drafts.** Create-then-send makes a draft in Drafts first;
 //!   Exchange Online submits asynchronously after `send` answers `202 Accepted`
 //!   ("things to know about send mail"), so the exactly-once check looks in
-//!   Drafts and Sent Items, as the EWS path does. `sendMail` leaves no draft when
-//!   it fails but answers without the new message's id.
+//!   Drafts and Sent Items, as the EWS path does. `sendMail` creates and sends
+//!   in one request, but its `202 Accepted` carries no id of the new message, so
+//!   only the delivery-id lookup can find it afterwards.
 //! - **Throttling.** 429 with `Retry-After`, 503/504; Outlook allows 4
 //!   concurrent requests per app per mailbox and 10,000 requests per 10 minutes
 //!   ("Microsoft Graph service-specific throttling limits", Outlook service).
