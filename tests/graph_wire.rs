@@ -413,3 +413,34 @@ fn a_lookup_reply_says_which_delivery_id_each_message_carries() {
     );
     assert!(read_created_message_id(br#"{"id":7}"#).is_err());
 }
+
+proptest::proptest! {
+    /// Whatever a server or proxy answers, reading it gives an error, exactly
+    /// one class, and never a panic.
+    #[test]
+    fn any_answer_reads_into_exactly_one_class(
+        status in 100u16..600,
+        retry in proptest::option::of(".{0,40}"),
+        body in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+    ) {
+        let err = GraphError::from_response(status, retry.as_deref(), &body);
+        proptest::prop_assert_eq!(err.status(), status);
+        let classes = [err.is_transient(), err.is_unauthorized(), err.is_permanent()];
+        proptest::prop_assert_eq!(classes.iter().filter(|c| **c).count(), 1);
+        let _ = err.to_string();
+    }
+
+    /// Any user and message id stay inside their own path segment.
+    #[test]
+    fn ids_cannot_escape_their_segment(user in "[^\\x00-\\x1f\\x7f-\\x9f]{1,40}", id in "[^\\x00-\\x1f\\x7f-\\x9f]{1,60}") {
+        proptest::prop_assume!(!user.trim().is_empty() && !id.trim().is_empty());
+        let request = GraphRequest::send(&user, &id).unwrap();
+        let path = request.url.strip_prefix("/users/").unwrap().strip_suffix("/send").unwrap();
+        let segments: Vec<&str> = path.split('/').collect();
+        proptest::prop_assert_eq!(segments.len(), 3);
+        proptest::prop_assert_eq!(decode(segments[0]), user);
+        proptest::prop_assert_eq!(segments[1], "messages");
+        proptest::prop_assert_eq!(decode(segments[2]), id);
+        proptest::prop_assert!(!request.url.contains(['?', '#', ' ']));
+    }
+}
