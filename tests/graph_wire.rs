@@ -444,3 +444,62 @@ proptest::proptest! {
         proptest::prop_assert!(!request.url.contains(['?', '#', ' ']));
     }
 }
+
+#[test]
+fn graph_carries_what_the_ews_path_carries_for_the_same_plan() {
+    use offline_im::ews::RequestHeader;
+    use offline_im::send::write_create_item_for_plans;
+    for to in [
+        person("pat", "contoso.com", "Pat Coleman"),
+        person("ann", "fabrikam.com", "Ann Beebe"),
+    ] {
+        let p = plan(to, &["Lunch at <noon> & then?", "ok"]);
+        let mut xml = Vec::new();
+        write_create_item_for_plans(&mut xml, &RequestHeader::default(), &[&p]).unwrap();
+        let xml = String::from_utf8(xml).unwrap();
+        let recipients = plan_recipient(&p);
+        let json = serde_json::to_value(GraphMessage::from_plan(&p, &recipients)).unwrap();
+
+        // The class: t:ItemClass on EWS, String 0x001A on Graph.
+        let class = p.item_class().as_str();
+        assert!(xml.contains(&format!("<t:ItemClass>{class}</t:ItemClass>")));
+        let props = json["singleValueExtendedProperties"].as_array().unwrap();
+        assert!(
+            props
+                .iter()
+                .any(|q| q["id"] == "String 0x001A" && q["value"] == class)
+        );
+        // The delivery id: the same named property in the same property set.
+        let id = p.delivery_id().to_string();
+        assert!(xml.contains(r#"PropertySetId="84e14aa7-1b60-4f34-b909-719b1387b4c7" PropertyName="OfflineImDeliveryId""#));
+        assert!(xml.contains(&id));
+        assert!(props.iter().any(|q| {
+            q["value"] == id.as_str()
+                && q["id"]
+                    .as_str()
+                    .unwrap()
+                    .contains("{84e14aa7-1b60-4f34-b909-719b1387b4c7} Name OfflineImDeliveryId")
+        }));
+        // Subject, recipient, sender, importance.
+        assert!(xml.contains(p.message().subject()));
+        assert_eq!(json["subject"], p.message().subject());
+        assert!(xml.contains(p.recipient().smtp().as_str()));
+        assert_eq!(
+            json["toRecipients"][0]["emailAddress"]["address"],
+            p.recipient().smtp().as_str()
+        );
+        assert_eq!(
+            json["toRecipients"][0]["emailAddress"]["name"],
+            p.recipient().shown_name()
+        );
+        assert_eq!(
+            json["from"]["emailAddress"]["address"],
+            p.sender().smtp().as_str()
+        );
+        assert!(xml.contains("<t:Importance>Normal</t:Importance>"));
+        assert_eq!(json["importance"], "normal");
+        // The body: the same HTML, unchanged by JSON.
+        assert_eq!(json["body"]["contentType"], "html");
+        assert_eq!(json["body"]["content"], p.message().html());
+    }
+}
