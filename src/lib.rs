@@ -131,8 +131,9 @@
 //!
 //! - EWS in Exchange Online is blocked for most tenants since 2026-10-01 and shuts
 //!   down on 2027-04-01; this crate targets Exchange Server (Subscription Edition)
-//!   on-premises. Exchange Online mailboxes need Microsoft Graph, which this crate
-//!   does not speak.
+//!   on-premises. Exchange Online mailboxes need Microsoft Graph: its wire layer
+//!   ([`graph`]) exists, a transport, authentication and a backend for the
+//!   [`Sender`] do not yet.
 //! - Windows authentication is NTLMv2 only (feature `ntlm`); Negotiate/Kerberos is
 //!   not provided (see [`transport`]).
 //! - There is no way to know whether a recipient can receive offline IMs, as in SfB.
