@@ -90,6 +90,7 @@
 //! | message | [`compose`] | subject, HTML transcript, text, XML-safe characters, size cap |
 //! | decision | [`plan`] | deliver with a [`plan::DeliveryPlan`] (item class, `SendAndSaveCopy`, copy in `conversationhistory`), or denied with every reason |
 //! | wire | [`ews`] | schema-valid SOAP envelopes; typed replies, faults and the transient/permanent code table |
+//! | wire (Exchange Online) | [`graph`] | Microsoft Graph JSON bodies, `$filter` and `$batch`, typed Graph errors (no transport or backend yet) |
 //! | transport | [`transport`] | moves bytes: `HttpTransport`, `NtlmTransport`, your own [`transport::Transport`] |
 //! | sender | [`send`] | batches, concurrency, retries, the exactly-once check, no drafts, one report per message |
 //! | spool | [`spool`] | the History Spooler: durable, crash-safe "send later" with the two-minute pickup |
@@ -130,8 +131,9 @@
 //!
 //! - EWS in Exchange Online is blocked for most tenants since 2026-10-01 and shuts
 //!   down on 2027-04-01; this crate targets Exchange Server (Subscription Edition)
-//!   on-premises. Exchange Online mailboxes need Microsoft Graph, which this crate
-//!   does not speak.
+//!   on-premises. Exchange Online mailboxes need Microsoft Graph: its wire layer
+//!   ([`graph`]) exists, a transport, authentication and a backend for the
+//!   [`Sender`] do not yet.
 //! - Windows authentication is NTLMv2 only (feature `ntlm`); Negotiate/Kerberos is
 //!   not provided (see [`transport`]).
 //! - There is no way to know whether a recipient can receive offline IMs, as in SfB.
@@ -154,6 +156,7 @@ pub mod autodiscover;
 pub mod compose;
 mod delivery_id;
 pub mod ews;
+pub mod graph;
 pub mod plan;
 pub mod policy;
 pub mod powershell;
