@@ -276,7 +276,11 @@ pub async fn a_claim_taken_over_after_its_lease_cannot_be_ended_by_the_old_holde
     let taken = one(&other, at(300)).await;
     assert_eq!(taken.delivery_id(), stale.delivery_id());
     assert_eq!(taken.claimant().as_str(), "other");
-    assert_eq!(taken.entry(), stale.entry());
+    assert_eq!(taken.entry().message(), stale.entry().message());
+    assert!(
+        taken.entry().was_taken_over() && !stale.entry().was_taken_over(),
+        "a claim taken over is marked, so the sender looks before sending again"
+    );
 
     assert!(
         slow.complete(stale.clone())
