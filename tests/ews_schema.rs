@@ -7,55 +7,28 @@
 
 #[path = "support/ews_requests.rs"]
 mod ews_requests;
+#[path = "support/python_oracle.rs"]
+mod python_oracle;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ews_requests::representative_envelopes;
+use python_oracle::{Oracle, check_files};
 
-const REQUIRE: &str = "OFFLINE_IM_REQUIRE_SCHEMA_CHECK";
+const SCHEMA_CHECK: Oracle = Oracle {
+    name: "the EWS schema check",
+    script: "../shared/ews-schema/validate.py",
+    needs_module: Some("lxml"),
+    require: "OFFLINE_IM_REQUIRE_SCHEMA_CHECK",
+};
 
 fn validator() -> Option<PathBuf> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ews-schema/validate.py");
-    let why = if !script.is_file() {
-        format!("{} not found", script.display())
-    } else {
-        match Command::new("python3").args(["-c", "import lxml"]).output() {
-            Ok(out) if out.status.success() => return Some(script),
-            Ok(_) => "python3 has no lxml (pip install lxml)".to_owned(),
-            Err(e) => format!("python3 not runnable: {e}"),
-        }
-    };
-    assert!(
-        std::env::var(REQUIRE).as_deref() != Ok("1"),
-        "the EWS schema check is required ({REQUIRE}=1) but cannot run: {why}"
-    );
-    println!("skipped: EWS schema check: {why}");
-    None
+    SCHEMA_CHECK.script()
 }
 
 /// Runs the validator on `files`; fails naming every file that is not OK.
 fn validate(script: &Path, files: &[PathBuf]) {
-    let out = Command::new("python3")
-        .arg(script)
-        .arg("--strict")
-        .args(files)
-        .output()
-        .expect("run validate.py");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    for file in files {
-        let ok_line = format!("{}: OK", file.display());
-        assert!(
-            stdout.lines().any(|l| l == ok_line),
-            "{} is not valid:\n{stdout}\n{stderr}",
-            file.display()
-        );
-    }
-    assert!(
-        out.status.success(),
-        "validate.py failed:\n{stdout}\n{stderr}"
-    );
+    check_files(script, &["--strict"], files);
 }
 
 struct TempDir(PathBuf);

@@ -8,6 +8,8 @@
 
 #[path = "support/graph_plans.rs"]
 mod graph_plans;
+#[path = "support/python_oracle.rs"]
+mod python_oracle;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,52 +21,22 @@ use offline_im::graph::{
     write_batch, write_create_message, write_send_mail,
 };
 use offline_im::plan::Folder;
+use python_oracle::{Oracle, check_files};
 
-const REQUIRE: &str = "OFFLINE_IM_REQUIRE_GRAPH_CHECK";
+const GRAPH_CHECK: Oracle = Oracle {
+    name: "the Graph metadata check",
+    script: "../shared/graph-metadata/check_body.py",
+    needs_module: None,
+    require: "OFFLINE_IM_REQUIRE_GRAPH_CHECK",
+};
 
 fn checker() -> Option<PathBuf> {
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-metadata/check_body.py");
-    let why = if !script.is_file() {
-        format!("{} not found", script.display())
-    } else {
-        match Command::new("python3").arg("--version").output() {
-            Ok(out) if out.status.success() => return Some(script),
-            Ok(_) => "python3 --version failed".to_owned(),
-            Err(e) => format!("python3 not runnable: {e}"),
-        }
-    };
-    assert!(
-        std::env::var(REQUIRE).as_deref() != Ok("1"),
-        "the Graph metadata check is required ({REQUIRE}=1) but cannot run: {why}"
-    );
-    println!("skipped: Graph metadata check: {why}");
-    None
+    GRAPH_CHECK.script()
 }
 
 /// Runs check_body.py for `target` on `files`; fails naming every file not OK.
 fn check(script: &Path, target: &str, files: &[PathBuf]) {
-    assert!(!files.is_empty(), "nothing to check for {target}");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(target)
-        .args(files)
-        .output()
-        .expect("run check_body.py");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    for file in files {
-        let ok_line = format!("{}: OK", file.display());
-        assert!(
-            stdout.lines().any(|l| l == ok_line),
-            "{} is not a valid {target}:\n{stdout}\n{stderr}",
-            file.display()
-        );
-    }
-    assert!(
-        out.status.success(),
-        "check_body.py failed:\n{stdout}\n{stderr}"
-    );
+    check_files(script, &[target], files);
 }
 
 fn temp_dir() -> tempfile::TempDir {

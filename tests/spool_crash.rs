@@ -5,13 +5,14 @@
 //! The child is this test binary itself, run with `OFFLINE_IM_DRAIN_CHILD` set: it
 //! then acts as a drainer (see `child_drainer`) instead of testing.
 
+#[path = "support/killed_children.rs"]
+mod killed_children;
 #[path = "support/sender_on_testkit.rs"]
 mod sender_on_testkit;
 
-use std::io::BufRead;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use killed_children::{kill_while_working, spawn_ready};
 use offline_im::plan::Folder;
 use offline_im::send::Sender;
 use offline_im::settings::Settings;
@@ -119,40 +120,18 @@ async fn killed_drainers_lose_nothing_and_deliver_nothing_twice() {
             .unwrap();
     }
 
-    let exe = std::env::current_exe().unwrap();
     let mut seed = 0x5EED_2026_1203;
     for _ in 0..KILLS {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "child_drainer",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("OFFLINE_IM_DRAIN_CHILD", &root)
-            .env("OFFLINE_IM_DRAIN_URL", server.url())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        tokio::task::spawn_blocking(move || {
-            let mut lines = std::io::BufReader::new(stdout).lines();
-            lines.find(|line| line.as_deref().is_ok_and(|l| l.contains("ready")));
-        })
-        .await
-        .unwrap();
-        // Kill at a random point after the child has started talking to the server,
-        // so that every run dies in the middle of real work, however loaded the machine.
-        let before = server.requests().len();
-        let waited = Instant::now();
-        while server.requests().len() == before && waited.elapsed() < Duration::from_secs(20) {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
+        let child = spawn_ready(
+            "child_drainer",
+            &[
+                ("OFFLINE_IM_DRAIN_CHILD", &root),
+                ("OFFLINE_IM_DRAIN_URL", &server.url()),
+            ],
+        )
+        .await;
         let alive = Duration::from_millis(next(&mut seed) % 150);
-        tokio::time::sleep(alive).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        kill_while_working(child, &server, alive).await;
     }
 
     let delivered_by_children: usize = (0..40)

@@ -7,13 +7,14 @@
 //! The killed drainers are this test binary itself, run with
 //! `OFFLINE_IM_SERVICE_CHILD` set (see `child_service`).
 
+#[path = "support/killed_children.rs"]
+mod killed_children;
 #[path = "support/sender_on_testkit.rs"]
 mod sender_on_testkit;
 
-use std::io::BufRead;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use killed_children::{kill_while_working, spawn_ready};
 use offline_im::compose::OfflineIm;
 use offline_im::plan::Folder;
 use offline_im::send::{Sender, ServeOptions, ServiceMonitor};
@@ -174,40 +175,19 @@ async fn drainers_killed_twenty_times_are_taken_over_in_seconds_and_deliver_once
     let messages = messages(MESSAGES, "killed");
     spool_all(&spool, &messages).await;
 
-    let exe = std::env::current_exe().unwrap();
     let mut seed = 0x5EED_0014;
     let started = Instant::now();
     for _ in 0..KILLS {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "child_service",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("OFFLINE_IM_SERVICE_CHILD", &root)
-            .env("OFFLINE_IM_SERVICE_URL", server.url())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        tokio::task::spawn_blocking(move || {
-            let mut lines = std::io::BufReader::new(stdout).lines();
-            lines.find(|line| line.as_deref().is_ok_and(|l| l.contains("ready")));
-        })
-        .await
-        .unwrap();
-        // Kill at a random point after the child has started talking to the
-        // server, so that each one dies in the middle of real work.
-        let before = server.requests().len();
-        let waited = Instant::now();
-        while server.requests().len() == before && waited.elapsed() < Duration::from_secs(20) {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(next(&mut seed) % 500)).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        let child = spawn_ready(
+            "child_service",
+            &[
+                ("OFFLINE_IM_SERVICE_CHILD", &root),
+                ("OFFLINE_IM_SERVICE_URL", &server.url()),
+            ],
+        )
+        .await;
+        let alive = Duration::from_millis(next(&mut seed) % 500);
+        kill_while_working(child, &server, alive).await;
     }
     let killed_at = Instant::now();
     eprintln!("{KILLS} kills took {:?}", started.elapsed());
