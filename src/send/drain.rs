@@ -46,6 +46,18 @@ impl<T: Transport> Sender<T> {
         if maybe.is_empty() {
             return self.send_all(fresh.iter().map(message)).await;
         }
+        if maybe.iter().any(|c| c.entry().was_taken_over()) {
+            // The drainer that held these may have died in the middle of a
+            // request, and Exchange goes on with a request up to its execution
+            // limit (Microsoft: "EWS throttling in Exchange"): a look before then
+            // could miss a message that is still being created, and send it twice.
+            let limit = self.options.retry.execution_limit;
+            tracing::info!(
+                wait_ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+                "claims taken over: waiting out Exchange's execution limit before looking"
+            );
+            tokio::time::sleep(limit).await;
+        }
         if fresh.is_empty() {
             return self.resume_all(maybe.iter().map(message)).await;
         }

@@ -37,7 +37,7 @@ pub struct Sender<T> {
     transport: T,
     planner: Planner,
     profiles: Profiles,
-    options: SenderOptions,
+    pub(super) options: SenderOptions,
     folders: FolderMemory,
 }
 
