@@ -129,13 +129,23 @@ async fn a_message_sent_before_a_crash_is_completed_not_resent() {
     );
 }
 
-/// A sender whose retry policy assumes Exchange may run a request for up to
+/// A message spooled and claimed by a drainer that then died, and a sender
+/// whose retry policy assumes Exchange may run a request for up to
 /// `execution_limit` after the client gave up on it.
-fn sender_with_execution_limit(
+/// The temporary directory is last: keep it bound while the spool is used.
+struct ClaimedByDeadDrainer(
+    offline_im::send::Sender<offline_im::transport::HttpTransport>,
+    DirectorySpool,
+    offline_im::compose::OfflineIm,
+    tempfile::TempDir,
+);
+
+async fn claimed_by_dead_drainer(
     server: &offline_im::testkit::TestServer,
     execution_limit: Duration,
-) -> offline_im::send::Sender<offline_im::transport::HttpTransport> {
-    offline_im::send::Sender::from_settings(
+    text: &str,
+) -> ClaimedByDeadDrainer {
+    let sender = offline_im::send::Sender::from_settings(
         transport(server, Duration::from_secs(5)),
         offline_im::settings::Settings::from_toml_str(SETTINGS).unwrap(),
     )
@@ -145,26 +155,24 @@ fn sender_with_execution_limit(
             .deadline(execution_limit * 4),
     )
     .build()
-    .unwrap()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_claim_taken_over_while_the_dead_drainers_request_still_runs_arrives_once() {
-    let server = server().await;
-    let sender = sender_with_execution_limit(&server, Duration::from_secs(3));
-    let dir = spool_dir("takeover-running");
+    .unwrap();
+    let dir = spool_dir("takeover");
     let spool = DirectorySpool::open(dir.path()).unwrap();
-    let message = im(
-        "kim@contoso.com",
-        "pat@contoso.com",
-        "created after the drainer died",
-    );
+    let message = im("kim@contoso.com", "pat@contoso.com", text);
     spool_at_t0(&sender, &spool, &message).await;
     let dead_drainer = DirectorySpool::builder(dir.path())
         .claimant("drainer-that-died".parse().unwrap())
         .open()
         .unwrap();
     assert_eq!(dead_drainer.claim_due(T0, 100).await.unwrap().len(), 1);
+    ClaimedByDeadDrainer(sender, spool, message, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_taken_over_while_the_dead_drainers_request_still_runs_arrives_once() {
+    let server = server().await;
+    let ClaimedByDeadDrainer(sender, spool, message, _dir) =
+        claimed_by_dead_drainer(&server, Duration::from_secs(3), "created after it died").await;
     // The dead drainer's CreateItem: Exchange commits it 1.5 s later, long after
     // the drainer itself is gone (its request is dropped after 100 ms).
     server.faults().next_request(Fault::SlowCommit {
@@ -203,20 +211,12 @@ async fn a_claim_taken_over_and_found_delivered_does_not_wait_out_the_execution_
     let server = server().await;
     // An execution limit far longer than the test may take: a found message
     // must be completed without waiting for it.
-    let sender = sender_with_execution_limit(&server, Duration::from_secs(600));
-    let dir = spool_dir("takeover-found");
-    let spool = DirectorySpool::open(dir.path()).unwrap();
-    let message = im(
-        "kim@contoso.com",
-        "pat@contoso.com",
-        "delivered, then the drainer died",
-    );
-    spool_at_t0(&sender, &spool, &message).await;
-    let dead_drainer = DirectorySpool::builder(dir.path())
-        .claimant("drainer-that-died".parse().unwrap())
-        .open()
-        .unwrap();
-    assert_eq!(dead_drainer.claim_due(T0, 100).await.unwrap().len(), 1);
+    let ClaimedByDeadDrainer(sender, spool, message, _dir) = claimed_by_dead_drainer(
+        &server,
+        Duration::from_secs(600),
+        "delivered before it died",
+    )
+    .await;
     assert!(sender.send(message.clone()).await.outcome.is_delivered());
     server.idle().await;
 
