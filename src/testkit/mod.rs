@@ -153,6 +153,8 @@
 
 mod builder;
 mod dispatch;
+mod entra;
+mod entra_assertion;
 mod error;
 mod faults;
 mod http;
@@ -180,6 +182,9 @@ pub use crate::ews::BodyType;
 pub use builder::{
     DEFAULT_MAX_REQUEST_BYTES, DEFAULT_SEED, DEFAULT_SUBMISSION_LAG_MAX,
     DEFAULT_SUBMISSION_LAG_MIN, TestServerBuilder,
+};
+pub use entra::{
+    AppCredential, DEFAULT_ENTRA_TOKEN_LIFETIME, IssuedToken, TokenFault, TokenRequest,
 };
 pub use error::TestServerError;
 pub use faults::{Fault, Faults, InjectedFault, ItemFault};
