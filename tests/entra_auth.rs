@@ -447,7 +447,11 @@ async fn ews_requests_carry_entra_tokens_renewed_after_they_expire_mid_run() {
     );
     assert_eq!(copies(&server, "pat@contoso.com", Folder::Inbox, &after), 1);
     assert_eq!(server.token_requests().len(), 2);
-    let statuses: Vec<_> = server.requests().iter().filter_map(|r| r.status()).collect();
+    let statuses: Vec<_> = server
+        .requests()
+        .iter()
+        .filter_map(|r| r.status())
+        .collect();
     assert!(statuses.contains(&401), "{statuses:?}");
 }
 

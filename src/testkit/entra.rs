@@ -401,10 +401,10 @@ pub(crate) async fn handle(state: &EntraState, tenant: &str, req: Request<Incomi
 
     let credential = match (field("client_secret"), field("client_assertion")) {
         (Some(secret), _) => {
-            if !app
+            if app
                 .secret
                 .as_ref()
-                .is_some_and(|s| s.expose_secret() == secret)
+                .is_none_or(|s| s.expose_secret() != secret)
             {
                 return refuse(
                     state,

@@ -91,6 +91,14 @@
 //! - **Authentication**: off by default; with [`TestServerBuilder::basic_user`] or
 //!   [`TestServerBuilder::bearer_token`] every request must carry one of them, and
 //!   anything else (none, wrong, Negotiate, NTLM) gets 401 with `WWW-Authenticate`.
+//! - **A Microsoft Entra ID token endpoint**, `POST /{tenant}/oauth2/v2.0/token`
+//!   ([`TestServerBuilder::entra_app`], [`TestServer::entra_authority`]): the
+//!   client-credentials grant with a client secret or a client assertion signed
+//!   with a registered certificate, Entra's answers and AADSTS error bodies, a
+//!   configurable token lifetime, throttling ([`TokenFault`]); it records the
+//!   requests ([`TestServer::token_requests`]) and the tokens it issued
+//!   ([`TestServer::issued_tokens`]). With an app registered, EWS requests
+//!   need one of its tokens issued for `https://outlook.office365.com/.default`.
 //! - **Fault injection** ([`Faults`]): whole-request [`Fault`]s (busy fault with
 //!   `BackOffMilliseconds`, 503 with `Retry-After`, 401, connection closed before or
 //!   after the request is committed, delays, malformed replies, and the ones below)
