@@ -478,3 +478,28 @@ async fn a_graph_token_is_refused_by_ews() {
         0
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_transient() {
+    // A port nobody listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let tokens = EntraTokenProvider::builder(TENANT, APP)
+        .authority(format!("http://127.0.0.1:{port}").parse().unwrap())
+        .allow_http(true)
+        .client_secret(SECRET)
+        .build()
+        .unwrap();
+    let err = tokens.token().await.unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+    assert_eq!(entra(&err).http_status(), None);
+    assert!(
+        entra(&err).to_string().contains("no answer"),
+        "{}",
+        entra(&err)
+    );
+    assert!(!format!("{err:?}").contains(SECRET));
+}

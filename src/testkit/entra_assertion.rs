@@ -155,3 +155,63 @@ pub(crate) fn check(
     }
     Ok(())
 }
+
+#[cfg(all(test, feature = "entra"))]
+mod tests {
+    use super::*;
+    use crate::transport::ClientCertificate;
+    use crate::transport::entra::assertion::{AssertionAlgorithm, sign};
+    use secrecy::ExposeSecret as _;
+
+    const AUD: &str = "http://127.0.0.1:1/contoso.onmicrosoft.com/oauth2/v2.0/token";
+    const APP: &str = "11112222-aaaa-3333-bbbb-4444cccc5555";
+
+    fn pair() -> (ClientCertificate, RegisteredCertificate) {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["t".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let client =
+            ClientCertificate::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
+                .unwrap();
+        let registered = RegisteredCertificate::new(cert.der().to_vec());
+        (client, registered)
+    }
+
+    fn code(result: Result<(), Refusal>) -> Option<u32> {
+        result.err().map(|(code, _)| code)
+    }
+
+    #[test]
+    fn each_broken_rule_gets_its_code() {
+        let (client, registered) = pair();
+        let now = SystemTime::now();
+        let good = sign(&client, AssertionAlgorithm::Ps256, APP, AUD, now).unwrap();
+        let good = good.expose_secret();
+        let certs = std::slice::from_ref(&registered);
+        assert_eq!(code(check(good, APP, AUD, certs, now)), None);
+
+        // A signature that does not match the signed part.
+        let (signed, signature) = good.rsplit_once('.').unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        bytes[10] ^= 0xff;
+        let tampered = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(bytes));
+        assert_eq!(code(check(&tampered, APP, AUD, certs, now)), Some(700_027));
+        // The certificate was not uploaded.
+        assert_eq!(code(check(good, APP, AUD, &[], now)), Some(700_027));
+        // Made for another app, another audience, or too long ago.
+        assert_eq!(
+            code(check(good, "other-app", AUD, certs, now)),
+            Some(700_021)
+        );
+        assert_eq!(
+            code(check(good, APP, "http://elsewhere/t", certs, now)),
+            Some(50_027)
+        );
+        let later = now + Duration::from_secs(3600);
+        assert_eq!(code(check(good, APP, AUD, certs, later)), Some(700_024));
+        // Not a JWT.
+        assert_eq!(code(check("a.b", APP, AUD, certs, now)), Some(50_027));
+    }
+}

@@ -32,7 +32,7 @@
 //! - `provider`: the grant, the cache, renewal ([`EntraTokenProvider`]).
 //! - `error`: Entra's AADSTS errors and what to check ([`EntraError`]).
 
-mod assertion;
+pub(crate) mod assertion;
 mod builder;
 mod certificate;
 mod error;
