@@ -274,6 +274,7 @@ async fn wrong_secret_names_aadsts7000215_and_never_shows_the_secret() {
         format!("{err}"),
         text,
         format!("{tokens:?}"),
+        format!("{server:?}"),
     ] {
         assert!(!shown.contains(wrong) && !shown.contains(SECRET), "{shown}");
     }

@@ -180,6 +180,26 @@ impl TestServerBuilder {
     /// certificate; call it again to give the app more credentials. Once an app
     /// is registered, the EWS endpoint also requires authentication and accepts
     /// the tokens issued for `https://outlook.office365.com/.default`.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "entra")]
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use offline_im::testkit::{AppCredential, TestServer};
+    /// use offline_im::transport::{EntraTokenProvider, TokenProvider};
+    ///
+    /// let server = TestServer::builder()
+    ///     .entra_app("11112222-aaaa-3333-bbbb-4444cccc5555", AppCredential::secret("s3cret"))
+    ///     .start()
+    ///     .await?;
+    /// let tokens = EntraTokenProvider::builder("contoso.onmicrosoft.com", "11112222-aaaa-3333-bbbb-4444cccc5555")
+    ///     .authority(server.entra_authority().parse()?)
+    ///     .allow_http(true)
+    ///     .client_secret("s3cret")
+    ///     .build()?;
+    /// tokens.token().await?;
+    /// assert_eq!(server.issued_tokens().len(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn entra_app(mut self, client_id: impl Into<String>, credential: AppCredential) -> Self {
         self.entra.apps.push((client_id.into(), credential));
         self
