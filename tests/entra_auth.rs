@@ -42,6 +42,31 @@ fn test_certificate() -> TestCertificate {
     }
 }
 
+/// The same key as PKCS#1 (`RSA PRIVATE KEY`, what `openssl genrsa` wrote for
+/// years): PKCS#8 wraps it in an OCTET STRING after a fixed 26-byte prefix for a
+/// 2048-bit RSA key.
+fn pkcs1_pem(cert: &TestCertificate) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    let body: String = cert
+        .key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let pkcs8 = STANDARD.decode(body).unwrap();
+    assert_eq!(&pkcs8[22..24], [0x04, 0x82], "an OCTET STRING at byte 22");
+    let encoded = STANDARD.encode(&pkcs8[26..]);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
+}
+
 fn client_certificate(cert: &TestCertificate) -> ClientCertificate {
     ClientCertificate::from_pem(cert.cert_pem.as_bytes(), cert.key_pem.as_bytes()).unwrap()
 }
@@ -120,11 +145,14 @@ async fn certificate_and_key_are_read_from_pem_files() {
     std::fs::write(&cert_path, &cert.cert_pem).unwrap();
     std::fs::write(&key_path, &cert.key_pem).unwrap();
     std::fs::write(&both, format!("{}{}", cert.cert_pem, cert.key_pem)).unwrap();
+    let pkcs1 = dir.path().join("app-pkcs1.key");
+    std::fs::write(&pkcs1, pkcs1_pem(&cert)).unwrap();
     let server = server_with(vec![AppCredential::certificate_pem(&cert.cert_pem)], None).await;
 
     for certificate in [
         ClientCertificate::from_pem_files(&cert_path, &key_path).unwrap(),
         ClientCertificate::from_pem_file(&both).unwrap(),
+        ClientCertificate::from_pem_files(&cert_path, &pkcs1).unwrap(),
     ] {
         let shown = format!("{certificate:?}");
         assert!(
@@ -134,7 +162,7 @@ async fn certificate_and_key_are_read_from_pem_files() {
         let tokens = provider(&server).certificate(certificate).build().unwrap();
         tokens.token().await.unwrap();
     }
-    assert_eq!(server.issued_tokens().len(), 2);
+    assert_eq!(server.issued_tokens().len(), 3);
 }
 
 #[test]
