@@ -132,8 +132,9 @@
 //! - EWS in Exchange Online is blocked for most tenants since 2026-10-01 and shuts
 //!   down on 2027-04-01; this crate targets Exchange Server (Subscription Edition)
 //!   on-premises. Exchange Online mailboxes need Microsoft Graph: its wire layer
-//!   ([`graph`]) exists, a transport, authentication and a backend for the
-//!   [`Sender`] do not yet.
+//!   ([`graph`]) and app-only authentication with Microsoft Entra ID (feature
+//!   `entra`, `transport::EntraTokenProvider`) exist; a transport and a backend
+//!   for the [`Sender`] do not yet.
 //! - Windows authentication is NTLMv2 only (feature `ntlm`); Negotiate/Kerberos is
 //!   not provided (see [`transport`]).
 //! - There is no way to know whether a recipient can receive offline IMs, as in SfB.
@@ -145,6 +146,7 @@
 //! | `http` | yes | `transport::HttpTransport` (EWS over HTTPS with reqwest and rustls) and `autodiscover::HttpFetcher` |
 //! | `native-tls` | no | the platform's TLS library instead of rustls |
 //! | `ntlm` | no | `transport::NtlmTransport`: NTLMv2 (Windows authentication) for on-premises Exchange |
+//! | `entra` | no | `transport::EntraTokenProvider`: app-only tokens from Microsoft Entra ID (client secret or certificate) for Exchange Online |
 //! | `testkit` | no | `testkit::TestServer`, an embedded EWS mailbox server with fault injection |
 //! | `postgres` | no | `spool::PgSpool`: the spool in PostgreSQL, shared by drainers on several hosts |
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -12,6 +12,7 @@ use tokio::sync::{Notify, watch};
 use crate::address::{Domain, SmtpAddress};
 use crate::ews::Folder;
 
+use super::entra::{AppCredential, EntraSettings, EntraState};
 use super::error::TestServerError;
 use super::faults::{FaultPlan, Faults};
 use super::http::{Config, Secret, Shared, handle};
@@ -52,6 +53,7 @@ pub struct TestServerBuilder {
     max_request_bytes: usize,
     lag: (Duration, Duration),
     scan_limit: Option<usize>,
+    entra: EntraSettings,
 }
 
 impl Default for TestServerBuilder {
@@ -68,6 +70,7 @@ impl Default for TestServerBuilder {
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             lag: (DEFAULT_SUBMISSION_LAG_MIN, DEFAULT_SUBMISSION_LAG_MAX),
             scan_limit: None,
+            entra: EntraSettings::default(),
         }
     }
 }
@@ -172,6 +175,50 @@ impl TestServerBuilder {
         self
     }
 
+    /// Registers an app with the Entra ID token endpoint
+    /// (`POST /{tenant}/oauth2/v2.0/token`), with a client secret or a
+    /// certificate; call it again to give the app more credentials. Once an app
+    /// is registered, the EWS endpoint also requires authentication and accepts
+    /// the tokens issued for `https://outlook.office365.com/.default`.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "entra")]
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use offline_im::testkit::{AppCredential, TestServer};
+    /// use offline_im::transport::{EntraTokenProvider, TokenProvider};
+    ///
+    /// let server = TestServer::builder()
+    ///     .entra_app("11112222-aaaa-3333-bbbb-4444cccc5555", AppCredential::secret("s3cret"))
+    ///     .start()
+    ///     .await?;
+    /// let tokens = EntraTokenProvider::builder("contoso.onmicrosoft.com", "11112222-aaaa-3333-bbbb-4444cccc5555")
+    ///     .authority(server.entra_authority().parse()?)
+    ///     .allow_http(true)
+    ///     .client_secret("s3cret")
+    ///     .build()?;
+    /// tokens.token().await?;
+    /// assert_eq!(server.issued_tokens().len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn entra_app(mut self, client_id: impl Into<String>, credential: AppCredential) -> Self {
+        self.entra.apps.push((client_id.into(), credential));
+        self
+    }
+
+    /// Declares a tenant (id or domain) of the token endpoint; other tenants get
+    /// AADSTS90002. With none declared, every tenant is accepted.
+    pub fn entra_tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.entra.tenants.push(tenant.into());
+        self
+    }
+
+    /// The `expires_in` of issued tokens (default
+    /// [`DEFAULT_ENTRA_TOKEN_LIFETIME`](super::DEFAULT_ENTRA_TOKEN_LIFETIME)).
+    pub fn entra_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.entra.lifetime = lifetime;
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     ///
     /// # Errors
@@ -214,6 +261,7 @@ impl TestServerBuilder {
             })?;
             store.hosted.insert(domain);
         }
+        let entra = EntraState::new(self.entra)?;
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(TestServerError::NoRuntime);
         }
@@ -234,6 +282,7 @@ impl TestServerBuilder {
             },
             requests: Mutex::new(Vec::new()),
             tracker,
+            entra,
         });
         let (stop, stopped) = watch::channel(false);
         let transport = tokio::spawn(submit::run(Arc::clone(&shared), wake, stopped.clone()));

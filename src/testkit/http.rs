@@ -50,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
     /// What is still going on, for `TestServer::idle`.
     pub(crate) tracker: Arc<Tracker>,
+    /// The Entra ID token endpoint and the tokens it issued.
+    pub(crate) entra: super::entra::EntraState,
 }
 
 /// The error that makes hyper drop the connection without a reply.
@@ -111,6 +113,10 @@ async fn handle_request(
         .and_then(|a| a.split_whitespace().next())
         .map(str::to_owned);
 
+    if let Some(tenant) = super::entra::token_path_tenant(req.uri().path()) {
+        let tenant = tenant.to_owned();
+        return Ok(super::entra::handle(&shared.entra, &tenant, req).await);
+    }
     let early = if !req.uri().path().eq_ignore_ascii_case(EWS_PATH) {
         Some(plain(StatusCode::NOT_FOUND, "not found"))
     } else if req.method() != hyper::Method::POST {
@@ -173,11 +179,17 @@ async fn handle_request(
     };
     record.fault.clone_from(&fault);
 
-    let (auth, user) = check_auth(&shared.config, authorization.as_deref());
+    let (auth, user) = check_auth(&shared.config, &shared.entra, authorization.as_deref());
     record.basic_user = user;
     let identity = match (auth, &fault) {
         (_, Some(Fault::Unauthorized)) | (Auth::Refused, _) => {
-            let reply = unauthorized(&shared.config);
+            let mut reply = unauthorized(&shared.config);
+            if shared.entra.has_apps() {
+                reply.headers_mut().append(
+                    hyper::header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer"),
+                );
+            }
             return Ok(store_record(
                 &shared,
                 index,
@@ -273,8 +285,12 @@ async fn handle_request(
     }
 }
 
-fn check_auth(config: &Config, authorization: Option<&str>) -> (Auth, Option<String>) {
-    if config.basic.is_none() && config.bearer.is_none() {
+fn check_auth(
+    config: &Config,
+    entra: &super::entra::EntraState,
+    authorization: Option<&str>,
+) -> (Auth, Option<String>) {
+    if config.basic.is_none() && config.bearer.is_none() && !entra.has_apps() {
         // Authentication off: a Basic user name still names the acting mailbox.
         let user = authorization.and_then(basic_credentials).map(|(u, _)| u);
         let identity = user.as_deref().and_then(|u| u.parse().ok());
@@ -303,10 +319,17 @@ fn check_auth(config: &Config, authorization: Option<&str>) -> (Auth, Option<Str
         );
     }
     if scheme.eq_ignore_ascii_case("bearer") {
+        // A token from the Entra endpoint counts when it was issued for Exchange
+        // Online (`https://outlook.office365.com/.default`), as EWS there demands.
         let ok = config
             .bearer
             .as_ref()
-            .is_some_and(|t| t.expose_secret() == rest.trim());
+            .is_some_and(|t| t.expose_secret() == rest.trim())
+            || entra.token_is_valid_for(
+                rest.trim(),
+                "https://outlook.office365.com",
+                std::time::Instant::now(),
+            );
         return (if ok { Auth::Ok(None) } else { Auth::Refused }, None);
     }
     (Auth::Refused, None)

@@ -91,6 +91,14 @@
 //! - **Authentication**: off by default; with [`TestServerBuilder::basic_user`] or
 //!   [`TestServerBuilder::bearer_token`] every request must carry one of them, and
 //!   anything else (none, wrong, Negotiate, NTLM) gets 401 with `WWW-Authenticate`.
+//! - **A Microsoft Entra ID token endpoint**, `POST /{tenant}/oauth2/v2.0/token`
+//!   ([`TestServerBuilder::entra_app`], [`TestServer::entra_authority`]): the
+//!   client-credentials grant with a client secret or a client assertion signed
+//!   with a registered certificate, Entra's answers and AADSTS error bodies, a
+//!   configurable token lifetime, throttling ([`TokenFault`]); it records the
+//!   requests ([`TestServer::token_requests`]) and the tokens it issued
+//!   ([`TestServer::issued_tokens`]). With an app registered, EWS requests
+//!   need one of its tokens issued for `https://outlook.office365.com/.default`.
 //! - **Fault injection** ([`Faults`]): whole-request [`Fault`]s (busy fault with
 //!   `BackOffMilliseconds`, 503 with `Retry-After`, 401, connection closed before or
 //!   after the request is committed, delays, malformed replies, and the ones below)
@@ -153,6 +161,8 @@
 
 mod builder;
 mod dispatch;
+mod entra;
+mod entra_assertion;
 mod error;
 mod faults;
 mod http;
@@ -180,6 +190,9 @@ pub use crate::ews::BodyType;
 pub use builder::{
     DEFAULT_MAX_REQUEST_BYTES, DEFAULT_SEED, DEFAULT_SUBMISSION_LAG_MAX,
     DEFAULT_SUBMISSION_LAG_MIN, TestServerBuilder,
+};
+pub use entra::{
+    AppCredential, DEFAULT_ENTRA_TOKEN_LIFETIME, IssuedToken, TokenFault, TokenRequest,
 };
 pub use error::TestServerError;
 pub use faults::{Fault, Faults, InjectedFault, ItemFault};

@@ -54,6 +54,11 @@ impl TestServer {
         format!("http://{}{EWS_PATH}", self.addr)
     }
 
+    /// The state the connections share (for the Entra endpoint's inspection).
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     /// The socket address the server listens on.
     #[must_use]
     pub fn addr(&self) -> SocketAddr {

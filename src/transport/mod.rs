@@ -32,6 +32,9 @@
 //! - With the `kerberos` feature, `NtlmTransport::negotiate` authenticates
 //!   the same way with Negotiate and a Kerberos ticket (`NegotiateCredentials`;
 //!   see the `negotiate` module).
+//! - [`EntraTokenProvider`] (feature `entra`): app-only tokens from Microsoft
+//!   Entra ID (client secret or certificate), cached and renewed before expiry;
+//!   see the [`entra`] module.
 //! - [`Credentials`]: the crate's one credentials type (Basic, Bearer, NTLM,
 //!   Negotiate), taken by Autodiscover and by
 //!   [`HttpTransportBuilder::credentials`] (Basic, Bearer).
@@ -100,6 +103,8 @@
 //! ```
 
 mod credentials;
+#[cfg(feature = "entra")]
+pub mod entra;
 mod error;
 pub mod fake;
 #[cfg(feature = "http")]
@@ -116,6 +121,12 @@ mod retry_after;
 mod traits;
 
 pub use credentials::Credentials;
+#[cfg(feature = "entra")]
+#[cfg_attr(docsrs, doc(cfg(feature = "entra")))]
+pub use entra::{
+    AssertionAlgorithm, CertificateError, ClientCertificate, EntraBuildError, EntraError,
+    EntraTokenProvider, EntraTokenProviderBuilder,
+};
 pub use error::TransportError;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
