@@ -142,7 +142,7 @@
 //!
 //! | feature | default | what |
 //! |---|---|---|
-//! | `http` | yes | `transport::HttpTransport` (EWS over HTTPS with reqwest and rustls) and `autodiscover::HttpFetcher` |
+//! | `http` | yes | `transport::HttpTransport` (EWS over HTTPS with reqwest and rustls) and the transport Autodiscover builds from its credentials |
 //! | `native-tls` | no | the platform's TLS library instead of rustls |
 //! | `ntlm` | no | `transport::NtlmTransport`: NTLMv2 (Windows authentication) for on-premises Exchange |
 //! | `testkit` | no | `testkit::TestServer`, an embedded EWS mailbox server with fault injection |

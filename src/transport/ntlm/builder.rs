@@ -56,6 +56,13 @@ impl NtlmTransportBuilder {
 
     connection_setters!();
 
+    /// Replaces the timeouts, User-Agent, name overrides and roots at once
+    /// (Autodiscover's default transport).
+    pub(crate) fn with_connection(mut self, connection: Connection) -> Self {
+        self.connection = connection;
+        self
+    }
+
     /// The most connections open at once, which is also the most requests in
     /// flight: more wait for a connection. Default: 8.
     pub fn max_connections(mut self, max: usize) -> Self {
