@@ -143,7 +143,7 @@
 //!
 //! | feature | default | what |
 //! |---|---|---|
-//! | `http` | yes | `transport::HttpTransport` (EWS over HTTPS with reqwest and rustls) and `autodiscover::HttpFetcher` |
+//! | `http` | yes | `transport::HttpTransport` (EWS over HTTPS with reqwest and rustls) and the transport Autodiscover builds from its credentials |
 //! | `native-tls` | no | the platform's TLS library instead of rustls |
 //! | `ntlm` | no | `transport::NtlmTransport`: NTLMv2 (Windows authentication) for on-premises Exchange |
 //! | `entra` | no | `transport::EntraTokenProvider`: app-only tokens from Microsoft Entra ID (client secret or certificate) for Exchange Online |

@@ -9,9 +9,9 @@ use std::time::Duration;
 use autodiscover_fake::*;
 use offline_im::address::SmtpAddress;
 use offline_im::autodiscover::{
-    AttemptOutcome, Autodiscover, Credentials, FetchResponse, NoSrvResolver, SrvRecord,
-    StaticSrvResolver,
+    AttemptOutcome, Autodiscover, Credentials, NoSrvResolver, SrvRecord, StaticSrvResolver,
 };
+use offline_im::transport::Reply;
 
 const EWS: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
 const SOAP_ROOT: &str = "https://contoso.com/autodiscover/autodiscover.svc";
@@ -26,7 +26,7 @@ async fn a_result_is_cached_for_its_ttl_then_discovered_again() {
     let net = FakeNet::new();
     net.route(SOAP_ROOT, soap_settings(EWS));
     let autodiscover = Autodiscover::builder()
-        .fetcher(net.clone())
+        .transport(net.clone())
         .cache_ttl(Duration::from_secs(3600))
         .build()
         .unwrap();
@@ -71,7 +71,7 @@ async fn the_default_ttl_is_a_day_and_forget_drops_an_entry() {
     let net = FakeNet::new();
     net.route(SOAP_ROOT, soap_settings(EWS));
     let autodiscover = Autodiscover::builder()
-        .fetcher(net.clone())
+        .transport(net.clone())
         .build()
         .unwrap();
     autodiscover.discover(&kim()).await.unwrap();
@@ -98,7 +98,7 @@ async fn an_srv_found_endpoint_lives_no_longer_than_its_record() {
         ..SrvRecord::new("mail.contoso.com", 443)
     };
     let autodiscover = Autodiscover::builder()
-        .fetcher(net.clone())
+        .transport(net.clone())
         .resolver(StaticSrvResolver::new().record("_autodiscover._tcp.contoso.com", record))
         .build()
         .unwrap();
@@ -120,7 +120,7 @@ async fn an_srv_found_endpoint_lives_no_longer_than_its_record() {
 async fn failures_are_not_cached() {
     let net = FakeNet::new();
     let autodiscover = Autodiscover::builder()
-        .fetcher(net.clone())
+        .transport(net.clone())
         .resolver(NoSrvResolver) // no DNS query leaves the test
         .build()
         .unwrap();
@@ -135,23 +135,21 @@ async fn failures_are_not_cached() {
 #[tokio::test]
 async fn the_error_lists_every_step_and_why_it_failed() {
     let net = FakeNet::new();
-    net.route(SOAP_ROOT, FetchResponse::new(401, ""));
+    net.route(SOAP_ROOT, Reply::new(401, ""));
     net.route(
         POX_ROOT,
         pox_error("500", "The e-mail address cannot be found."),
     );
     net.route(
         "https://autodiscover.contoso.com/autodiscover/autodiscover.svc",
-        FetchResponse::new(200, "<html>welcome</html>"),
+        Reply::new(200, "<html>welcome</html>"),
     );
     net.route(
         "http://autodiscover.contoso.com/autodiscover/autodiscover.xml",
-        FetchResponse::new(404, ""),
+        Reply::new(404, ""),
     );
     let err = Autodiscover::builder()
-        .credentials(Credentials::basic("CONTOSO\\kim", "hunter2-secret"))
-        .credentials(Credentials::bearer("eyJ-token-secret"))
-        .fetcher(net.clone())
+        .transport(net.holding(Credentials::bearer("eyJ-token-secret")))
         .resolver(NoSrvResolver)
         .build()
         .unwrap()
@@ -193,7 +191,27 @@ async fn the_error_lists_every_step_and_why_it_failed() {
         assert!(shown.contains(&format!("{}. {attempt}", n + 1)), "{shown}");
     }
     let debug = format!("{err:?}");
-    for secret in ["hunter2", "eyJ-token"] {
-        assert!(!shown.contains(secret) && !debug.contains(secret));
-    }
+    assert!(!shown.contains("eyJ-token") && !debug.contains("eyJ-token"));
+}
+
+#[test]
+fn a_transport_with_credentials_or_settings_beside_it_is_refused() {
+    let with_credentials = Autodiscover::builder()
+        .credentials(Credentials::basic("CONTOSO\\kim", "hunter2-secret"))
+        .transport(FakeNet::new())
+        .build()
+        .unwrap_err();
+    let shown = with_credentials.to_string();
+    assert!(shown.contains("credentials()"), "{shown}");
+    assert!(!format!("{shown} {with_credentials:?}").contains("hunter2"));
+
+    let with_timeout = Autodiscover::builder()
+        .timeout(Duration::from_secs(5))
+        .transport(FakeNet::new())
+        .build()
+        .unwrap_err();
+    assert!(
+        with_timeout.to_string().contains("connection()"),
+        "{with_timeout}"
+    );
 }

@@ -325,8 +325,7 @@ async fn autodiscover_finds_the_endpoint_through_the_srv_record() {
         pox_settings(ews),
     );
     let autodiscover = Autodiscover::builder()
-        .credentials(Credentials::basic("kim@contoso.com", "pw"))
-        .fetcher(net.clone())
+        .transport(net.holding(Credentials::basic("kim@contoso.com", "pw")))
         .resolver(resolver(&[&dns]))
         .build()
         .unwrap();
@@ -340,7 +339,7 @@ async fn autodiscover_finds_the_endpoint_through_the_srv_record() {
     // A name with no SRV record: the step says so.
     let nx = FakeDns::start(|q| vec![reply(q, q.id, OK | 3, &[])]).await;
     let err = Autodiscover::builder()
-        .fetcher(FakeNet::new())
+        .transport(FakeNet::new())
         .resolver(resolver(&[&nx]))
         .build()
         .unwrap()

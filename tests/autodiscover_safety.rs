@@ -8,9 +8,10 @@ mod autodiscover_fake;
 use autodiscover_fake::*;
 use offline_im::address::SmtpAddress;
 use offline_im::autodiscover::{
-    AttemptOutcome, Autodiscover, AutodiscoverBuilder, AutodiscoverError, Credentials, FetchMethod,
-    FetchResponse, NoSrvResolver, Refusal, SrvRecord, StaticSrvResolver,
+    AttemptOutcome, Autodiscover, AutodiscoverBuilder, AutodiscoverError, Credentials,
+    NoSrvResolver, Refusal, SrvRecord, StaticSrvResolver,
 };
+use offline_im::transport::{Method, Reply};
 
 const EWS: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
 const SOAP_ROOT: &str = "https://contoso.com/autodiscover/autodiscover.svc";
@@ -25,8 +26,7 @@ fn kim() -> SmtpAddress {
 
 fn builder(net: &FakeNet) -> AutodiscoverBuilder {
     Autodiscover::builder()
-        .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
-        .fetcher(net.clone())
+        .transport(net.holding(Credentials::basic("kim@contoso.com", PASSWORD)))
         .resolver(NoSrvResolver) // no DNS query leaves the test
 }
 
@@ -60,7 +60,7 @@ fn assert_credentials_stayed_home(net: &FakeNet) {
 #[tokio::test]
 async fn probe_redirect_outside_the_domain_is_refused_unless_allowed() {
     let net = FakeNet::new();
-    net.route(PROBE, FetchResponse::redirect(302, HOSTER));
+    net.route(PROBE, Reply::redirect(302, HOSTER));
     net.route(
         HOSTER,
         pox_settings("https://ex.hoster.net/EWS/Exchange.asmx"),
@@ -87,7 +87,7 @@ async fn probe_redirect_outside_the_domain_is_refused_unless_allowed() {
         .into_iter()
         .find(|s| s.url == PROBE)
         .unwrap();
-    assert_eq!(probe.method, FetchMethod::Get);
+    assert_eq!(probe.method, Method::Get);
     assert!(
         probe.authorization.is_none(),
         "the probe is unauthenticated"
@@ -96,7 +96,7 @@ async fn probe_redirect_outside_the_domain_is_refused_unless_allowed() {
 
     // Allow-listed, the same redirect is followed, with credentials.
     let net2 = FakeNet::new();
-    net2.route(PROBE, FetchResponse::redirect(302, HOSTER));
+    net2.route(PROBE, Reply::redirect(302, HOSTER));
     net2.route(
         HOSTER,
         pox_settings("https://ex.hoster.net/EWS/Exchange.asmx"),
@@ -123,7 +123,7 @@ async fn probe_redirect_outside_the_domain_is_refused_unless_allowed() {
 async fn redirects_to_plain_http_are_refused() {
     let net = FakeNet::new();
     let plain = "http://mail.contoso.com/autodiscover/autodiscover.xml";
-    net.route(PROBE, FetchResponse::redirect(301, plain));
+    net.route(PROBE, Reply::redirect(301, plain));
     net.route(POX_ROOT, pox_redirect_url(plain));
     net.route(plain, pox_settings(EWS));
     let err = builder(&net)
@@ -294,7 +294,7 @@ async fn redirect_chains_stop_at_the_limit() {
     let hop = |n: usize| format!("https://hop{n}.contoso.com/autodiscover/autodiscover.xml");
     net.route(POX_ROOT, pox_redirect_url(&hop(1)));
     for n in 1..=20 {
-        net.route(&hop(n), FetchResponse::redirect(302, hop(n + 1)));
+        net.route(&hop(n), Reply::redirect(302, hop(n + 1)));
     }
     let err = builder(&net)
         .max_redirects(3)
@@ -320,7 +320,7 @@ async fn redirect_chains_stop_at_the_limit() {
     let net = FakeNet::new();
     net.route(POX_ROOT, pox_redirect_url(&hop(1)));
     for n in 1..=20 {
-        net.route(&hop(n), FetchResponse::redirect(302, hop(n + 1)));
+        net.route(&hop(n), Reply::redirect(302, hop(n + 1)));
     }
     builder(&net)
         .build()
@@ -396,7 +396,7 @@ async fn credentials_reach_only_allowed_hosts_across_every_kind_of_redirect() {
     let net = FakeNet::new();
     net.route(
         SOAP_ROOT,
-        FetchResponse::redirect(307, "https://evil.example/autodiscover/autodiscover.svc"),
+        Reply::redirect(307, "https://evil.example/autodiscover/autodiscover.svc"),
     );
     net.route(
         POX_ROOT,
@@ -415,7 +415,7 @@ async fn credentials_reach_only_allowed_hosts_across_every_kind_of_redirect() {
     );
     net.route(
         PROBE,
-        FetchResponse::redirect(302, "https://badcontoso.com/autodiscover/autodiscover.xml"),
+        Reply::redirect(302, "https://badcontoso.com/autodiscover/autodiscover.xml"),
     );
     let err = builder(&net)
         .resolver(StaticSrvResolver::new().record(

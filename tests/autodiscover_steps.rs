@@ -7,9 +7,9 @@ mod autodiscover_fake;
 use autodiscover_fake::*;
 use offline_im::address::SmtpAddress;
 use offline_im::autodiscover::{
-    AttemptOutcome, Autodiscover, Credentials, FetchMethod, FetchResponse, Protocol, SrvRecord,
-    StaticSrvResolver,
+    AttemptOutcome, Autodiscover, Credentials, Protocol, SrvRecord, StaticSrvResolver,
 };
+use offline_im::transport::{Method, Reply};
 
 const EWS: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
 const SOAP_ROOT: &str = "https://contoso.com/autodiscover/autodiscover.svc";
@@ -25,8 +25,7 @@ fn kim() -> SmtpAddress {
 
 fn client(net: &FakeNet) -> Autodiscover {
     Autodiscover::builder()
-        .credentials(Credentials::basic("kim@contoso.com", "s3cret-pw"))
-        .fetcher(net.clone())
+        .transport(net.holding(Credentials::basic("kim@contoso.com", "s3cret-pw")))
         .resolver(StaticSrvResolver::new().record(
             "_autodiscover._tcp.contoso.com",
             SrvRecord::new("mail.contoso.com", 443),
@@ -58,9 +57,9 @@ async fn each_step_is_tried_in_order_until_one_answers() {
     for (case, expected) in cases {
         let net = FakeNet::new();
         // The steps before the answering one fail in different ways.
-        net.route(SOAP_ROOT, FetchResponse::new(404, "not found"));
-        net.route(POX_ROOT, FetchResponse::new(200, "<html>It works!</html>"));
-        net.route(SOAP_AD, FetchResponse::new(500, ""));
+        net.route(SOAP_ROOT, Reply::new(404, "not found"));
+        net.route(POX_ROOT, Reply::new(200, "<html>It works!</html>"));
+        net.route(SOAP_AD, Reply::new(500, ""));
         net.route(POX_AD, pox_error("600", "Invalid Request"));
         match case {
             "soap at the domain" => net.route(SOAP_ROOT, soap_settings(EWS)),
@@ -68,11 +67,11 @@ async fn each_step_is_tried_in_order_until_one_answers() {
             "soap at autodiscover." => net.route(SOAP_AD, soap_settings(EWS)),
             "pox at autodiscover." => net.route(POX_AD, pox_settings(EWS)),
             "redirect probe" => net
-                .route(PROBE, FetchResponse::redirect(302, MAIL_POX))
+                .route(PROBE, Reply::redirect(302, MAIL_POX))
                 .route(MAIL_POX, pox_settings(EWS)),
             // The probe gets no redirect; SRV points at mail.contoso.com.
             _ => net
-                .route(PROBE, FetchResponse::new(200, "hello"))
+                .route(PROBE, Reply::new(200, "hello"))
                 .route(MAIL_POX, pox_settings(EWS)),
         };
         let endpoint = client(&net)
@@ -88,7 +87,7 @@ async fn each_step_is_tried_in_order_until_one_answers() {
 #[tokio::test]
 async fn requests_carry_the_address_the_credentials_and_the_soap_action() {
     let net = FakeNet::new();
-    net.route(SOAP_ROOT, FetchResponse::new(404, ""));
+    net.route(SOAP_ROOT, Reply::new(404, ""));
     net.route(POX_ROOT, pox_settings(EWS));
     let endpoint = client(&net).discover(&kim()).await.unwrap();
     assert_eq!(endpoint.protocol(), Protocol::Pox);
@@ -109,7 +108,7 @@ async fn requests_carry_the_address_the_credentials_and_the_soap_action() {
             .contains("<EMailAddress>kim@contoso.com</EMailAddress>")
     );
     for request in &seen {
-        assert_eq!(request.method, FetchMethod::Post);
+        assert_eq!(request.method, Method::Post);
         assert!(
             request
                 .authorization
@@ -186,8 +185,8 @@ async fn soap_redirects_by_url_and_by_address() {
 async fn an_http_redirect_on_a_request_is_followed_within_the_domain() {
     let net = FakeNet::new();
     let cas = "https://cas2.contoso.com/autodiscover/autodiscover.xml";
-    net.route(SOAP_ROOT, FetchResponse::new(404, ""));
-    net.route(POX_ROOT, FetchResponse::redirect(302, cas));
+    net.route(SOAP_ROOT, Reply::new(404, ""));
+    net.route(POX_ROOT, Reply::redirect(302, cas));
     net.route(cas, pox_settings(EWS));
     let endpoint = client(&net).discover(&kim()).await.unwrap();
     assert_eq!(endpoint.answered_by().as_str(), cas);
@@ -199,7 +198,7 @@ async fn internal_url_is_used_when_preferred_or_alone() {
     let net = FakeNet::new();
     net.route(
         SOAP_ROOT,
-        FetchResponse::new(
+        Reply::new(
             200,
             "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
              <GetUserSettingsResponseMessage xmlns=\"http://schemas.microsoft.com/exchange/2010/Autodiscover\">\

@@ -1,6 +1,7 @@
-//! Autodiscover through the real `HttpFetcher` (reqwest, rustls) against
-//! loopback servers with a test CA made at run time; host names are mapped to
-//! 127.0.0.1 with the fetcher's `resolve`.
+//! Autodiscover through its default transport (`HttpTransport`: reqwest,
+//! rustls), built from `AutodiscoverBuilder::credentials`, against loopback
+//! servers with a test CA made at run time; host names are mapped to 127.0.0.1
+//! with the builder's `resolve`.
 #![cfg(feature = "http")]
 
 #[path = "support/autodiscover_fake.rs"]
@@ -13,26 +14,29 @@ use std::net::SocketAddr;
 use loopback_http::{Reply, Server, TestCa, closed_port};
 use offline_im::address::SmtpAddress;
 use offline_im::autodiscover::{
-    AttemptOutcome, Autodiscover, Credentials, FetchRequest, Fetcher, HttpFetcher, NoSrvResolver,
-    Refusal,
+    AttemptOutcome, Autodiscover, AutodiscoverBuilder, Credentials, NoSrvResolver, Refusal,
 };
 
 const EWS: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
 const PASSWORD: &str = "tls-test-password";
 
-fn pox_body(response: offline_im::autodiscover::FetchResponse) -> String {
+fn pox_body(response: offline_im::transport::Reply) -> String {
     String::from_utf8(response.body.to_vec()).unwrap()
 }
 
-fn fetcher(ca: Option<&TestCa>, hosts: &[(&str, SocketAddr)]) -> HttpFetcher {
-    let mut builder = HttpFetcher::builder().env_proxy(false);
+/// Autodiscover with Kim's Basic credentials, trusting `ca` (or the platform's
+/// roots), its hosts mapped to `hosts`.
+fn kims_autodiscover(ca: Option<&TestCa>, hosts: &[(&str, SocketAddr)]) -> AutodiscoverBuilder {
+    let mut builder = Autodiscover::builder()
+        .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
+        .resolver(NoSrvResolver); // no DNS query leaves the test
     if let Some(ca) = ca {
-        builder = builder.add_root_certificate(ca.ca_pem.as_bytes());
+        builder = builder.trust_only_root_der(ca.ca_der.clone());
     }
     for (host, addr) in hosts {
         builder = builder.resolve(*host, *addr);
     }
-    builder.build().unwrap()
+    builder
 }
 
 fn kim() -> SmtpAddress {
@@ -54,19 +58,16 @@ async fn http_redirect_probe_leads_to_https_autodiscover_with_credentials() {
     .await;
     let nothing = closed_port().await;
 
-    let autodiscover = Autodiscover::builder()
-        .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
-        .resolver(NoSrvResolver) // no DNS query leaves the test
-        .fetcher(fetcher(
-            Some(&ca),
-            &[
-                ("contoso.com", nothing),
-                ("autodiscover.contoso.com", plain.addr),
-                ("mail.contoso.com", mail.addr),
-            ],
-        ))
-        .build()
-        .unwrap();
+    let autodiscover = kims_autodiscover(
+        Some(&ca),
+        &[
+            ("contoso.com", nothing),
+            ("autodiscover.contoso.com", plain.addr),
+            ("mail.contoso.com", mail.addr),
+        ],
+    )
+    .build()
+    .unwrap();
     let endpoint = autodiscover.discover(&kim()).await.unwrap();
     assert_eq!(endpoint.url().as_str(), EWS);
     assert_eq!(
@@ -126,10 +127,7 @@ async fn a_redirect_outside_the_domain_never_reaches_the_other_server() {
         ("autodiscover.evil.example", evil.addr),
     ];
 
-    let err = Autodiscover::builder()
-        .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
-        .resolver(NoSrvResolver) // no DNS query leaves the test
-        .fetcher(fetcher(Some(&ca), &hosts))
+    let err = kims_autodiscover(Some(&ca), &hosts)
         .build()
         .unwrap()
         .discover(&kim())
@@ -147,11 +145,8 @@ async fn a_redirect_outside_the_domain_never_reaches_the_other_server() {
     assert!(!format!("{err}{err:?}").contains(PASSWORD));
 
     // Allow-listed, it is followed over real TLS with the credentials.
-    let endpoint = Autodiscover::builder()
-        .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
+    let endpoint = kims_autodiscover(Some(&ca), &hosts)
         .allow_host("evil.example")
-        .resolver(NoSrvResolver) // no DNS query leaves the test
-        .fetcher(fetcher(Some(&ca), &hosts))
         .build()
         .unwrap()
         .discover(&kim())
@@ -172,22 +167,19 @@ async fn an_untrusted_certificate_makes_the_host_unreachable() {
     })
     .await;
     let nothing = closed_port().await;
-    let err = Autodiscover::builder()
-        .credentials(Credentials::basic("kim@contoso.com", PASSWORD))
-        .protocols([offline_im::autodiscover::Protocol::Pox])
-        .resolver(NoSrvResolver) // no DNS query leaves the test
-        .fetcher(fetcher(
-            None,
-            &[
-                ("contoso.com", server.addr),
-                ("autodiscover.contoso.com", nothing),
-            ],
-        ))
-        .build()
-        .unwrap()
-        .discover(&kim())
-        .await
-        .unwrap_err();
+    let err = kims_autodiscover(
+        None,
+        &[
+            ("contoso.com", server.addr),
+            ("autodiscover.contoso.com", nothing),
+        ],
+    )
+    .protocols([offline_im::autodiscover::Protocol::Pox])
+    .build()
+    .unwrap()
+    .discover(&kim())
+    .await
+    .unwrap_err();
     assert!(
         server.received().is_empty(),
         "no request went over the untrusted connection"
@@ -199,23 +191,29 @@ async fn an_untrusted_certificate_makes_the_host_unreachable() {
 }
 
 #[tokio::test]
-async fn the_fetcher_refuses_credentials_or_bodies_over_plain_http() {
-    let plain = Server::start(None, |_| Reply::ok("")).await;
-    let fetcher = fetcher(None, &[("autodiscover.contoso.com", plain.addr)]);
-    let url: url::Url = "http://autodiscover.contoso.com/autodiscover/autodiscover.xml"
-        .parse()
-        .unwrap();
-    let with_creds =
-        FetchRequest::get(url.clone()).credentials(Credentials::basic("kim", PASSWORD));
-    let err = fetcher.fetch(with_creds).await.unwrap_err();
-    assert!(!err.to_string().contains(PASSWORD));
-    fetcher
-        .fetch(FetchRequest::post(url.clone(), "<x/>"))
-        .await
-        .unwrap_err();
-    assert_eq!(plain.connections(), 0);
-    // The bare GET is allowed, and redirects are not followed.
-    let reply = fetcher.fetch(FetchRequest::get(url)).await.unwrap();
-    assert_eq!(reply.status, 200);
-    assert_eq!(plain.received().len(), 1);
+async fn the_probe_alone_goes_over_plain_http_and_without_credentials() {
+    // Every contoso.com name answers plain HTTP only: the HTTPS attempts fail
+    // their TLS handshake, and the probe's redirect to plain HTTP is refused.
+    let plain = Server::start(None, |_| {
+        Reply::redirect("http://autodiscover.contoso.com/autodiscover/autodiscover.svc")
+    })
+    .await;
+    let err = kims_autodiscover(
+        None,
+        &[
+            ("contoso.com", plain.addr),
+            ("autodiscover.contoso.com", plain.addr),
+        ],
+    )
+    .build()
+    .unwrap()
+    .discover(&kim())
+    .await
+    .unwrap_err();
+    let received = plain.received();
+    assert_eq!(received.len(), 1, "only the probe got through: {err}");
+    assert_eq!(received[0].method, "GET");
+    assert!(received[0].header("authorization").is_none());
+    assert!(received[0].body.is_empty());
+    assert!(!format!("{err}{err:?}").contains(PASSWORD));
 }

@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 
 use offline_im::address::SmtpAddress;
-use offline_im::autodiscover::{Autodiscover, Credentials, HttpFetcher};
+use offline_im::autodiscover::{Autodiscover, Credentials};
 use offline_im::transport::{NegotiateCredentials, NtlmCredentials};
 
 #[path = "support/kerberos_realm.rs"]
@@ -19,19 +19,16 @@ mod ntlm_acceptor;
 
 const EWS: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
 
-/// Autodiscover whose contoso.com hosts are the server on `port`.
+/// Autodiscover whose contoso.com hosts are the server on `port`, through the
+/// default transport built from `credentials` (`NtlmTransport`, which
+/// authenticates each host's connections with `HTTP/<that host>`).
 fn autodiscover(port: u16, ca_der: &[u8], credentials: Credentials) -> Autodiscover {
     let here = SocketAddr::from(([127, 0, 0, 1], port));
-    let fetcher = HttpFetcher::builder()
-        .add_root_certificate(ca_der.to_vec())
-        .resolve("contoso.com", here)
-        .resolve("autodiscover.contoso.com", here)
-        .env_proxy(false)
-        .build()
-        .unwrap();
     Autodiscover::builder()
         .credentials(credentials)
-        .fetcher(fetcher)
+        .trust_only_root_der(ca_der.to_vec())
+        .resolve("contoso.com", here)
+        .resolve("autodiscover.contoso.com", here)
         .build()
         .unwrap()
 }

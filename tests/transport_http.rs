@@ -606,3 +606,26 @@ async fn a_per_request_url_breaking_the_scheme_rules_is_refused_before_sending()
     assert!(!shown.contains("c2VjcmV0"), "{shown}");
     assert!(server.received().await.is_empty(), "something was sent");
 }
+
+#[tokio::test]
+async fn a_request_without_credentials_asks_no_token_and_is_not_retried_on_401() {
+    let unauthorized = || response("401 Unauthorized", &[("WWW-Authenticate", "Bearer")], b"");
+    let mut server = serve(vec![unauthorized(), unauthorized()]).await;
+    let provider = Arc::new(CountingProvider::default());
+    let transport = loopback(&server)
+        .token_provider(provider.clone())
+        .build()
+        .unwrap();
+
+    let reply = transport
+        .send(create_item().without_credentials())
+        .await
+        .unwrap();
+
+    assert_eq!(reply.status, 401);
+    assert_eq!(provider.tokens.load(Ordering::SeqCst), 0);
+    assert_eq!(provider.refreshes.load(Ordering::SeqCst), 0);
+    let received = server.received().await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].header("authorization"), None);
+}

@@ -155,3 +155,57 @@ fn test_double_errors_answer_the_questions_a_pipeline_asks() {
         slow_connect.is_connect() && slow_connect.is_timeout() && !slow_connect.outcome_unknown()
     );
 }
+
+/// Autodiscover runs on the same seam: a `RecordingTransport` answering by URL
+/// stands in for the network, and shows which request carried credentials.
+#[tokio::test]
+async fn autodiscover_sends_through_any_transport_and_probes_without_credentials() {
+    use offline_im::autodiscover::{Autodiscover, NoSrvResolver};
+    use offline_im::transport::Method;
+
+    const PROBE: &str = "http://autodiscover.contoso.com/autodiscover/autodiscover.xml";
+    const MAIL: &str = "https://mail.contoso.com/autodiscover/autodiscover.xml";
+    const EWS: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
+    let transport = Arc::new(RecordingTransport::responding_with(|request| match request
+        .url
+        .as_ref()
+        .map(url::Url::as_str)
+    {
+        Some(PROBE) => Ok(EwsReply::redirect(302, MAIL)),
+        Some(MAIL) => Ok(EwsReply::ok(format!(
+            "<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006\">\
+                 <Response xmlns=\"http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a\">\
+                 <Account><AccountType>email</AccountType><Action>settings</Action>\
+                 <Protocol><Type>EXPR</Type><EwsUrl>{EWS}</EwsUrl></Protocol></Account>\
+                 </Response></Autodiscover>"
+        ))),
+        _ => Err(TransportError::connect_failed()),
+    }));
+    let autodiscover = Autodiscover::builder()
+        .transport(transport.clone())
+        .resolver(NoSrvResolver)
+        .build()
+        .unwrap();
+
+    let endpoint = autodiscover
+        .discover(&"kim@contoso.com".parse().unwrap())
+        .await
+        .unwrap();
+
+    assert_eq!(endpoint.url().as_str(), EWS);
+    let sent = transport.requests();
+    let probe = sent
+        .iter()
+        .find(|r| r.url.as_ref().is_some_and(|u| u.as_str() == PROBE))
+        .unwrap();
+    assert_eq!(probe.method, Method::Get);
+    assert!(probe.anonymous && probe.body.is_empty());
+    let last = sent.last().unwrap();
+    assert_eq!(last.url.as_ref().unwrap().as_str(), MAIL);
+    assert_eq!(last.method, Method::Post);
+    assert!(!last.anonymous, "the allowed host gets the credentials");
+    assert!(
+        sent.iter().all(|r| r.url.is_some()),
+        "every request names its URL"
+    );
+}

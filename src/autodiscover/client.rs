@@ -7,13 +7,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::cache::Cache;
-use super::fetch::DynFetcher;
 use super::srv::DynSrvResolver;
 use super::{
-    AutodiscoverBuildError, AutodiscoverError, Credentials, EwsEndpoint, Fetcher, Protocol,
-    SrvResolver,
+    AutodiscoverBuildError, AutodiscoverError, Credentials, EwsEndpoint, Protocol, SrvResolver,
 };
 use crate::address::{Domain, SmtpAddress};
+use crate::transport::{DynTransport, Transport};
 
 /// The default limit on redirects in one discovery (Exchange's documentation
 /// asks clients to stop after 10).
@@ -21,6 +20,14 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 
 /// The default time a discovered endpoint is cached: 24 hours.
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// The largest Autodiscover answer read: 1 MiB (answers are a few KiB); a
+/// larger one is an unreadable answer.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// The timeout of one request of the default transport: 20 s.
+#[cfg(feature = "http")]
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Finds the EWS URL of a mailbox from its SMTP address.
 ///
@@ -32,7 +39,7 @@ pub struct Autodiscover {
 }
 
 pub(crate) struct Inner {
-    pub(crate) fetcher: Arc<dyn DynFetcher>,
+    pub(crate) transport: Arc<dyn DynTransport>,
     pub(crate) resolver: Arc<dyn DynSrvResolver>,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) allowed: Vec<Domain>,
@@ -108,7 +115,11 @@ impl fmt::Debug for Autodiscover {
 /// | [`cache_ttl`](Self::cache_ttl) | [`DEFAULT_CACHE_TTL`] (24 h); an SRV-found endpoint at most the record's TTL |
 /// | [`protocols`](Self::protocols) | SOAP, then POX, at each host |
 /// | [`prefer_internal`](Self::prefer_internal) | false: the external EWS URL first |
-/// | [`fetcher`](Self::fetcher) | [`HttpFetcher`](super::HttpFetcher) with its defaults (feature `http`) |
+/// | [`transport`](Self::transport) | built from [`credentials`](Self::credentials) and the settings below (feature `http`): [`HttpTransport`](crate::transport::HttpTransport) for Basic and Bearer, `NtlmTransport` for NTLM and Negotiate |
+/// | `timeout`, `connect_timeout` | 20 s per request, 10 s to connect (default transport only) |
+/// | `user_agent` | [`DEFAULT_USER_AGENT`](crate::transport::DEFAULT_USER_AGENT) (default transport only) |
+/// | `resolve` | none: DNS decides (default transport only) |
+/// | `trust_only_root_der` | none: the platform's trusted certificates (default transport only) |
 /// | [`resolver`](Self::resolver) | [`UdpSrvResolver::system`](super::UdpSrvResolver::system) (feature `http`): the servers of `/etc/resolv.conf`; without the feature, [`NoSrvResolver`](super::NoSrvResolver) |
 ///
 /// ```
@@ -143,7 +154,10 @@ pub struct AutodiscoverBuilder {
     cache_ttl: Duration,
     protocols: Vec<Protocol>,
     prefer_internal: bool,
-    fetcher: Option<Arc<dyn DynFetcher>>,
+    transport: Option<Arc<dyn DynTransport>>,
+    /// The default transport's timeouts, User-Agent, name overrides and roots.
+    #[cfg(feature = "http")]
+    connection: crate::transport::Connection,
     resolver: Arc<dyn DynSrvResolver>,
 }
 
@@ -157,7 +171,9 @@ impl Default for AutodiscoverBuilder {
             cache_ttl: DEFAULT_CACHE_TTL,
             protocols: vec![Protocol::Soap, Protocol::Pox],
             prefer_internal: false,
-            fetcher: None,
+            transport: None,
+            #[cfg(feature = "http")]
+            connection: crate::transport::Connection::new(DEFAULT_TIMEOUT),
             resolver: default_resolver(),
         }
     }
@@ -165,7 +181,10 @@ impl Default for AutodiscoverBuilder {
 
 impl AutodiscoverBuilder {
     /// The credentials sent to Autodiscover hosts, only ever to hosts within
-    /// the user's domain or allow-listed.
+    /// the user's domain or allow-listed: Basic, Bearer, NTLM (feature `ntlm`)
+    /// or Negotiate (feature `kerberos`). The default transport is built with
+    /// them; with [`transport`](Self::transport), give them to that transport
+    /// instead (both together fail `build()`).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
@@ -212,9 +231,15 @@ impl AutodiscoverBuilder {
         self
     }
 
-    /// The HTTP fetcher. Default: [`HttpFetcher`](super::HttpFetcher) (feature `http`).
-    pub fn fetcher(mut self, fetcher: impl Fetcher + 'static) -> Self {
-        self.fetcher = Some(Arc::new(fetcher));
+    /// The transport every Autodiscover request goes through, holding the
+    /// credentials, instead of the default one. Each request names its own URL
+    /// (the transport's endpoint is never used), is sent only to hosts the
+    /// safety rules allow, and the redirect probe goes
+    /// [`without_credentials`](crate::transport::Request::without_credentials).
+    /// A [`RecordingTransport`](crate::transport::RecordingTransport) or your
+    /// own fake makes discovery testable without a network.
+    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.transport = Some(Arc::new(transport));
         self
     }
 
@@ -229,7 +254,10 @@ impl AutodiscoverBuilder {
     ///
     /// # Errors
     /// [`AutodiscoverBuildError`]: an allow-listed host or refused suffix that
-    /// is not a domain name, an empty protocol list, or no fetcher.
+    /// is not a domain name, an empty protocol list, a transport given with
+    /// credentials or settings only the default transport uses, no transport
+    /// (without the `http` feature), or a default transport that could not be
+    /// built (credentials or settings it refuses).
     pub fn build(self) -> Result<Autodiscover, AutodiscoverBuildError> {
         let domains = |setting, values: Vec<String>| {
             values
@@ -248,13 +276,29 @@ impl AutodiscoverBuilder {
         if self.protocols.is_empty() {
             return Err(AutodiscoverBuildError::NoProtocol);
         }
-        let fetcher = match self.fetcher {
-            Some(fetcher) => fetcher,
-            None => default_fetcher()?,
+        let transport = match self.transport {
+            Some(transport) => {
+                if self.credentials.is_some() {
+                    return Err(AutodiscoverBuildError::TransportWithSettings {
+                        setting: "credentials",
+                    });
+                }
+                #[cfg(feature = "http")]
+                if self.connection != crate::transport::Connection::new(DEFAULT_TIMEOUT) {
+                    return Err(AutodiscoverBuildError::TransportWithSettings {
+                        setting: "connection",
+                    });
+                }
+                transport
+            }
+            #[cfg(feature = "http")]
+            None => default_transport(self.credentials.as_ref(), self.connection)?,
+            #[cfg(not(feature = "http"))]
+            None => return Err(AutodiscoverBuildError::NoTransport),
         };
         Ok(Autodiscover {
             inner: Arc::new(Inner {
-                fetcher,
+                transport,
                 resolver: self.resolver,
                 credentials: self.credentials,
                 allowed,
@@ -280,13 +324,36 @@ fn default_resolver() -> Arc<dyn DynSrvResolver> {
 }
 
 #[cfg(feature = "http")]
-fn default_fetcher() -> Result<Arc<dyn DynFetcher>, AutodiscoverBuildError> {
-    Ok(Arc::new(super::HttpFetcher::builder().build()?))
+impl AutodiscoverBuilder {
+    crate::transport::connection_setters!();
 }
 
-#[cfg(not(feature = "http"))]
-fn default_fetcher() -> Result<Arc<dyn DynFetcher>, AutodiscoverBuildError> {
-    Err(AutodiscoverBuildError::NoFetcher)
+/// The default transport: `NtlmTransport` for Windows credentials,
+/// `HttpTransport` for the rest (and for none).
+#[cfg(feature = "http")]
+fn default_transport(
+    credentials: Option<&Credentials>,
+    connection: crate::transport::Connection,
+) -> Result<Arc<dyn DynTransport>, AutodiscoverBuildError> {
+    // Every Autodiscover request names its URL, so the endpoint is never used:
+    // `.invalid` is reserved (RFC 6761) and never resolves.
+    const UNUSED: &str = "https://autodiscover.invalid/";
+    let unused =
+        url::Url::parse(UNUSED).map_err(|_| crate::transport::TransportBuildError::NoHost {
+            url: UNUSED.to_owned(),
+        })?;
+    #[cfg(feature = "ntlm")]
+    if let Some(account) = credentials.and_then(Credentials::windows) {
+        let transport = crate::transport::NtlmTransportBuilder::new(unused, account.clone())
+            .with_connection(connection)
+            .build()?;
+        return Ok(Arc::new(transport));
+    }
+    let mut builder = crate::transport::HttpTransport::builder(unused).with_connection(connection);
+    if let Some(credentials) = credentials {
+        builder = builder.credentials(credentials);
+    }
+    Ok(Arc::new(builder.build()?))
 }
 
 impl fmt::Debug for AutodiscoverBuilder {
@@ -299,7 +366,7 @@ impl fmt::Debug for AutodiscoverBuilder {
             .field("cache_ttl", &self.cache_ttl)
             .field("protocols", &self.protocols)
             .field("prefer_internal", &self.prefer_internal)
-            .field("fetcher", &self.fetcher.as_ref().map(|_| "custom"))
+            .field("transport", &self.transport.as_ref().map(|_| "custom"))
             .finish_non_exhaustive()
     }
 }

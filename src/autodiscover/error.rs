@@ -174,12 +174,23 @@ pub enum AutodiscoverBuildError {
     /// No protocol to try.
     #[error("protocols() was given an empty list: at least one of SOAP and POX is needed")]
     NoProtocol,
-    /// No fetcher was given and the `http` feature (the default fetcher) is off.
-    #[error("no fetcher: enable the `http` feature or pass one with fetcher()")]
-    NoFetcher,
-    /// The default fetcher could not be built.
+    /// No transport was given and the `http` feature (the default transport) is off.
+    #[error("no transport: enable the `http` feature or pass one with transport()")]
+    NoTransport,
+    /// A transport was given together with settings only the default transport
+    /// uses, which would be lost.
+    #[error(
+        "transport() was given together with {setting}(), which only the default transport \
+         uses: configure the transport you pass instead (its credentials, timeouts, roots)"
+    )]
+    TransportWithSettings {
+        /// The setting given besides the transport (`"credentials"`, or
+        /// `"connection"` for the timeouts, User-Agent, resolve and roots).
+        setting: &'static str,
+    },
+    /// The default transport could not be built.
     #[cfg(feature = "http")]
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-    #[error(transparent)]
-    Fetcher(#[from] super::FetcherBuildError),
+    #[error("the default Autodiscover transport could not be built")]
+    Transport(#[from] crate::transport::TransportBuildError),
 }

@@ -51,7 +51,17 @@
 //! request writers and response readers ([`write_pox_request`],
 //! [`read_pox_response`], [`write_soap_request`], [`read_soap_response`] giving
 //! an [`Answer`]). The I/O goes through two traits, so tests and callers control
-//! it: [`Fetcher`] (default [`HttpFetcher`], feature `http`) and [`SrvResolver`].
+//! it: the crate's one HTTP seam, [`Transport`](crate::transport::Transport)
+//! (the same trait the EWS sender uses; every Autodiscover request names its
+//! own URL, and the redirect probe goes
+//! [`without_credentials`](crate::transport::Request::without_credentials)),
+//! and [`SrvResolver`]. By default (feature `http`) Autodiscover builds its
+//! transport from [`AutodiscoverBuilder::credentials`]: an
+//! [`HttpTransport`](crate::transport::HttpTransport) for Basic and Bearer, an
+//! `NtlmTransport` for NTLM and Negotiate (features `ntlm`, `kerberos`), whose
+//! connections are authenticated per host with the service principal
+//! `HTTP/<that host>`. Give [`AutodiscoverBuilder::transport`] your own instead
+//! (with the credentials inside it) for full control.
 //!
 //! **SRV lookups** go through [`UdpSrvResolver`] by default (feature `http`): a
 //! small DNS client asking the name servers of `/etc/resolv.conf` over UDP,
@@ -91,9 +101,6 @@ mod dns;
 mod dns_wire;
 mod endpoint;
 mod error;
-mod fetch;
-#[cfg(feature = "http")]
-mod http_fetcher;
 mod plan;
 mod pox;
 mod run;
@@ -109,18 +116,15 @@ pub use crate::xml::namespaces::{
     SOAP_AUTODISCOVER_NAMESPACE,
 };
 pub use answer::Answer;
-pub use client::{Autodiscover, AutodiscoverBuilder, DEFAULT_CACHE_TTL, DEFAULT_MAX_REDIRECTS};
+pub use client::{
+    Autodiscover, AutodiscoverBuilder, DEFAULT_CACHE_TTL, DEFAULT_MAX_REDIRECTS,
+    DEFAULT_MAX_RESPONSE_BYTES,
+};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use dns::UdpSrvResolver;
 pub use endpoint::EwsEndpoint;
 pub use error::{Attempt, AttemptOutcome, AutodiscoverBuildError, AutodiscoverError};
-pub use fetch::{FetchError, FetchMethod, FetchRequest, FetchResponse, Fetcher};
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-pub use http_fetcher::{
-    DEFAULT_MAX_RESPONSE_BYTES, FetcherBuildError, HttpFetcher, HttpFetcherBuilder,
-};
 pub use plan::{Protocol, Step, plan};
 pub use pox::{read_pox_response, write_pox_request};
 pub use safety::{HostRules, Refusal, is_allowed_host, public_suffix_refusal};

@@ -4,19 +4,18 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use bytes::Bytes;
 use url::Url;
 
 use super::answer::Answer;
 use super::client::Inner;
 use super::error::{Attempt, AttemptOutcome};
 use super::{
-    AutodiscoverError, EwsEndpoint, FetchRequest, HostRules, Protocol, Refusal, Step,
+    AutodiscoverError, DEFAULT_MAX_RESPONSE_BYTES, EwsEndpoint, HostRules, Protocol, Refusal, Step,
     order_srv_records, plan, read_pox_response, read_soap_response, write_pox_request,
     write_soap_request,
 };
 use crate::address::SmtpAddress;
-use crate::transport::redacted_url;
+use crate::transport::{Method, Reply, Request, TransportError, redacted_url};
 
 /// Where a step leaves the discovery.
 enum Next {
@@ -132,15 +131,12 @@ impl Run<'_> {
                 );
                 return Next::Failed;
             }
-            let response = match self
-                .inner
-                .fetcher
-                .fetch_boxed(self.post(protocol, &url, address))
-                .await
-            {
+            // The URL passed the safety rules just above: the transport may
+            // send it the credentials.
+            let response = match self.send(self.post(protocol, &url, address)).await {
                 Ok(response) => response,
-                Err(err) => {
-                    self.record(step, AttemptOutcome::Unreachable(err.to_string()));
+                Err(why) => {
+                    self.record(step, why);
                     return Next::Failed;
                 }
             };
@@ -201,27 +197,38 @@ impl Run<'_> {
         }
     }
 
-    fn post(&self, protocol: Protocol, url: &Url, address: &SmtpAddress) -> FetchRequest {
-        let (body, headers) = match protocol {
-            Protocol::Soap => (
-                write_soap_request(address, url),
-                vec![
-                    ("Content-Type", "text/xml; charset=utf-8".to_owned()),
-                    (
-                        "SOAPAction",
-                        format!("\"{}\"", super::GET_USER_SETTINGS_ACTION),
-                    ),
-                ],
-            ),
-            Protocol::Pox => (
-                write_pox_request(address),
-                vec![("Content-Type", "text/xml; charset=utf-8".to_owned())],
-            ),
-        };
-        let mut request = FetchRequest::post(url.clone(), Bytes::from(body));
-        request.headers = headers;
-        request.credentials = self.inner.credentials.clone();
-        request
+    /// The Autodiscover request of `protocol` for `address`, to `url`.
+    fn post(&self, protocol: Protocol, url: &Url, address: &SmtpAddress) -> Request {
+        match protocol {
+            Protocol::Soap => Request::new("GetUserSettings", write_soap_request(address, url))
+                .url(url.clone())
+                .header(
+                    "SOAPAction",
+                    format!("\"{}\"", super::GET_USER_SETTINGS_ACTION),
+                ),
+            Protocol::Pox => {
+                Request::new("Autodiscover", write_pox_request(address)).url(url.clone())
+            }
+        }
+    }
+
+    /// Sends `request`; no reply, or one too large to be an Autodiscover
+    /// answer, is the outcome to record.
+    async fn send(&self, request: Request) -> Result<Reply, AttemptOutcome> {
+        let reply = self
+            .inner
+            .transport
+            .send_boxed(request)
+            .await
+            .map_err(|err| AttemptOutcome::Unreachable(error_chain(&err)))?;
+        if reply.body.len() > DEFAULT_MAX_RESPONSE_BYTES {
+            return Err(AttemptOutcome::Unreadable(format!(
+                "an answer of {} bytes, more than the {DEFAULT_MAX_RESPONSE_BYTES} an \
+                 Autodiscover answer may have",
+                reply.body.len()
+            )));
+        }
+        Ok(reply)
     }
 
     fn redirect_address(&mut self, step: String, target: &str) -> Next {
@@ -291,11 +298,16 @@ impl Run<'_> {
             self.record(step, AttemptOutcome::Refused(refusal));
             return Next::Failed;
         }
-        let request = FetchRequest::get(url.clone());
-        let response = match self.inner.fetcher.fetch_boxed(request).await {
+        // Plain HTTP, to a host only checked for public suffixes: never the
+        // credentials, never a body.
+        let request = Request::new("redirect probe", "")
+            .method(Method::Get)
+            .url(url.clone())
+            .without_credentials();
+        let response = match self.send(request).await {
             Ok(response) => response,
-            Err(err) => {
-                self.record(step, AttemptOutcome::Unreachable(err.to_string()));
+            Err(why) => {
+                self.record(step, why);
                 return Next::Failed;
             }
         };
@@ -353,4 +365,20 @@ impl Run<'_> {
         }
         Next::Failed
     }
+}
+
+/// A transport error and its sources, joined with ": " (never a secret: a
+/// transport's errors hold none).
+fn error_chain(err: &TransportError) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let shown = cause.to_string();
+        if !text.contains(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        source = cause.source();
+    }
+    text
 }

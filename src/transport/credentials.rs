@@ -17,10 +17,9 @@ use secrecy::{ExposeSecret, SecretString};
 /// `secrecy::SecretString`.
 ///
 /// `Debug` shows the scheme and the account, never the password or token.
-/// Fetchers turn Basic and Bearer into a header with
-/// [`authorization`](Self::authorization); Windows authentication needs a
-/// handshake on the connection, which `HttpFetcher` does through
-/// `NtlmTransport`'s machinery.
+/// Autodiscover builds its default transport from them: `HttpTransport` for
+/// Basic and Bearer, `NtlmTransport` for Windows authentication, which is a
+/// handshake on the connection rather than a header.
 ///
 /// ```
 /// use offline_im::transport::Credentials;
@@ -129,7 +128,7 @@ impl Credentials {
         }
     }
 
-    /// The Windows account, for fetchers that authenticate connections.
+    /// The Windows account, for transports that authenticate connections.
     #[cfg(feature = "ntlm")]
     pub(crate) fn windows(&self) -> Option<&crate::transport::ntlm::account::Account> {
         match &self.kind {

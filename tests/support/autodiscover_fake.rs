@@ -4,25 +4,28 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use offline_im::autodiscover::{
-    FetchError, FetchMethod, FetchRequest, FetchResponse, Fetcher, GET_USER_SETTINGS_ACTION,
-};
+use offline_im::autodiscover::{Credentials, GET_USER_SETTINGS_ACTION};
+use offline_im::transport::{Method, Reply, Request, Transport, TransportError};
 
 /// One request as the fake network saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
-    pub method: FetchMethod,
+    pub method: Method,
     pub url: String,
+    /// The `Authorization` a real transport holding the fake's credentials
+    /// would have sent: none for a request without credentials.
     pub authorization: Option<String>,
     pub soap_action: Option<String>,
     pub body: String,
 }
 
-/// Answers each URL from a table; any other URL is unreachable.
+/// A transport that answers each URL from a table; any other URL is
+/// unreachable. It holds the credentials a real transport would.
 #[derive(Clone, Default)]
 pub struct FakeNet {
-    routes: Arc<Mutex<HashMap<String, FetchResponse>>>,
+    routes: Arc<Mutex<HashMap<String, Reply>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
+    credentials: Option<Credentials>,
 }
 
 impl FakeNet {
@@ -30,8 +33,17 @@ impl FakeNet {
         Self::default()
     }
 
+    /// This fake network (sharing routes and requests), as a transport
+    /// holding `credentials`.
+    pub fn holding(&self, credentials: Credentials) -> Self {
+        Self {
+            credentials: Some(credentials),
+            ..self.clone()
+        }
+    }
+
     /// Answers `url` with `response` from now on.
-    pub fn route(&self, url: &str, response: FetchResponse) -> &Self {
+    pub fn route(&self, url: &str, response: Reply) -> &Self {
         self.routes.lock().unwrap().insert(url.to_owned(), response);
         self
     }
@@ -59,13 +71,22 @@ impl FakeNet {
     }
 }
 
-impl Fetcher for FakeNet {
-    async fn fetch(&self, request: FetchRequest) -> Result<FetchResponse, FetchError> {
-        let url = request.url.to_string();
+impl Transport for FakeNet {
+    async fn send(&self, request: Request) -> Result<Reply, TransportError> {
+        let url = request
+            .url
+            .as_ref()
+            .expect("Autodiscover names the URL of every request")
+            .to_string();
+        let authorization = if request.anonymous {
+            None
+        } else {
+            self.credentials.as_ref().and_then(|c| c.authorization())
+        };
         self.seen.lock().unwrap().push(Seen {
             method: request.method,
             url: url.clone(),
-            authorization: request.credentials.as_ref().and_then(|c| c.authorization()),
+            authorization,
             soap_action: request
                 .headers
                 .iter()
@@ -78,7 +99,9 @@ impl Fetcher for FakeNet {
             .unwrap()
             .get(&url)
             .cloned()
-            .ok_or_else(|| FetchError::new(format!("connection refused ({url})")))
+            .ok_or_else(|| {
+                TransportError::connect_failed().with_context(format!("connection refused ({url})"))
+            })
     }
 }
 
@@ -94,8 +117,8 @@ fn pox(account: &str) -> String {
 }
 
 /// A POX answer with an external EWS URL.
-pub fn pox_settings(ews: &str) -> FetchResponse {
-    FetchResponse::new(
+pub fn pox_settings(ews: &str) -> Reply {
+    Reply::new(
         200,
         pox(&format!(
             "<Account><AccountType>email</AccountType><Action>settings</Action>\
@@ -104,8 +127,8 @@ pub fn pox_settings(ews: &str) -> FetchResponse {
     )
 }
 
-pub fn pox_redirect_addr(address: &str) -> FetchResponse {
-    FetchResponse::new(
+pub fn pox_redirect_addr(address: &str) -> Reply {
+    Reply::new(
         200,
         pox(&format!(
             "<Account><Action>redirectAddr</Action><RedirectAddr>{address}</RedirectAddr></Account>"
@@ -113,8 +136,8 @@ pub fn pox_redirect_addr(address: &str) -> FetchResponse {
     )
 }
 
-pub fn pox_redirect_url(url: &str) -> FetchResponse {
-    FetchResponse::new(
+pub fn pox_redirect_url(url: &str) -> Reply {
+    Reply::new(
         200,
         pox(&format!(
             "<Account><Action>redirectUrl</Action><RedirectUrl>{url}</RedirectUrl></Account>"
@@ -122,8 +145,8 @@ pub fn pox_redirect_url(url: &str) -> FetchResponse {
     )
 }
 
-pub fn pox_error(code: &str, message: &str) -> FetchResponse {
-    FetchResponse::new(
+pub fn pox_error(code: &str, message: &str) -> Reply {
+    Reply::new(
         200,
         pox(&format!(
             "<Error Time=\"10:00:00\" Id=\"1\"><ErrorCode>{code}</ErrorCode><Message>{message}</Message></Error>"
@@ -142,8 +165,8 @@ fn soap(user_response: &str) -> String {
 }
 
 /// A SOAP answer with an external EWS URL.
-pub fn soap_settings(ews: &str) -> FetchResponse {
-    FetchResponse::new(
+pub fn soap_settings(ews: &str) -> Reply {
+    Reply::new(
         200,
         soap(&format!(
             "<ErrorCode>NoError</ErrorCode><ErrorMessage>No error.</ErrorMessage>\
@@ -155,8 +178,8 @@ pub fn soap_settings(ews: &str) -> FetchResponse {
 }
 
 /// A SOAP redirect: `code` is `RedirectAddress` or `RedirectUrl`.
-pub fn soap_redirect(code: &str, target: &str) -> FetchResponse {
-    FetchResponse::new(
+pub fn soap_redirect(code: &str, target: &str) -> Reply {
+    Reply::new(
         200,
         soap(&format!(
             "<ErrorCode>{code}</ErrorCode><ErrorMessage>Redirection.</ErrorMessage>\

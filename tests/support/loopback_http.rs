@@ -61,7 +61,8 @@ impl Reply {
 
 /// A test certificate authority and one server certificate for `names`.
 pub struct TestCa {
-    pub ca_pem: String,
+    /// The CA's certificate, DER-encoded.
+    pub ca_der: Vec<u8>,
     pub tls: TlsAcceptor,
 }
 
@@ -91,7 +92,7 @@ impl TestCa {
             )
             .unwrap();
         Self {
-            ca_pem: ca_cert.pem(),
+            ca_der: ca_cert.der().to_vec(),
             tls: TlsAcceptor::from(Arc::new(config)),
         }
     }

@@ -98,6 +98,13 @@ impl HttpTransportBuilder {
 
     connection_setters!();
 
+    /// Replaces the timeouts, User-Agent, name overrides and roots at once
+    /// (Autodiscover's default transport).
+    pub(crate) fn with_connection(mut self, connection: Connection) -> Self {
+        self.connection = connection;
+        self
+    }
+
     /// How many idle connections to keep open to the endpoint. Default: 10.
     pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
         self.pool_max_idle_per_host = max;

@@ -9,7 +9,7 @@ pub const DEFAULT_USER_AGENT: &str = concat!("offline-im/", env!("CARGO_PKG_VERS
 
 /// Timeouts, the User-Agent, name overrides and trusted roots of one HTTP
 /// transport.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Connection {
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,

@@ -23,6 +23,7 @@ use crate::transport::{Connection, TransportBuildError, connection_setters};
 /// | [`user_agent`](Self::user_agent) | [`DEFAULT_USER_AGENT`](crate::transport::DEFAULT_USER_AGENT) |
 /// | [`allow_http`](Self::allow_http) | false: only `https://` endpoints |
 /// | [`trust_only_root_der`](Self::trust_only_root_der) | none: the platform's trusted certificates |
+/// | [`resolve`](Self::resolve) | none: DNS decides |
 /// | [`service_principal`](Self::service_principal) | `HTTP/<host>`, the host of the endpoint |
 /// | [`channel_bindings`](Self::channel_bindings) | true: bind the authentication to the TLS certificate |
 ///
@@ -55,6 +56,13 @@ impl NtlmTransportBuilder {
     }
 
     connection_setters!();
+
+    /// Replaces the timeouts, User-Agent, name overrides and roots at once
+    /// (Autodiscover's default transport).
+    pub(crate) fn with_connection(mut self, connection: Connection) -> Self {
+        self.connection = connection;
+        self
+    }
 
     /// The most connections open at once, which is also the most requests in
     /// flight: more wait for a connection. Default: 8.
