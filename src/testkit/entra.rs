@@ -255,15 +255,12 @@ pub(crate) fn token_path_tenant(path: &str) -> Option<&str> {
 pub(crate) async fn handle(state: &EntraState, tenant: &str, req: Request<Incoming>) -> Reply {
     let tenant = tenant.to_owned();
     if req.method() != hyper::Method::POST {
-        return refuse(
-            state,
-            &tenant,
-            None,
-            400,
+        let refusal = Refusal::bad_request(
             "invalid_request",
             900_561,
             "The endpoint only accepts POST requests.",
         );
+        return refuse(state, &tenant, None, &refusal);
     }
     let host = req
         .headers()
@@ -272,15 +269,12 @@ pub(crate) async fn handle(state: &EntraState, tenant: &str, req: Request<Incomi
         .unwrap_or("127.0.0.1")
         .to_owned();
     let Ok(body) = Limited::new(req.into_body(), 1 << 20).collect().await else {
-        return refuse(
-            state,
-            &tenant,
-            None,
-            400,
+        let refusal = Refusal::bad_request(
             "invalid_request",
             900_144,
             "The request body could not be read.",
         );
+        return refuse(state, &tenant, None, &refusal);
     };
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body.to_bytes())
         .into_owned()
@@ -290,114 +284,125 @@ pub(crate) async fn handle(state: &EntraState, tenant: &str, req: Request<Incomi
     if let Some(fault) = fault {
         return faulted(state, &tenant, client_id, fault);
     }
-    let field = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
-    let missing =
-        |name: &str| format!("The request body must contain the following parameter: '{name}'.");
+    match grant(state, &tenant, &host, &form) {
+        Ok(issued) => {
+            record(state, &tenant, client_id, 200, None);
+            let secs = issued.public.lifetime.as_secs();
+            let token = issued.token.clone();
+            lock(&state.issued).push(issued);
+            json(
+                StatusCode::OK,
+                &serde_json::json!({
+                    "token_type": "Bearer",
+                    "expires_in": secs,
+                    "ext_expires_in": secs,
+                    "access_token": token,
+                }),
+            )
+        }
+        Err(refusal) => refuse(state, &tenant, client_id, &refusal),
+    }
+}
 
-    let Some(grant_type) = field("grant_type") else {
-        return refuse(
-            state,
-            &tenant,
-            client_id,
-            400,
+/// Why the endpoint refuses a request: what Entra answers (HTTP status, OAuth
+/// error, AADSTS code and its message).
+struct Refusal {
+    status: u16,
+    error: &'static str,
+    code: u32,
+    message: String,
+}
+
+impl Refusal {
+    fn bad_request(error: &'static str, code: u32, message: impl Into<String>) -> Self {
+        Self {
+            status: 400,
+            error,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The app did not prove who it is: HTTP 401, `invalid_client`.
+    fn invalid_client(code: u32, message: impl Into<String>) -> Self {
+        Self {
+            status: 401,
+            error: "invalid_client",
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn missing(name: &str) -> Self {
+        Self::bad_request(
             "invalid_request",
             900_144,
-            &missing("grant_type"),
-        );
-    };
+            format!("The request body must contain the following parameter: '{name}'."),
+        )
+    }
+}
+
+/// Checks a client-credentials request as Entra does, in Entra's order, and
+/// issues a token for it.
+fn grant(
+    state: &EntraState,
+    tenant: &str,
+    host: &str,
+    form: &HashMap<String, String>,
+) -> Result<Issued, Refusal> {
+    let field = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let grant_type = field("grant_type").ok_or_else(|| Refusal::missing("grant_type"))?;
     if grant_type != "client_credentials" {
-        return refuse(
-            state,
-            &tenant,
-            client_id,
-            400,
+        return Err(Refusal::bad_request(
             "unsupported_grant_type",
             70_003,
-            &format!("The app requested an unsupported grant type '{grant_type}'."),
-        );
+            format!("The app requested an unsupported grant type '{grant_type}'."),
+        ));
     }
-    if !state.tenants.is_empty()
-        && !state
-            .tenants
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(&tenant))
-    {
-        return refuse(
-            state,
-            &tenant,
-            client_id,
-            400,
+    if !state.tenants.is_empty() && !state.tenants.iter().any(|t| t.eq_ignore_ascii_case(tenant)) {
+        return Err(Refusal::bad_request(
             "invalid_request",
             90_002,
-            &format!(
+            format!(
                 "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
             ),
-        );
+        ));
     }
-    let Some(id) = client_id.clone().filter(|c| !c.is_empty()) else {
-        return refuse(
-            state,
-            &tenant,
-            client_id,
-            400,
-            "invalid_request",
-            900_144,
-            &missing("client_id"),
-        );
-    };
-    let Some(app) = state.apps.get(&id.to_ascii_lowercase()) else {
-        return refuse(
-            state,
-            &tenant,
-            client_id,
-            400,
+    let id = field("client_id").ok_or_else(|| Refusal::missing("client_id"))?;
+    let app = state.apps.get(&id.to_ascii_lowercase()).ok_or_else(|| {
+        Refusal::bad_request(
             "unauthorized_client",
             700_016,
-            &format!(
+            format!(
                 "Application with identifier '{id}' was not found in the directory '{tenant}'."
             ),
-        );
-    };
-    let Some(scope) = field("scope") else {
-        return refuse(
-            state,
-            &tenant,
-            client_id,
-            400,
-            "invalid_request",
-            900_144,
-            &missing("scope"),
-        );
-    };
-    let Some(resource) = scope.strip_suffix("/.default") else {
-        return refuse(
-            state,
-            &tenant,
-            client_id,
-            400,
+        )
+    })?;
+    let scope = field("scope").ok_or_else(|| Refusal::missing("scope"))?;
+    let resource = scope.strip_suffix("/.default").ok_or_else(|| {
+        Refusal::bad_request(
             "invalid_scope",
             1_002_012,
-            &format!(
+            format!(
                 "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
             ),
-        );
-    };
+        )
+    })?;
     let resource = resource.trim_end_matches('/');
-    let Some(&(resource, _)) = RESOURCES.iter().find(|(uri, app_id)| {
-        uri.eq_ignore_ascii_case(resource) || app_id.eq_ignore_ascii_case(resource)
-    }) else {
-        return refuse(
-            state,
-            &tenant,
-            client_id,
-            400,
-            "invalid_resource",
-            500_011,
-            &format!(
-                "The resource principal named {resource} was not found in the tenant named {tenant}."
-            ),
-        );
-    };
+    let &(resource, _) = RESOURCES
+        .iter()
+        .find(|(uri, app_id)| {
+            uri.eq_ignore_ascii_case(resource) || app_id.eq_ignore_ascii_case(resource)
+        })
+        .ok_or_else(|| {
+            Refusal::bad_request(
+                "invalid_resource",
+                500_011,
+                format!(
+                    "The resource principal named {resource} was not found in the tenant named {tenant}."
+                ),
+            )
+        })?;
 
     let credential = match (field("client_secret"), field("client_assertion")) {
         (Some(secret), _) => {
@@ -406,17 +411,12 @@ pub(crate) async fn handle(state: &EntraState, tenant: &str, req: Request<Incomi
                 .as_ref()
                 .is_none_or(|s| s.expose_secret() != secret)
             {
-                return refuse(
-                    state,
-                    &tenant,
-                    client_id,
-                    401,
-                    "invalid_client",
+                return Err(Refusal::invalid_client(
                     7_000_215,
-                    &format!(
+                    format!(
                         "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{id}'."
                     ),
-                );
+                ));
             }
             "client_secret"
         }
@@ -424,77 +424,46 @@ pub(crate) async fn handle(state: &EntraState, tenant: &str, req: Request<Incomi
             if field("client_assertion_type")
                 != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
             {
-                return refuse(
-                    state,
-                    &tenant,
-                    client_id,
-                    401,
-                    "invalid_client",
+                return Err(Refusal::invalid_client(
                     50_027,
                     "JWT token is invalid or malformed: client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
-                );
+                ));
             }
             let audience = format!("http://{host}/{tenant}/oauth2/v2.0/token");
-            if let Err((code, message)) = entra_assertion::check(
+            entra_assertion::check(
                 assertion,
-                &id,
+                id,
                 &audience,
                 &app.certificates,
                 SystemTime::now(),
-            ) {
-                return refuse(
-                    state,
-                    &tenant,
-                    client_id,
-                    401,
-                    "invalid_client",
-                    code,
-                    &message,
-                );
-            }
+            )
+            .map_err(|(code, message)| Refusal::invalid_client(code, message))?;
             "client_assertion"
         }
         (None, None) => {
-            return refuse(
-                state,
-                &tenant,
-                client_id,
-                401,
-                "invalid_client",
+            return Err(Refusal::invalid_client(
                 7_000_218,
                 "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            );
+            ));
         }
     };
 
     let lifetime = *lock(&state.lifetime);
-    let token = format!(
-        "eyJ0eXAiOiJKV1QifQ.testkit-{}",
-        uuid::Uuid::new_v4().simple()
-    );
-    lock(&state.issued).push(Issued {
-        token: token.clone(),
+    Ok(Issued {
+        token: format!(
+            "eyJ0eXAiOiJKV1QifQ.testkit-{}",
+            uuid::Uuid::new_v4().simple()
+        ),
         resource,
         expires_at: Instant::now() + lifetime,
         public: IssuedToken {
-            client_id: id,
-            tenant: tenant.clone(),
+            client_id: id.to_owned(),
+            tenant: tenant.to_owned(),
             scope: scope.to_owned(),
             lifetime,
             credential,
         },
-    });
-    record(state, &tenant, client_id, 200, None);
-    let secs = lifetime.as_secs();
-    json(
-        StatusCode::OK,
-        &serde_json::json!({
-            "token_type": "Bearer",
-            "expires_in": secs,
-            "ext_expires_in": secs,
-            "access_token": token,
-        }),
-    )
+    })
 }
 
 fn record(
@@ -514,16 +483,13 @@ fn record(
 
 /// Entra's error body: the OAuth error, the AADSTS code in the description and
 /// in `error_codes`, trace and correlation ids, a timestamp, an `error_uri`.
-#[allow(clippy::too_many_arguments)]
-fn refuse(
-    state: &EntraState,
-    tenant: &str,
-    client_id: Option<String>,
-    status: u16,
-    error: &str,
-    code: u32,
-    message: &str,
-) -> Reply {
+fn refuse(state: &EntraState, tenant: &str, client_id: Option<String>, refusal: &Refusal) -> Reply {
+    let Refusal {
+        status,
+        error,
+        code,
+        ref message,
+    } = *refusal;
     record(state, tenant, client_id, status, Some(code));
     let trace = uuid::Uuid::new_v4();
     let correlation = uuid::Uuid::new_v4();
