@@ -4,11 +4,14 @@
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use time::OffsetDateTime;
 
 use super::directory::{due_hint, encode};
-use super::fsio::{FILE_THREADS, create_dir, in_parallel, list, sync_many, write_unsynced};
+use super::fsio::{
+    FILE_THREADS, SYNC_THREADS, create_dir, in_parallel, list, sync_many, write_unsynced,
+};
 use super::layout::{
     ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
     temp_file_name,
@@ -28,24 +31,51 @@ fn copy_error(error: &SpoolError) -> SpoolError {
     }
 }
 
-/// One message of a [`DirectorySpool::blocking_put_all`] call on its way in.
+/// One message of a [`DirectorySpool::blocking_put_all`] call on its way in:
+/// checked, encoded, not written yet.
 struct Staged {
     index: usize,
     id: DeliveryId,
     dir: PathBuf,
-    tmp: PathBuf,
+    bytes: Vec<u8>,
+    due: SystemTime,
+}
+
+impl Staged {
+    /// Writes the temporary file, syncs it through the handle that wrote it,
+    /// and links it into place (never replacing); the directory is not synced.
+    fn write_synced_and_link(&self) -> Result<(), SpoolError> {
+        let tmp = self.dir.join(temp_file_name(&entry_file_name(self.id)));
+        let target = self.dir.join(entry_file_name(self.id));
+        let written = write_unsynced(&tmp, &self.bytes, Some(self.due))
+            .map_err(|e| SpoolError::io("write", &tmp, e))
+            .and_then(|file| file.sync_all().map_err(|e| SpoolError::io("sync", &tmp, e)));
+        let outcome = written.and_then(|()| match fs::hard_link(&tmp, &target) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(SpoolError::AlreadySpooled {
+                    id: self.id,
+                    path: target.clone(),
+                })
+            }
+            Err(e) => Err(SpoolError::io("link into place", &target, e)),
+        });
+        let _ = fs::remove_file(&tmp);
+        outcome
+    }
 }
 
 impl DirectorySpool {
     /// [`Spool::put_all`](super::Spool::put_all), blocking.
     ///
     /// As crash-safe as [`blocking_put`](Self::blocking_put) for every message,
-    /// with the syncs batched: every message is written to its temporary file,
-    /// the files are synced together (several at once, which a journaling file
-    /// system commits as one), linked into place, and each sender directory is
-    /// synced once. A result is `Ok` only after its message is durable; killed
-    /// before that, the call left temporary files (removed later) and whole
-    /// messages at most.
+    /// with the syncs batched: the messages are checked and encoded, then each
+    /// is written to its temporary file, synced through the handle that wrote
+    /// it and linked into place, many at once on worker threads (a journaling
+    /// file system commits syncs that arrive together as one), and each sender
+    /// directory is synced once. A result is `Ok` only after its message is
+    /// durable; killed before that, the call left temporary files (removed
+    /// later) and whole messages at most.
     pub fn blocking_put_all(&self, entries: Vec<SpoolEntry>) -> Vec<Result<(), SpoolError>> {
         let mut results: Vec<Option<Result<(), SpoolError>>> = Vec::new();
         let mut known: HashMap<PathBuf, HashSet<DeliveryId>> = HashMap::new();
@@ -57,38 +87,8 @@ impl DirectorySpool {
                 Err(error) => results[index] = Some(Err(error)),
             }
         }
-        // Sync the temporary files, several threads at once.
-        let tmps: Vec<&Path> = staged.iter().map(|s| s.tmp.as_path()).collect();
-        let synced = sync_many(&tmps, "sync");
-        // Link into place (never replacing), then sync each directory once.
-        let mut linked: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-        for (s, sync) in staged.iter().zip(synced) {
-            let target = s.dir.join(entry_file_name(s.id));
-            let outcome = sync.and_then(|()| match fs::hard_link(&s.tmp, &target) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    Err(SpoolError::AlreadySpooled {
-                        id: s.id,
-                        path: target.clone(),
-                    })
-                }
-                Err(e) => Err(SpoolError::io("link into place", &target, e)),
-            });
-            let _ = fs::remove_file(&s.tmp);
-            match outcome {
-                Ok(()) => linked.entry(s.dir.clone()).or_default().push(s.index),
-                Err(error) => results[s.index] = Some(Err(error)),
-            }
-        }
-        let dirs: Vec<&Path> = linked.keys().map(PathBuf::as_path).collect();
-        let synced = sync_many(&dirs, "sync directory");
-        for ((_, indexes), synced) in linked.iter().zip(synced) {
-            for &index in indexes {
-                results[index] = Some(match &synced {
-                    Ok(()) => Ok(()),
-                    Err(error) => Err(copy_error(error)),
-                });
-            }
+        for (index, outcome) in self.write_durably(&staged) {
+            results[index] = Some(outcome);
         }
         results
             .into_iter()
@@ -104,7 +104,38 @@ impl DirectorySpool {
             .collect()
     }
 
-    /// Checks that `entry` is new and writes its temporary file (not synced).
+    /// Writes every staged message into place and makes them durable: each
+    /// file written, synced through the handle that wrote it and linked into
+    /// place, many at once on worker threads (a journaling file system commits
+    /// syncs that arrive together as one), then each directory synced once.
+    /// The result of each message by its index.
+    fn write_durably(&self, staged: &[Staged]) -> Vec<(usize, Result<(), SpoolError>)> {
+        let written = in_parallel(staged, SYNC_THREADS, Staged::write_synced_and_link, |s| {
+            Err(SpoolError::io(
+                "write",
+                &s.dir,
+                std::io::Error::other("the writing thread panicked"),
+            ))
+        });
+        let mut results = Vec::with_capacity(staged.len());
+        let mut linked: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for (s, outcome) in staged.iter().zip(written) {
+            match outcome {
+                Ok(()) => linked.entry(s.dir.clone()).or_default().push(s.index),
+                Err(error) => results.push((s.index, Err(error))),
+            }
+        }
+        let dirs: Vec<&Path> = linked.keys().map(PathBuf::as_path).collect();
+        let synced = sync_many(&dirs, "sync directory");
+        for ((_, indexes), synced) in linked.iter().zip(synced) {
+            for &index in indexes {
+                results.push((index, synced.as_ref().map(|_| ()).map_err(copy_error)));
+            }
+        }
+        results
+    }
+
+    /// Checks that `entry` is new (in the spool and in this batch) and encodes it.
     fn stage(
         &self,
         entry: SpoolEntry,
@@ -139,18 +170,12 @@ impl DirectorySpool {
                 path: dirs.pending_file(id),
             });
         }
-        let bytes = encode(id, &entry)?;
-        let tmp = spooler.join(temp_file_name(&entry_file_name(id)));
-        let written = write_unsynced(&tmp, &bytes, Some(due_hint(&entry)));
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(SpoolError::io("write", tmp, e));
-        }
         Ok(Staged {
             index,
             id,
+            bytes: encode(id, &entry)?,
+            due: due_hint(&entry),
             dir: spooler,
-            tmp,
         })
     }
 

@@ -24,12 +24,15 @@ pub const DEFAULT_STALE_TEMP_AFTER: Duration = Duration::from_secs(3600);
 /// Business's History Spooler (see the [module docs](super) for the layout, the
 /// file format and the crash-safety argument).
 ///
-/// The `blocking_*` methods do the work with `std::fs`; the [`Spool`](super::Spool)
-/// implementation runs them inside its futures, which is fine for the few small
-/// files an operation touches. A service that drains a large spool from an async
-/// runtime can call the `blocking_*` methods on a clone inside
-/// `tokio::task::spawn_blocking`. Cloning is cheap; clones share the claimant id,
-/// so give each concurrent drainer its own with [`DirectorySpoolBuilder::claimant`].
+/// The `blocking_*` methods do the work with `std::fs`. The [`Spool`](super::Spool)
+/// implementation runs them on a clone: on a multi-threaded tokio runtime on
+/// its blocking threads (`spawn_blocking`), so that file syncs, which take
+/// milliseconds on a loaded disk, never stall the worker threads that carry
+/// the network's traffic, and a claim made ahead really overlaps the delivery
+/// in flight; elsewhere (no runtime, or a current-thread one) in place when
+/// first polled. Once started, the work runs to its end even if the future
+/// is dropped. Cloning is cheap; clones share the claimant id, so give each
+/// concurrent drainer its own with [`DirectorySpoolBuilder::claimant`].
 ///
 /// ```
 /// use std::time::Duration;

@@ -177,7 +177,7 @@ fn sync_parent(path: &Path) -> Result<(), SpoolError> {
 
 /// How many threads [`sync_many`] uses at most: a journaling file system
 /// commits syncs that arrive together in one journal commit.
-const SYNC_THREADS: usize = 128;
+pub(crate) const SYNC_THREADS: usize = 128;
 
 /// How many threads other batched file operations use at most: a loaded file
 /// system takes a millisecond or more for each, and operations in different

@@ -122,8 +122,11 @@
 //!   the delivery id in the mailbox and completes without resending.
 //!
 //! [`Spool::put_all`] and the claims of one [`Spool::claim_due`] call batch their
-//! syncs: all files are written (or renamed), then synced, then each directory
-//! synced once, before any is reported done. A waiting file's modification time
+//! syncs: `put_all` writes each file, syncs it through the handle that wrote it
+//! and links it into place, many files at once on worker threads (a journaling
+//! file system commits syncs that arrive together as one), then syncs each
+//! directory once; a claim renames all its files, then syncs each directory
+//! once; no message is reported done before that. A waiting file's modification time
 //! is set to the time the message is due (marked by its sub-millisecond digits),
 //! so that a claim lists and `stat`s the spool instead of reading every file; it
 //! is only a hint: a file without the mark (written by hand, copied) is read, and
