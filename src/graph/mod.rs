@@ -104,6 +104,7 @@ pub use read::{
     read_created_message_id, read_found_messages,
 };
 pub use request::{
-    GraphRequest, Method, delivery_id_filter, delivery_id_query, well_known_folder_name,
+    GraphRequest, MESSAGE_FLAGS_PROPERTY_ID, Method, delivery_id_filter, delivery_id_query,
+    recovery_query, well_known_folder_name,
 };
 pub use write_error::GraphWriteError;

@@ -156,6 +156,8 @@ mod drain_all;
 mod error;
 mod exchange;
 mod failure;
+mod graph_api;
+mod graph_exchange;
 mod history_folder;
 mod lookup;
 mod options;
@@ -174,6 +176,7 @@ pub use error::SenderBuildError;
 #[allow(deprecated)]
 pub use error::SenderError;
 pub use failure::{Failure, FailureKind};
+pub use graph_api::{GRAPH_MAILBOX_CONCURRENCY, GRAPH_ROOT};
 pub use history_folder::MissingHistoryFolder;
 pub use options::MailboxAccess;
 pub use report::{DeliveryReport, Outcome, Summary};

@@ -1,0 +1,205 @@
+//! The Graph backend under the embedded server's faults: lost replies, 429 with
+//! `Retry-After`, 503, 504, Outlook's per-mailbox concurrency limit. Every
+//! message arrives exactly once and no draft is left.
+
+#[path = "support/graph_on_testkit.rs"]
+mod graph_on_testkit;
+#[path = "support/sender_on_testkit.rs"]
+mod sender_on_testkit;
+
+use std::time::{Duration, Instant};
+
+use graph_on_testkit::*;
+use offline_im::compose::OfflineIm;
+use offline_im::plan::Folder;
+use offline_im::testkit::{Fault, TestServer};
+use sender_on_testkit::{im, smtp};
+
+fn messages(n: usize) -> Vec<OfflineIm> {
+    (0..n)
+        .map(|i| {
+            im(
+                if i % 2 == 0 {
+                    "kim@contoso.com"
+                } else {
+                    "ola@contoso.com"
+                },
+                &format!("user{}@contoso.com", i % 7),
+                &format!("message {i}"),
+            )
+        })
+        .collect()
+}
+
+/// Every message in its recipient's inbox once and in its sender's history
+/// once; no drafts anywhere.
+fn assert_exactly_once(server: &TestServer, messages: &[OfflineIm]) {
+    for m in messages {
+        let to = m.recipient().smtp().to_string();
+        let from = m.sender().smtp().to_string();
+        assert_eq!(
+            where_is(server, &to, m),
+            [Folder::Inbox],
+            "{}",
+            m.delivery_id()
+        );
+        // A draft deleted before it was sent may rest in Deleted Items: it is
+        // no copy of a sent message.
+        let copies: Vec<Folder> = where_is(server, &from, m)
+            .into_iter()
+            .filter(|f| *f != Folder::DeletedItems)
+            .collect();
+        assert_eq!(copies, [Folder::ConversationHistory], "{}", m.delivery_id());
+    }
+    for s in ["kim@contoso.com", "ola@contoso.com"] {
+        assert!(
+            server.folder(&smtp(s), Folder::Drafts).is_empty(),
+            "drafts left in {s}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_replies_after_the_work_neither_duplicate_nor_lose_a_message() {
+    let server = server().await;
+    let faults = server.faults();
+    // The first requests are creates and sends: their replies are lost after
+    // the server did the work.
+    faults.next_requests(6, Fault::CloseAfterCommit);
+    let sender = sender(&server);
+    let messages = messages(8);
+    let reports = sender.send_all(messages.clone()).await;
+    server.idle().await;
+    assert!(
+        reports.iter().all(|r| r.outcome.is_delivered()),
+        "{reports:#?}"
+    );
+    assert_exactly_once(&server, &messages);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_with_retry_after_is_waited_out_then_retried() {
+    let server = server().await;
+    server.faults().next_request(Fault::ServerBusyFault {
+        back_off: Duration::from_secs(1),
+    });
+    let sender = sender(&server);
+    let messages = messages(1);
+    let started = Instant::now();
+    let reports = sender.send_all(messages.clone()).await;
+    server.idle().await;
+    assert!(reports[0].outcome.is_delivered(), "{reports:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    assert!(server.requests().iter().any(|r| r.status() == Some(429)));
+    assert_exactly_once(&server, &messages);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_and_a_504_end_in_one_delivery() {
+    let server = server().await;
+    let faults = server.faults();
+    faults.next_request(Fault::ServiceUnavailable {
+        retry_after_secs: 1,
+    });
+    faults.next_request(Fault::GatewayTimeout);
+    let sender = sender(&server);
+    let messages = messages(2);
+    let reports = sender.send_all(messages.clone()).await;
+    server.idle().await;
+    assert!(
+        reports.iter().all(|r| r.outcome.is_delivered()),
+        "{reports:#?}"
+    );
+    let statuses: Vec<_> = server
+        .requests()
+        .iter()
+        .filter_map(|r| r.status())
+        .collect();
+    assert!(
+        statuses.contains(&503) && statuses.contains(&504),
+        "{statuses:?}"
+    );
+    assert_exactly_once(&server, &messages);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_per_mailbox_concurrency_never_meets_outlooks_limit() {
+    let server = builder()
+        .latency(Duration::from_millis(5))
+        .start()
+        .await
+        .unwrap();
+    let sender = sender(&server);
+    let messages = messages(60);
+    let reports = sender.send_all(messages.clone()).await;
+    server.idle().await;
+    assert!(reports.iter().all(|r| r.outcome.is_delivered()));
+    let throttled = server
+        .requests()
+        .iter()
+        .filter(|r| r.status() == Some(429))
+        .count();
+    assert_eq!(throttled, 0, "4 in flight per mailbox by default");
+    assert_exactly_once(&server, &messages);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn above_outlooks_limit_the_429s_are_retried_and_still_deliver_once() {
+    let server = builder()
+        .latency(Duration::from_millis(20))
+        .start()
+        .await
+        .unwrap();
+    let sender = sender_builder(&server)
+        .graph_mailbox_concurrency(12)
+        .build()
+        .unwrap();
+    let messages = messages(40);
+    let reports = sender.send_all(messages.clone()).await;
+    server.idle().await;
+    assert!(
+        reports.iter().all(|r| r.outcome.is_delivered()),
+        "{reports:#?}"
+    );
+    let throttled = server
+        .requests()
+        .iter()
+        .filter(|r| r.status() == Some(429))
+        .count();
+    assert!(throttled > 0, "12 in flight meets the server's limit of 4");
+    assert_exactly_once(&server, &messages);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seeded_mix_of_every_fault_delivers_every_message_exactly_once() {
+    let server = builder().seed(18).start().await.unwrap();
+    server.faults().request_mix(
+        0.2,
+        &[
+            Fault::CloseAfterCommit,
+            Fault::CloseBeforeCommit,
+            Fault::GatewayTimeout,
+            Fault::ServiceUnavailable {
+                retry_after_secs: 1,
+            },
+            Fault::ServerBusyFault {
+                back_off: Duration::from_secs(1),
+            },
+            Fault::MalformedReply,
+            Fault::InternalServerError { inner_busy: None },
+        ],
+    );
+    let sender = sender(&server);
+    let messages = messages(60);
+    let reports = sender.send_all(messages.clone()).await;
+    server.faults().clear();
+    server.idle().await;
+    assert!(
+        reports.iter().all(|r| r.outcome.is_delivered()),
+        "{reports:#?}"
+    );
+    assert_exactly_once(&server, &messages);
+}
