@@ -129,6 +129,111 @@ async fn a_message_sent_before_a_crash_is_completed_not_resent() {
     );
 }
 
+/// A message spooled and claimed by a drainer that then died, and a sender
+/// whose retry policy assumes Exchange may run a request for up to
+/// `execution_limit` after the client gave up on it.
+/// The temporary directory is last: keep it bound while the spool is used.
+struct ClaimedByDeadDrainer(
+    offline_im::send::Sender<offline_im::transport::HttpTransport>,
+    DirectorySpool,
+    offline_im::compose::OfflineIm,
+    tempfile::TempDir,
+);
+
+async fn claimed_by_dead_drainer(
+    server: &offline_im::testkit::TestServer,
+    execution_limit: Duration,
+    text: &str,
+) -> ClaimedByDeadDrainer {
+    let sender = offline_im::send::Sender::from_settings(
+        transport(server, Duration::from_secs(5)),
+        offline_im::settings::Settings::from_toml_str(SETTINGS).unwrap(),
+    )
+    .retry(
+        fast_retry()
+            .execution_limit(execution_limit)
+            .deadline(execution_limit * 4),
+    )
+    .build()
+    .unwrap();
+    let dir = spool_dir("takeover");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let message = im("kim@contoso.com", "pat@contoso.com", text);
+    spool_at_t0(&sender, &spool, &message).await;
+    let dead_drainer = DirectorySpool::builder(dir.path())
+        .claimant("drainer-that-died".parse().unwrap())
+        .open()
+        .unwrap();
+    assert_eq!(dead_drainer.claim_due(T0, 100).await.unwrap().len(), 1);
+    ClaimedByDeadDrainer(sender, spool, message, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_taken_over_while_the_dead_drainers_request_still_runs_arrives_once() {
+    let server = server().await;
+    let ClaimedByDeadDrainer(sender, spool, message, _dir) =
+        claimed_by_dead_drainer(&server, Duration::from_secs(3), "created after it died").await;
+    // The dead drainer's CreateItem: Exchange commits it 1.5 s later, long after
+    // the drainer itself is gone (its request is dropped after 100 ms).
+    server.faults().next_request(Fault::SlowCommit {
+        over: Duration::from_millis(1500),
+    });
+    let dying = tokio::time::timeout(Duration::from_millis(100), sender.send(message.clone()));
+    assert!(dying.await.is_err(), "the dying send must not finish");
+
+    // The next drainer takes the claim over at once. Its first look finds
+    // nothing yet; it must not resend before the execution limit has passed.
+    let pass = sender
+        .drain(&spool, &RetrySchedule::default(), T0 + minutes(11), 100)
+        .await
+        .unwrap();
+    server.idle().await;
+    assert_eq!(pass.completed, 1, "{pass:?}");
+    assert!(
+        matches!(
+            pass.reports[0].outcome,
+            Outcome::Delivered {
+                duplicate_avoided: true,
+                ..
+            }
+        ),
+        "{:?}",
+        pass.reports[0]
+    );
+    assert_eq!(
+        copies(&server, "pat@contoso.com", Folder::Inbox, &message),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_taken_over_and_found_delivered_does_not_wait_out_the_execution_limit() {
+    let server = server().await;
+    // An execution limit far longer than the test may take: a found message
+    // must be completed without waiting for it.
+    let ClaimedByDeadDrainer(sender, spool, message, _dir) = claimed_by_dead_drainer(
+        &server,
+        Duration::from_secs(600),
+        "delivered before it died",
+    )
+    .await;
+    assert!(sender.send(message.clone()).await.outcome.is_delivered());
+    server.idle().await;
+
+    let pass = tokio::time::timeout(
+        Duration::from_secs(30),
+        sender.drain(&spool, &RetrySchedule::default(), T0 + minutes(11), 100),
+    )
+    .await
+    .expect("a message found delivered is completed without waiting out the execution limit")
+    .unwrap();
+    assert_eq!(pass.completed, 1, "{pass:?}");
+    assert_eq!(
+        copies(&server, "pat@contoso.com", Folder::Inbox, &message),
+        1
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_failures_wait_and_permanent_ones_become_dead_letters() {
     let server = server().await;

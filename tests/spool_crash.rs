@@ -12,7 +12,7 @@ mod sender_on_testkit;
 
 use std::time::Duration;
 
-use killed_children::{kill_while_working, spawn_ready};
+use killed_children::{kill_while_working, next_random, run_child, spawn_ready};
 use offline_im::plan::Folder;
 use offline_im::send::Sender;
 use offline_im::settings::Settings;
@@ -31,58 +31,43 @@ fn open(dir: &str) -> DirectorySpool {
 /// The drainer the parent test kills. A no-op in a normal test run.
 #[test]
 fn child_drainer() {
-    let (Ok(dir), Ok(url)) = (
-        std::env::var("OFFLINE_IM_DRAIN_CHILD"),
-        std::env::var("OFFLINE_IM_DRAIN_URL"),
-    ) else {
-        return;
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let transport = offline_im::transport::HttpTransport::builder(url.parse().unwrap())
-            .basic("svc-offline-im@contoso.com", "service password")
-            .allow_http(true)
-            .env_proxy(false)
-            .build()
-            .unwrap();
-        let sender = Sender::from_settings(transport, Settings::from_toml_str(SETTINGS).unwrap())
-            .batch_size(10)
-            .concurrency(2)
-            .retry(fast_retry())
-            .build()
-            .unwrap();
-        let spool = open(&dir);
-        // Tell the parent the drainer is about to start, so that kill points are
-        // measured from here and not from process start-up on a loaded machine.
-        println!("ready");
-        loop {
-            let pass = sender
-                .drain(
-                    &spool,
-                    &RetrySchedule::default(),
-                    OffsetDateTime::now_utc(),
-                    40,
-                )
-                .await
+    run_child(
+        "OFFLINE_IM_DRAIN_CHILD",
+        "OFFLINE_IM_DRAIN_URL",
+        |dir, url| async move {
+            let transport = offline_im::transport::HttpTransport::builder(url.parse().unwrap())
+                .basic("svc-offline-im@contoso.com", "service password")
+                .allow_http(true)
+                .env_proxy(false)
+                .build()
                 .unwrap();
-            if pass.is_empty() {
-                tokio::time::sleep(Duration::from_millis(20)).await;
+            let sender =
+                Sender::from_settings(transport, Settings::from_toml_str(SETTINGS).unwrap())
+                    .batch_size(10)
+                    .concurrency(2)
+                    .retry(fast_retry())
+                    .build()
+                    .unwrap();
+            let spool = open(&dir);
+            // Tell the parent the drainer is about to start, so that kill points are
+            // measured from here and not from process start-up on a loaded machine.
+            println!("ready");
+            loop {
+                let pass = sender
+                    .drain(
+                        &spool,
+                        &RetrySchedule::default(),
+                        OffsetDateTime::now_utc(),
+                        40,
+                    )
+                    .await
+                    .unwrap();
+                if pass.is_empty() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
             }
-        }
-    });
-}
-
-/// SplitMix64, for reproducible kill points.
-fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+        },
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +115,7 @@ async fn killed_drainers_lose_nothing_and_deliver_nothing_twice() {
             ],
         )
         .await;
-        let alive = Duration::from_millis(next(&mut seed) % 150);
+        let alive = Duration::from_millis(next_random(&mut seed) % 150);
         kill_while_working(child, &server, alive).await;
     }
 

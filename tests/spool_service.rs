@@ -14,7 +14,7 @@ mod sender_on_testkit;
 
 use std::time::{Duration, Instant};
 
-use killed_children::{kill_while_working, spawn_ready};
+use killed_children::{kill_while_working, next_random, run_child, spawn_ready};
 use offline_im::compose::OfflineIm;
 use offline_im::plan::Folder;
 use offline_im::send::{Sender, ServeOptions, ServiceMonitor};
@@ -119,38 +119,22 @@ async fn assert_each_arrived_once(
 /// The drainer the parent test kills. A no-op in a normal test run.
 #[test]
 fn child_service() {
-    let (Ok(dir), Ok(url)) = (
-        std::env::var("OFFLINE_IM_SERVICE_CHILD"),
-        std::env::var("OFFLINE_IM_SERVICE_URL"),
-    ) else {
-        return;
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let sender = service_sender(&url);
-        let spool = DirectorySpool::open(&dir).unwrap();
-        println!("ready");
-        let options = ServeOptions::new()
-            .claim_limit(100)
-            .idle_poll(Duration::from_millis(20));
-        sender
-            .serve(&spool, &options, std::future::pending())
-            .await
-            .unwrap();
-    });
-}
-
-/// SplitMix64, for reproducible kill points.
-fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    run_child(
+        "OFFLINE_IM_SERVICE_CHILD",
+        "OFFLINE_IM_SERVICE_URL",
+        |dir, url| async move {
+            let sender = service_sender(&url);
+            let spool = DirectorySpool::open(&dir).unwrap();
+            println!("ready");
+            let options = ServeOptions::new()
+                .claim_limit(100)
+                .idle_poll(Duration::from_millis(20));
+            sender
+                .serve(&spool, &options, std::future::pending())
+                .await
+                .unwrap();
+        },
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,7 +170,7 @@ async fn drainers_killed_twenty_times_are_taken_over_in_seconds_and_deliver_once
             ],
         )
         .await;
-        let alive = Duration::from_millis(next(&mut seed) % 500);
+        let alive = Duration::from_millis(next_random(&mut seed) % 500);
         kill_while_working(child, &server, alive).await;
     }
     let killed_at = Instant::now();

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use offline_im::transport::{
-    DEFAULT_USER_AGENT, EwsRequest, HttpTransport, HttpTransportBuilder, RetryAfter, SecretString,
-    TokenError, TokenProvider, Transport, TransportBuildError,
+    DEFAULT_USER_AGENT, EwsRequest, HttpTransport, HttpTransportBuilder, Method, Request,
+    RetryAfter, SecretString, TokenError, TokenProvider, Transport, TransportBuildError,
 };
 use scripted_http_server::{Action, Server, base64_encode, response, serve};
 use uuid::Uuid;
@@ -493,4 +493,116 @@ fn windows_credentials_are_refused_by_http_transport() {
     );
     assert!(err.to_string().contains("use NtlmTransport"), "{err}");
     assert!(!format!("{err} {err:?}").contains("Secret-pw1"));
+}
+
+#[tokio::test]
+async fn a_json_request_goes_to_its_own_url_with_its_method_and_headers() {
+    let mut server = serve(vec![response(
+        "200 OK",
+        &[("Content-Type", "application/json; odata.metadata=minimal")],
+        br#"{"id":"AAMk"}"#,
+    )])
+    .await;
+    let transport = loopback(&server).bearer(TOKEN).build().unwrap();
+    let url: url::Url = format!(
+        "http://{}/v1.0/users/kim@contoso.com/messages/AAMk",
+        server.addr
+    )
+    .parse()
+    .unwrap();
+    let request = Request::json("UpdateMessage", Method::Patch, url, r#"{"isRead":true}"#)
+        .header("Prefer", "return=minimal");
+
+    let reply = transport.send(request).await.unwrap();
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.content_type.as_deref(),
+        Some("application/json; odata.metadata=minimal")
+    );
+    let received = server.received().await;
+    let got = &received[0];
+    assert_eq!(got.method, "PATCH");
+    assert_eq!(got.path, "/v1.0/users/kim@contoso.com/messages/AAMk");
+    assert_eq!(got.header("content-type"), Some("application/json"));
+    assert_eq!(got.header("accept"), Some("application/json"));
+    assert_eq!(got.header("prefer"), Some("return=minimal"));
+    assert_eq!(got.body, br#"{"isRead":true}"#);
+    let bearer = format!("Bearer {TOKEN}");
+    assert_eq!(got.header("authorization"), Some(bearer.as_str()));
+}
+
+#[tokio::test]
+async fn a_request_without_credentials_carries_no_authorization_and_gets_the_redirect() {
+    let target = "https://autodiscover.contoso.com/autodiscover/autodiscover.xml";
+    let mut server = serve(vec![response("302 Found", &[("Location", target)], b"")]).await;
+    // A production transport (no allow_http): plain HTTP is still allowed for
+    // an anonymous request without a body, as Autodiscover's redirect probe is.
+    let transport = HttpTransport::builder(
+        "https://mail.contoso.com/EWS/Exchange.asmx"
+            .parse()
+            .unwrap(),
+    )
+    .env_proxy(false)
+    .basic("CONTOSO\\kim", PASSWORD)
+    .build()
+    .unwrap();
+    let probe: url::Url = format!("http://{}/autodiscover/autodiscover.xml", server.addr)
+        .parse()
+        .unwrap();
+    let request = Request::new("redirect probe", "")
+        .method(Method::Get)
+        .url(probe)
+        .without_credentials();
+
+    let reply = transport.send(request).await.unwrap();
+
+    assert_eq!(reply.status, 302);
+    assert_eq!(reply.redirect_target(), Some(target));
+    let received = server.received().await;
+    assert_eq!(received.len(), 1, "the redirect was not followed");
+    assert_eq!(received[0].method, "GET");
+    assert_eq!(received[0].header("authorization"), None);
+    assert_eq!(received[0].header("content-type"), None);
+}
+
+#[tokio::test]
+async fn a_per_request_url_breaking_the_scheme_rules_is_refused_before_sending() {
+    let mut server = serve(vec![response("200 OK", &[], b"")]).await;
+    let transport = HttpTransport::builder(
+        "https://mail.contoso.com/EWS/Exchange.asmx"
+            .parse()
+            .unwrap(),
+    )
+    .env_proxy(false)
+    .basic("CONTOSO\\kim", PASSWORD)
+    .build()
+    .unwrap();
+    let plain: url::Url = format!("http://{}/EWS/Exchange.asmx?token=abc", server.addr)
+        .parse()
+        .unwrap();
+
+    // A body, or credentials, never go over plain HTTP.
+    for request in [
+        create_item().url(plain.clone()),
+        Request::new("probe", "")
+            .method(Method::Get)
+            .url(plain.clone()),
+        create_item().url(plain.clone()).without_credentials(),
+    ] {
+        let err = transport.send(request).await.unwrap_err();
+        assert!(!err.outcome_unknown(), "{err}");
+        let shown = format!("{err}: {}", err.source().unwrap());
+        assert!(shown.contains("plain-HTTP URL"), "{shown}");
+        assert!(!shown.contains("token=abc"), "{shown}");
+    }
+    // So do headers the transport sets itself.
+    let err = transport
+        .send(create_item().header("Authorization", "Basic c2VjcmV0"))
+        .await
+        .unwrap_err();
+    let shown = format!("{err}: {}", err.source().unwrap());
+    assert!(shown.contains("set by the transport"), "{shown}");
+    assert!(!shown.contains("c2VjcmV0"), "{shown}");
+    assert!(server.received().await.is_empty(), "something was sent");
 }

@@ -302,3 +302,59 @@ fn builder_refuses_plain_http_and_zero_limits() {
         .unwrap_err();
     assert!(err.to_string().contains("max_connections"), "{err}");
 }
+
+#[tokio::test]
+async fn a_request_for_another_host_gets_its_own_authenticated_connection() {
+    let Some(server) = Server::start(&[]) else {
+        return;
+    };
+    let transport = server.transport(kim());
+    // The same server under another host name: a different origin.
+    let mut other = server.endpoint();
+    other.set_host(Some("localhost")).unwrap();
+
+    let reply = transport.send(create_item("endpoint")).await.unwrap();
+    assert_eq!(reply.status, 200, "{}", body(&reply));
+    let reply = transport
+        .send(create_item("other host").url(other.clone()))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", body(&reply));
+    let reply = transport
+        .send(create_item("other host again").url(other))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", body(&reply));
+
+    let stats = server.stats().await;
+    assert_eq!(
+        stats["authenticated"], 2,
+        "one handshake per host, none on reuse"
+    );
+    assert_eq!(stats["requests"], 3);
+    assert_eq!(transport.idle_connections(), 2);
+    no_body_before_authentication(&stats);
+}
+
+#[tokio::test]
+async fn a_request_without_credentials_gets_no_handshake() {
+    let Some(server) = Server::start(&[]) else {
+        return;
+    };
+    let transport = server.transport(kim());
+
+    let reply = transport
+        .send(EwsRequest::new("probe", "").without_credentials())
+        .await
+        .unwrap();
+
+    assert_eq!(reply.status, 401, "the server wants authentication");
+    let stats = server.stats().await;
+    assert_eq!(stats["negotiates"], 0);
+    assert_eq!(stats["authenticated"], 0);
+    assert_eq!(
+        transport.idle_connections(),
+        0,
+        "an unauthenticated connection is not pooled"
+    );
+}

@@ -1,7 +1,6 @@
 //! `HttpFetcher`: Autodiscover's requests over reqwest (feature `http`).
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue, LOCATION};
@@ -33,7 +32,7 @@ pub struct HttpFetcher {
 struct WindowsSettings {
     connection: Connection,
     roots_der: Vec<Vec<u8>>,
-    resolve: Vec<(String, SocketAddr)>,
+    resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl HttpFetcher {
@@ -91,7 +90,6 @@ pub enum FetcherBuildError {
 pub struct HttpFetcherBuilder {
     connection: Connection,
     roots: Vec<Vec<u8>>,
-    resolve: Vec<(String, SocketAddr)>,
     max_response_bytes: usize,
     env_proxy: bool,
 }
@@ -101,7 +99,6 @@ impl Default for HttpFetcherBuilder {
         Self {
             connection: Connection::new(Duration::from_secs(20)),
             roots: Vec::new(),
-            resolve: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             env_proxy: true,
         }
@@ -115,13 +112,6 @@ impl HttpFetcherBuilder {
     /// an organization's own CA, or a test certificate.
     pub fn add_root_certificate(mut self, pem_or_der: impl Into<Vec<u8>>) -> Self {
         self.roots.push(pem_or_der.into());
-        self
-    }
-
-    /// Connects to `addr` for `host` instead of asking DNS (the URL's port, if it
-    /// has one, wins over `addr`'s). For tests and split-horizon networks.
-    pub fn resolve(mut self, host: impl Into<String>, addr: SocketAddr) -> Self {
-        self.resolve.push((host.into(), addr));
         self
     }
 
@@ -165,7 +155,7 @@ impl HttpFetcherBuilder {
             client = client.tls_backend_native();
         }
         let mut roots = Vec::new();
-        for (index, bytes) in self.roots.iter().enumerate() {
+        for (index, bytes) in self.roots.iter().chain(&self.connection.roots).enumerate() {
             let cert = if bytes.starts_with(b"-----BEGIN") {
                 reqwest::Certificate::from_pem(bytes)
             } else {
@@ -176,7 +166,7 @@ impl HttpFetcherBuilder {
         if !roots.is_empty() {
             client = client.tls_certs_merge(roots);
         }
-        for (host, addr) in &self.resolve {
+        for (host, addr) in &self.connection.resolve {
             client = client.resolve(host, *addr);
         }
         let client = client.build().map_err(|err| FetcherBuildError::Client {
@@ -190,10 +180,11 @@ impl HttpFetcherBuilder {
                 roots_der: self
                     .roots
                     .iter()
+                    .chain(&self.connection.roots)
                     .filter(|bytes| !bytes.starts_with(b"-----BEGIN"))
                     .cloned()
                     .collect(),
-                resolve: self.resolve.clone(),
+                resolve: self.connection.resolve.clone(),
                 connection: self.connection.clone(),
             },
         })
@@ -278,10 +269,8 @@ impl HttpFetcher {
         for der in &settings.roots_der {
             builder = builder.trust_only_root_der(der.clone());
         }
-        let host = request.url.host_str().unwrap_or_default();
-        if let Some((_, addr)) = settings.resolve.iter().find(|(name, _)| name == host) {
-            let port = request.url.port().unwrap_or(addr.port());
-            builder = builder.connect_to(SocketAddr::new(addr.ip(), port));
+        for (host, addr) in &settings.resolve {
+            builder = builder.resolve(host.clone(), *addr);
         }
         let transport = builder
             .build()

@@ -149,17 +149,31 @@ impl<T> Batch<'_, '_, T> {
     }
 }
 
+/// What may have happened to a batch's messages before this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// Never sent: send at once.
+    Fresh,
+    /// Sent before by a run that has ended (a deferral, an earlier drain pass):
+    /// one look before the first send decides.
+    Resumed,
+    /// Claimed from a drainer that stopped, whose last request may still be
+    /// running in Exchange: look at once, but a message not found is not
+    /// resent before Exchange's execution limit has passed.
+    TakenOver,
+}
+
 /// Runs one batch to the end: every job comes back with exactly one report.
 ///
-/// `maybe_sent`: the messages may already have been created (a spool drained
-/// after a crash, messages resumed after a deferral): look before the first send.
+/// `start` says whether the messages may already have been created, and so
+/// must be looked for before the first send (see [`Start`]).
 pub(crate) async fn run<T: Transport>(
     session: &Session<'_, T>,
     retry: &RetryPolicy,
     jitter: &mut Jitter,
     jobs: Vec<Job>,
     shape: Shape,
-    maybe_sent: bool,
+    start: Start,
 ) -> Vec<(usize, DeliveryReport)> {
     let started = Instant::now();
     let Shape { disposition, saved } = shape;
@@ -170,21 +184,23 @@ pub(crate) async fn run<T: Transport>(
         sends: disposition != Disposition::SaveOnly,
         created_after: None,
         internal_errors: 0,
-        resumed: maybe_sent,
+        resumed: start != Start::Fresh,
         started,
         retries: 0,
     };
     // SendOnly keeps no copy to look for: resumed messages are sent again (at
     // least once rather than never).
-    let look_first = maybe_sent && saved.is_some();
+    let look_first = start != Start::Fresh && saved.is_some();
     let mut tracked: Vec<Tracked> = jobs
         .into_iter()
         .map(|job| Tracked {
             job,
-            state: if look_first {
-                State::Unsure(Unsure::resumed(started))
-            } else {
-                State::Send { at: started }
+            state: match start {
+                _ if !look_first => State::Send { at: started },
+                Start::TakenOver => {
+                    State::Unsure(Unsure::taken_over(started, started + retry.execution_limit))
+                }
+                Start::Fresh | Start::Resumed => State::Unsure(Unsure::resumed(started)),
             },
             last: Failure::new(FailureKind::OutcomeUnknown, "not attempted"),
             internal_errors: 0,

@@ -10,6 +10,7 @@ use crate::compose::{DeliveryId, OfflineIm};
 use crate::spool::{Claim, RetrySchedule, Spool, SpoolEntry, SpoolError};
 use crate::transport::Transport;
 
+use super::batch::Start;
 use super::{DeliveryReport, Outcome, Sender};
 
 /// What one [`Sender::drain`] pass did.
@@ -37,46 +38,73 @@ impl DrainPass {
 }
 
 impl<T: Transport> Sender<T> {
-    /// Delivers claimed messages: those never attempted at once, those that may
-    /// have been sent after a look for them. One report per claim, in order.
-    pub(super) async fn deliver_claims(&self, claims: &[Claim]) -> Vec<DeliveryReport> {
-        let (maybe, fresh): (Vec<&Claim>, Vec<&Claim>) =
-            claims.iter().partition(|c| c.entry().may_have_been_sent());
-        let message = |c: &&Claim| c.entry().message().clone();
-        if maybe.is_empty() {
-            return self.send_all(fresh.iter().map(message)).await;
-        }
-        if maybe.iter().any(|c| c.entry().was_taken_over()) {
-            // The drainer that held these may have died in the middle of a
-            // request, and Exchange goes on with a request up to its execution
-            // limit (Microsoft: "EWS throttling in Exchange"): a look before then
-            // could miss a message that is still being created, and send it twice.
-            let limit = self.options.retry.execution_limit;
-            tracing::info!(
-                wait_ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
-                "claims taken over: waiting out Exchange's execution limit before looking"
-            );
-            tokio::time::sleep(limit).await;
-        }
-        if fresh.is_empty() {
-            return self.resume_all(maybe.iter().map(message)).await;
-        }
-        let mut by_id: HashMap<DeliveryId, DeliveryReport> = HashMap::new();
-        for report in self.send_all(fresh.iter().map(message)).await {
-            by_id.insert(report.delivery_id, report);
-        }
-        for report in self.resume_all(maybe.iter().map(message)).await {
-            by_id.insert(report.delivery_id, report);
-        }
-        claims
+    /// Delivers claimed messages and records each outcome in the spool: those
+    /// never attempted first, then those that may have been sent (looked for
+    /// before anything is resent), then those taken over from a drainer that
+    /// stopped. Each group is recorded as soon as it is done, so that the
+    /// slower groups do not hold back the spool's record of the faster ones.
+    ///
+    /// A claim taken over from a drainer that stopped is looked for at once too,
+    /// but one not found is resent only after Exchange's execution limit: the
+    /// stopped drainer's last request may still be creating it (see
+    /// [`Start::TakenOver`]). The pass's reports are in claim order.
+    pub(super) async fn deliver_and_record<S: Spool>(
+        &self,
+        spool: &S,
+        schedule: &RetrySchedule,
+        now: OffsetDateTime,
+        claims: Vec<Claim>,
+    ) -> DrainPass {
+        let order: Vec<(DeliveryId, crate::address::SmtpAddress)> = claims
             .iter()
             .map(|c| {
-                by_id.remove(&c.delivery_id()).unwrap_or_else(|| {
-                    let recipient = c.entry().message().recipient().smtp().clone();
-                    super::sender::missing_report((c.delivery_id(), recipient))
-                })
+                (
+                    c.delivery_id(),
+                    c.entry().message().recipient().smtp().clone(),
+                )
             })
-            .collect()
+            .collect();
+        let mut groups: [(Start, Vec<Claim>); 3] = [
+            (Start::Fresh, Vec::new()),
+            (Start::Resumed, Vec::new()),
+            (Start::TakenOver, Vec::new()),
+        ];
+        for claim in claims {
+            let entry = claim.entry();
+            let group = if entry.was_taken_over() {
+                2
+            } else if entry.may_have_been_sent() {
+                1
+            } else {
+                0
+            };
+            groups[group].1.push(claim);
+        }
+        let mut pass = DrainPass::default();
+        let mut by_id: HashMap<DeliveryId, DeliveryReport> = HashMap::new();
+        for (start, claims) in groups {
+            if claims.is_empty() {
+                continue;
+            }
+            let messages: Vec<OfflineIm> =
+                claims.iter().map(|c| c.entry().message().clone()).collect();
+            let reports = self.deliver(messages, start).await;
+            let recorded = record_outcomes(spool, schedule, now, claims, &reports).await;
+            pass.completed += recorded.completed;
+            pass.retried += recorded.retried;
+            pass.dead_lettered += recorded.dead_lettered;
+            pass.lost_claims += recorded.lost_claims;
+            by_id.extend(reports.into_iter().map(|r| (r.delivery_id, r)));
+        }
+        pass.reports = order
+            .into_iter()
+            .map(|id| {
+                by_id
+                    .remove(&id.0)
+                    .unwrap_or_else(|| super::sender::missing_report(id))
+            })
+            .collect();
+        pass
     }
 
     /// Spools `messages` to be sent later, each eligible `pickup_delay` after `now`
@@ -145,16 +173,14 @@ impl<T: Transport> Sender<T> {
         if claims.is_empty() {
             return Ok(DrainPass::default());
         }
-        let reports = self.deliver_claims(&claims).await;
-        let mut pass = record_outcomes(spool, schedule, now, claims, &reports).await;
+        let pass = self.deliver_and_record(spool, schedule, now, claims).await;
         info!(
-            claimed = reports.len(),
+            claimed = pass.reports.len(),
             completed = pass.completed,
             retried = pass.retried,
             dead_lettered = pass.dead_lettered,
             "drain pass"
         );
-        pass.reports = reports;
         Ok(pass)
     }
 }
@@ -162,7 +188,7 @@ impl<T: Transport> Sender<T> {
 /// Records each claimed message's outcome in the spool: delivered ones completed
 /// together, deferred ones put back per `schedule` (never before the server's
 /// `retry_at`), the rest dead-lettered.
-pub(super) async fn record_outcomes<S: Spool>(
+async fn record_outcomes<S: Spool>(
     spool: &S,
     schedule: &RetrySchedule,
     now: OffsetDateTime,

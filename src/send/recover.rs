@@ -61,6 +61,15 @@ impl Unsure {
         }
     }
 
+    /// A message whose claim was taken over from a drainer that stopped: that
+    /// drainer's last request may still be running in Exchange until
+    /// `settled_at` (its execution limit from now), so a miss before then proves
+    /// nothing and two misses after it are needed, as after a lost reply. A
+    /// message found at the first look is settled at once.
+    pub(super) fn taken_over(now: Instant, settled_at: Instant) -> Self {
+        Self::after_lost_reply(now, settled_at)
+    }
+
     /// A message whose request got no usable reply; Exchange has finished with
     /// the request by `settled_at`.
     pub(super) fn after_lost_reply(at: Instant, settled_at: Instant) -> Self {

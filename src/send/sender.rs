@@ -19,7 +19,7 @@ use crate::settings::Settings;
 use crate::transport::Transport;
 use url::Url;
 
-use super::batch::{self, Job};
+use super::batch::{self, Job, Start};
 use super::copy_class;
 use super::exchange::Session;
 use super::graph_api::{GRAPH_MAILBOX_CONCURRENCY, GRAPH_ROOT, GraphApi};
@@ -40,7 +40,7 @@ pub struct Sender<T> {
     transport: T,
     planner: Planner,
     profiles: Profiles,
-    pub(super) options: SenderOptions,
+    options: SenderOptions,
     folders: FolderMemory,
     /// The Graph backend for Exchange Online senders, if given.
     graph: Option<(T, GraphApi)>,
@@ -314,7 +314,7 @@ impl<T: Transport> Sender<T> {
         &self,
         messages: impl IntoIterator<Item = OfflineIm>,
     ) -> Vec<DeliveryReport> {
-        self.deliver(messages, false).await
+        self.deliver(messages, Start::Fresh).await
     }
 
     /// Delivers messages that may already have been sent, e.g. ones drained from a
@@ -327,7 +327,7 @@ impl<T: Transport> Sender<T> {
         &self,
         messages: impl IntoIterator<Item = OfflineIm>,
     ) -> Vec<DeliveryReport> {
-        self.deliver(messages, true).await
+        self.deliver(messages, Start::Resumed).await
     }
 
     /// Delivers a stream of messages, in windows of `4 × batch_size × concurrency`
@@ -350,10 +350,10 @@ impl<T: Transport> Sender<T> {
     /// Plans the messages one by one and sends each batch as soon as it is full,
     /// so that the first requests are on the wire while later messages are still
     /// being planned; at most `concurrency` batches are in flight.
-    async fn deliver(
+    pub(super) async fn deliver(
         &self,
         messages: impl IntoIterator<Item = OfflineIm>,
-        maybe_sent: bool,
+        start: Start,
     ) -> Vec<DeliveryReport> {
         let mut reports: Vec<Option<DeliveryReport>> = Vec::new();
         let mut ids = Vec::new();
@@ -376,7 +376,7 @@ impl<T: Transport> Sender<T> {
             let seed = self.options.seed ^ launched;
             launched += 1;
             let mailbox = key.mailbox.clone();
-            self.run_batch(key, jobs, maybe_sent, seed)
+            self.run_batch(key, jobs, start, seed)
                 .map(move |done| (mailbox, done))
         };
         for (index, im) in messages.into_iter().enumerate() {
@@ -501,7 +501,7 @@ impl<T: Transport> Sender<T> {
         &self,
         key: BatchKey,
         jobs: Vec<Job>,
-        maybe_sent: bool,
+        start: Start,
         seed: u64,
     ) -> Vec<(usize, DeliveryReport)> {
         let mut header = RequestHeader::new(self.options.server_version);
@@ -536,14 +536,18 @@ impl<T: Transport> Sender<T> {
             &mut jitter,
             jobs,
             shape,
-            maybe_sent,
+            start,
         )
         .instrument(span.clone())
         .await;
         if key.disposition == Disposition::SendAndSaveCopy {
-            self.restamp_copies(&session, &reports, (!maybe_sent).then_some(started))
-                .instrument(span)
-                .await;
+            self.restamp_copies(
+                &session,
+                &reports,
+                (start == Start::Fresh).then_some(started),
+            )
+            .instrument(span)
+            .await;
         }
         reports
     }

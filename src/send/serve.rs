@@ -12,7 +12,6 @@ use tracing::info;
 use crate::spool::{Claim, RetrySchedule, Spool, SpoolError, SpoolOverview};
 use crate::transport::Transport;
 
-use super::drain::record_outcomes;
 use super::{DEFAULT_DRAIN_LIMIT, Sender};
 
 /// How often an idle service looks for new work by default: every second.
@@ -212,10 +211,7 @@ impl<T: Transport> Sender<T> {
             if !claims.is_empty() {
                 stats.in_flight = claims.len();
                 publish(options, &stats, "claimed");
-                let work = async move {
-                    let reports = self.deliver_claims(&claims).await;
-                    record_outcomes(spool, &options.schedule, now, claims, &reports).await
-                };
+                let work = self.deliver_and_record(spool, &options.schedule, now, claims);
                 let pass = if full && !stopping {
                     // More is due: claim the next pass while this one is on the
                     // wire, so that the spool's file work overlaps the network's.

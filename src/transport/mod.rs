@@ -1,9 +1,15 @@
-//! Transport: moves one SOAP request to an EWS endpoint and brings the reply back.
+//! Transport: moves one HTTP request to a server and brings the reply back; the
+//! one HTTP seam of the crate, shared by the EWS sender and Autodiscover (and
+//! open to JSON APIs).
 //!
 //! This is the only stage of the crate that does I/O. Everything before it writes the
 //! SOAP envelope; everything after it reads the reply. A transport sees bytes and a
-//! few routing facts ([`EwsRequest`]), and returns the HTTP status, the
-//! `Retry-After` wait and the body ([`EwsReply`]), whatever the status. When no reply
+//! few routing facts ([`Request`]: the method, the URL when it is not the
+//! transport's endpoint, the content type, extra headers, whether to send
+//! credentials), and returns the HTTP status, the `Retry-After` wait, the
+//! `Location` and `Content-Type` headers and the body ([`Reply`]), whatever the
+//! status; no transport follows a redirect. [`EwsRequest`] and [`EwsReply`] are
+//! the same types under their older names. When no reply
 //! came back it returns a [`TransportError`], which says in particular whether the
 //! request may have reached the server ([`TransportError::outcome_unknown`]): the
 //! sending pipeline must then check before resending, or a message could be
@@ -68,8 +74,10 @@
 //!
 //! # Writing a transport
 //!
-//! Implement [`Transport`]: send `request.body` unchanged, return every HTTP status as
-//! an [`EwsReply`], and map failures to the [`TransportError`] constructors, taking
+//! Implement [`Transport`]: send `request.body` unchanged with its method, to its
+//! URL (or your endpoint), without credentials when
+//! [`anonymous`](Request::anonymous) is set; return every HTTP status as
+//! a [`Reply`] (redirects too, never followed), and map failures to the [`TransportError`] constructors, taking
 //! care to say whether the request may have been sent ([`fake`] lists what the
 //! sender does with each answer). Serializing and parsing SOAP are not a
 //! transport's job. A fake for tests answers with the [`fake`] builders:
@@ -122,8 +130,8 @@ pub use negotiate::{NegotiateCredentials, NegotiateCredentialsError};
 #[cfg_attr(docsrs, doc(cfg(feature = "ntlm")))]
 pub use ntlm::{NtlmCredentials, NtlmCredentialsError, NtlmTransport, NtlmTransportBuilder};
 pub use recording::RecordingTransport;
-pub use reply::EwsReply;
-pub use request::EwsRequest;
+pub use reply::{EwsReply, Reply};
+pub use request::{EwsRequest, JSON_CONTENT_TYPE, Method, Request, SOAP_CONTENT_TYPE};
 pub use retry_after::RetryAfter;
 /// How the crate keeps every secret it is given (passwords, tokens): `Debug`
 /// shows `[REDACTED]`, and the memory is zeroed when dropped.

@@ -5,9 +5,9 @@ use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::{EwsReply, EwsRequest, Transport, TransportError};
+use super::{Reply, Request, Transport, TransportError};
 
-type Responder = Arc<dyn Fn(&EwsRequest) -> Result<EwsReply, TransportError> + Send + Sync>;
+type Responder = Arc<dyn Fn(&Request) -> Result<Reply, TransportError> + Send + Sync>;
 
 /// A [`Transport`] that sends nothing: it records every request and answers from a
 /// script, for testing code that sends through a transport.
@@ -21,19 +21,19 @@ type Responder = Arc<dyn Fn(&EwsRequest) -> Result<EwsReply, TransportError> + S
 /// request is recorded. See [`fake`](super::fake) for the reply builders.
 ///
 /// ```
-/// use offline_im::transport::{EwsReply, EwsRequest, RecordingTransport, Transport, TransportError};
+/// use offline_im::transport::{Reply, Request, RecordingTransport, Transport, TransportError};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let transport = RecordingTransport::new()
-///     .with_reply(EwsReply::new(503, ""))
+///     .with_reply(Reply::new(503, ""))
 ///     .with_error(TransportError::timed_out_after_send())
-///     .with_reply(EwsReply::ok("<Envelope/>"));
+///     .with_reply(Reply::ok("<Envelope/>"));
 ///
-/// assert_eq!(transport.send(EwsRequest::new("CreateItem", "a")).await?.status, 503);
-/// assert!(transport.send(EwsRequest::new("CreateItem", "b")).await.unwrap_err().outcome_unknown());
-/// assert_eq!(transport.send(EwsRequest::new("FindItem", "c")).await?.status, 200);
+/// assert_eq!(transport.send(Request::new("CreateItem", "a")).await?.status, 503);
+/// assert!(transport.send(Request::new("CreateItem", "b")).await.unwrap_err().outcome_unknown());
+/// assert_eq!(transport.send(Request::new("FindItem", "c")).await?.status, 200);
 /// // Script used up: answered as an Exchange that accepts everything.
-/// assert_eq!(transport.send(EwsRequest::new("CreateItem", "d")).await?.status, 200);
+/// assert_eq!(transport.send(Request::new("CreateItem", "d")).await?.status, 200);
 ///
 /// let sent: Vec<_> = transport.requests().iter().map(|r| r.operation).collect();
 /// assert_eq!(sent, ["CreateItem", "CreateItem", "FindItem", "CreateItem"]);
@@ -45,8 +45,8 @@ pub struct RecordingTransport {
 }
 
 struct State {
-    requests: Vec<EwsRequest>,
-    script: VecDeque<Result<EwsReply, TransportError>>,
+    requests: Vec<Request>,
+    script: VecDeque<Result<Reply, TransportError>>,
     responder: Option<Responder>,
     strict: bool,
 }
@@ -79,7 +79,7 @@ impl RecordingTransport {
     #[must_use]
     pub fn responding_with<F>(respond: F) -> Self
     where
-        F: Fn(&EwsRequest) -> Result<EwsReply, TransportError> + Send + Sync + 'static,
+        F: Fn(&Request) -> Result<Reply, TransportError> + Send + Sync + 'static,
     {
         let transport = Self::new();
         transport.lock().responder = Some(Arc::new(respond));
@@ -88,7 +88,7 @@ impl RecordingTransport {
 
     /// Adds `reply` to the end of the script.
     #[must_use]
-    pub fn with_reply(self, reply: EwsReply) -> Self {
+    pub fn with_reply(self, reply: Reply) -> Self {
         self.push(Ok(reply));
         self
     }
@@ -105,13 +105,13 @@ impl RecordingTransport {
     ///
     /// A script takes precedence over a [`responding_with`](Self::responding_with)
     /// closure: the closure answers only once the script is used up.
-    pub fn push(&self, result: Result<EwsReply, TransportError>) {
+    pub fn push(&self, result: Result<Reply, TransportError>) {
         self.lock().script.push_back(result);
     }
 
     /// Every request received so far, oldest first.
     #[must_use]
-    pub fn requests(&self) -> Vec<EwsRequest> {
+    pub fn requests(&self) -> Vec<Request> {
         self.lock().requests.clone()
     }
 
@@ -132,7 +132,7 @@ impl RecordingTransport {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn answer(&self, request: EwsRequest) -> Result<EwsReply, TransportError> {
+    fn answer(&self, request: Request) -> Result<Reply, TransportError> {
         let mut state = self.lock();
         state.requests.push(request.clone());
         let number = state.requests.len();
@@ -171,10 +171,7 @@ impl fmt::Debug for RecordingTransport {
 }
 
 impl Transport for RecordingTransport {
-    fn send(
-        &self,
-        request: EwsRequest,
-    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Reply, TransportError>> + Send {
         std::future::ready(self.answer(request))
     }
 }

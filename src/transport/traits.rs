@@ -4,11 +4,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::{EwsReply, EwsRequest, TransportError};
+use super::{Reply, Request, TransportError};
 
 /// The future returned by [`DynTransport::send_boxed`].
-pub type BoxedSend<'a> =
-    Pin<Box<dyn Future<Output = Result<EwsReply, TransportError>> + Send + 'a>>;
+pub type BoxedSend<'a> = Pin<Box<dyn Future<Output = Result<Reply, TransportError>> + Send + 'a>>;
 
 /// Moves one SOAP request to an EWS endpoint and brings back the reply.
 ///
@@ -25,10 +24,7 @@ pub type BoxedSend<'a> =
 /// Also implemented for `&T`, `Box<T>` and `Arc<T>`.
 pub trait Transport: Send + Sync {
     /// Sends `request` and waits for the reply.
-    fn send(
-        &self,
-        request: EwsRequest,
-    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send;
+    fn send(&self, request: Request) -> impl Future<Output = Result<Reply, TransportError>> + Send;
 }
 
 /// The object-safe form of [`Transport`], for callers that need `dyn`.
@@ -46,47 +42,35 @@ pub trait Transport: Send + Sync {
 /// ```
 pub trait DynTransport: Send + Sync {
     /// Sends `request` and waits for the reply, as [`Transport::send`].
-    fn send_boxed(&self, request: EwsRequest) -> BoxedSend<'_>;
+    fn send_boxed(&self, request: Request) -> BoxedSend<'_>;
 }
 
 impl<T: Transport> DynTransport for T {
-    fn send_boxed(&self, request: EwsRequest) -> BoxedSend<'_> {
+    fn send_boxed(&self, request: Request) -> BoxedSend<'_> {
         Box::pin(self.send(request))
     }
 }
 
 impl Transport for dyn DynTransport + '_ {
-    fn send(
-        &self,
-        request: EwsRequest,
-    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Reply, TransportError>> + Send {
         self.send_boxed(request)
     }
 }
 
 impl<T: Transport + ?Sized> Transport for &T {
-    fn send(
-        &self,
-        request: EwsRequest,
-    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Reply, TransportError>> + Send {
         (**self).send(request)
     }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
-    fn send(
-        &self,
-        request: EwsRequest,
-    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Reply, TransportError>> + Send {
         (**self).send(request)
     }
 }
 
 impl<T: Transport + ?Sized> Transport for Arc<T> {
-    fn send(
-        &self,
-        request: EwsRequest,
-    ) -> impl Future<Output = Result<EwsReply, TransportError>> + Send {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Reply, TransportError>> + Send {
         (**self).send(request)
     }
 }

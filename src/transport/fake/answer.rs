@@ -1,7 +1,7 @@
 //! The answer of an Exchange that accepts everything.
 
 use super::{CreateItemReply, DeleteItemReply, FindItemReply};
-use crate::transport::{EwsReply, EwsRequest};
+use crate::transport::{Reply, Request};
 
 /// What an Exchange server that accepts everything answers to `request`: every
 /// message of a `CreateItem` created, nothing found in any folder of a
@@ -12,14 +12,14 @@ use crate::transport::{EwsReply, EwsRequest};
 /// crate writes requests; it is not a general EWS parser.
 ///
 /// ```
-/// use offline_im::transport::EwsRequest;
+/// use offline_im::transport::Request;
 /// use offline_im::transport::fake::exchange_accepting_everything;
 ///
-/// let reply = exchange_accepting_everything(&EwsRequest::new("DeleteItem", "<t:ItemId Id=\"a\"/>"));
+/// let reply = exchange_accepting_everything(&Request::new("DeleteItem", "<t:ItemId Id=\"a\"/>"));
 /// assert_eq!(reply.status, 200);
 /// ```
 #[must_use]
-pub fn exchange_accepting_everything(request: &EwsRequest) -> EwsReply {
+pub fn exchange_accepting_everything(request: &Request) -> Reply {
     let body = request.body.as_ref();
     match request.operation {
         "CreateItem" => {

@@ -9,7 +9,7 @@ use crate::compose::DeliveryId;
 use crate::ews::{
     DELIVERY_ID_PROPERTY_NAME, ItemId, MESSAGES, OFFLINE_IM_PROPERTY_SET, ResponseCode, SOAP, TYPES,
 };
-use crate::transport::EwsReply;
+use crate::transport::Reply;
 use crate::xml::escape::{push_attr, push_text};
 
 /// One response message's status, as written.
@@ -92,7 +92,7 @@ fn write_message_xml(buf: &mut Vec<u8>, prefix: &str, values: &[(&str, String)])
     buf.extend_from_slice(format!("</{prefix}:MessageXml>").as_bytes());
 }
 
-fn envelope(operation: &str, messages: impl FnOnce(&mut Vec<u8>)) -> EwsReply {
+fn envelope(operation: &str, messages: impl FnOnce(&mut Vec<u8>)) -> Reply {
     let mut buf = Vec::with_capacity(1024);
     buf.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"");
     buf.extend_from_slice(SOAP.as_bytes());
@@ -107,7 +107,7 @@ fn envelope(operation: &str, messages: impl FnOnce(&mut Vec<u8>)) -> EwsReply {
     messages(&mut buf);
     buf.extend_from_slice(format!("</m:ResponseMessages></m:{operation}Response>").as_bytes());
     buf.extend_from_slice(b"</s:Body></s:Envelope>");
-    EwsReply::ok(buf)
+    Reply::ok(buf)
 }
 
 /// The reply to a `CreateItem`: one result per message, in order.
@@ -138,7 +138,7 @@ impl CreateItemReply {
     }
 
     /// Every one of `messages` created: what Exchange answers when all is well.
-    pub fn all_created(messages: usize) -> EwsReply {
+    pub fn all_created(messages: usize) -> Reply {
         let mut reply = Self::new();
         reply.results = vec![Status::Success; messages];
         reply.build()
@@ -171,7 +171,7 @@ impl CreateItemReply {
     }
 
     /// The reply: HTTP 200 with a `CreateItemResponse`.
-    pub fn build(self) -> EwsReply {
+    pub fn build(self) -> Reply {
         envelope("CreateItem", |buf| {
             for status in &self.results {
                 status.write(buf, "CreateItemResponseMessage", |buf| {
@@ -268,7 +268,7 @@ impl FindItemReply {
     }
 
     /// `folders` folders searched, nothing found in any.
-    pub fn nothing_found(folders: usize) -> EwsReply {
+    pub fn nothing_found(folders: usize) -> Reply {
         let mut reply = Self::new();
         reply.folders = vec![Ok(Vec::new()); folders];
         reply.build()
@@ -288,7 +288,7 @@ impl FindItemReply {
     }
 
     /// The reply: HTTP 200 with a `FindItemResponse`.
-    pub fn build(self) -> EwsReply {
+    pub fn build(self) -> Reply {
         envelope("FindItem", |buf| {
             for folder in &self.folders {
                 match folder {
@@ -319,7 +319,7 @@ pub struct DeleteItemReply;
 impl DeleteItemReply {
     /// Every one of `items` deleted.
     #[must_use]
-    pub fn all_deleted(items: usize) -> EwsReply {
+    pub fn all_deleted(items: usize) -> Reply {
         envelope("DeleteItem", |buf| {
             for _ in 0..items {
                 Status::Success.write(buf, "DeleteItemResponseMessage", |_| {});
@@ -340,7 +340,7 @@ impl DeleteItemReply {
 /// assert_eq!(busy.status, 500);
 /// ```
 #[must_use]
-pub fn fault(code: ResponseCode, back_off: Option<Duration>) -> EwsReply {
+pub fn fault(code: ResponseCode, back_off: Option<Duration>) -> Reply {
     let mut buf = Vec::with_capacity(768);
     buf.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"");
     buf.extend_from_slice(SOAP.as_bytes());
@@ -367,5 +367,5 @@ pub fn fault(code: ResponseCode, back_off: Option<Duration>) -> EwsReply {
         buf.extend_from_slice(b"</t:Value></t:MessageXml>");
     }
     buf.extend_from_slice(b"</detail></s:Fault></s:Body></s:Envelope>");
-    EwsReply::new(500, buf)
+    Reply::new(500, buf)
 }

@@ -24,6 +24,8 @@ use super::{TokenProvider, TransportBuildError, wire};
 /// | [`pool_max_idle_per_host`](Self::pool_max_idle_per_host) | 10 idle connections |
 /// | [`user_agent`](Self::user_agent) | [`DEFAULT_USER_AGENT`](crate::transport::DEFAULT_USER_AGENT) |
 /// | [`allow_http`](Self::allow_http) | false: only `https://` endpoints |
+/// | [`resolve`](Self::resolve) | none: DNS decides |
+/// | [`trust_only_root_der`](Self::trust_only_root_der) | none: the platform's trusted certificates |
 /// | [`env_proxy`](Self::env_proxy) | true: honour `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` |
 ///
 /// `Debug` shows the settings but never a password or token.
@@ -158,6 +160,8 @@ impl HttpTransportBuilder {
             connect_timeout: self.connection.connect_timeout,
             pool_max_idle_per_host: self.pool_max_idle_per_host,
             user_agent: self.connection.user_agent,
+            resolve: self.connection.resolve,
+            roots: self.connection.roots,
             allow_http: self.allow_http,
             env_proxy: self.env_proxy,
         })
@@ -175,6 +179,8 @@ impl fmt::Debug for HttpTransportBuilder {
             .field("user_agent", &self.connection.user_agent)
             .field("allow_http", &self.allow_http)
             .field("env_proxy", &self.env_proxy)
+            .field("resolve", &self.connection.resolve)
+            .field("trusted_roots", &self.connection.roots.len())
             .finish()
     }
 }

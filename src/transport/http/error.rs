@@ -11,7 +11,7 @@ use thiserror::Error;
 pub enum TransportBuildError {
     /// The endpoint is `http://` and plain HTTP was not allowed.
     #[error(
-        "refusing the plain-HTTP EWS endpoint {url}: credentials and mail must travel over https://; \
+        "refusing the plain-HTTP URL {url}: credentials and mail must travel over https://; \
          use an https:// URL (allow_http(true) exists for loopback tests only)"
     )]
     PlainHttp {
@@ -19,7 +19,7 @@ pub enum TransportBuildError {
         url: String,
     },
     /// The endpoint's scheme is neither `https` nor `http`.
-    #[error("unsupported scheme {scheme:?} in the EWS endpoint {url}: use an https:// URL")]
+    #[error("unsupported scheme {scheme:?} in the URL {url}: use an https:// URL")]
     UnsupportedScheme {
         /// The endpoint as given (without user name, password or query).
         url: String,
@@ -28,7 +28,7 @@ pub enum TransportBuildError {
     },
     /// The endpoint URL carries a user name or password.
     #[error(
-        "the EWS endpoint {url} carries a user name or password in the URL: remove them and \
+        "the URL {url} carries a user name or password: remove them and \
          pass credentials with basic() or bearer() instead"
     )]
     CredentialsInUrl {
@@ -36,7 +36,7 @@ pub enum TransportBuildError {
         url: String,
     },
     /// The endpoint has no host name.
-    #[error("the EWS endpoint {url} has no host name")]
+    #[error("the URL {url} has no host name")]
     NoHost {
         /// The endpoint as given (without user name, password or query).
         url: String,

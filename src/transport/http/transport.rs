@@ -12,18 +12,22 @@ use url::Url;
 
 use super::auth::{Auth, token_rule};
 use super::{HttpTransportBuilder, TokenError, TransportBuildError, wire};
-use crate::transport::{EwsReply, EwsRequest, TransportError};
+use crate::transport::{Method, Reply, Request, TransportError};
 
-/// A [`Transport`](crate::transport::Transport) that POSTs each request to one EWS endpoint over HTTPS.
+/// A [`Transport`](crate::transport::Transport) that sends each request over
+/// HTTPS, to its endpoint (an EWS endpoint) or to the request's own URL.
 ///
 /// Build one with [`HttpTransport::builder`]; see [`HttpTransportBuilder`] for the
 /// settings and their defaults. Cloning is cheap and clones share one connection
 /// pool, so build one per endpoint and credentials, and clone it.
 ///
-/// Each request is a `POST` with `Content-Type: text/xml; charset=utf-8`, the
-/// `Authorization` header of the chosen scheme (marked sensitive), and, when the
-/// request carries them, `X-AnchorMailbox` and `client-request-id` with
-/// `return-client-request-id: true`.
+/// Each request goes with its [`method`](crate::transport::Request::method)
+/// (`POST` unless it says otherwise) to its [`url`](crate::transport::Request::url)
+/// or the endpoint, with its `Content-Type` (`text/xml; charset=utf-8` for SOAP),
+/// the `Authorization` header of the chosen scheme (marked sensitive; none for a
+/// request [`without_credentials`](crate::transport::Request::without_credentials)),
+/// and, when the request carries them, `X-AnchorMailbox`, `client-request-id` with
+/// `return-client-request-id: true`, and its extra headers.
 ///
 /// It speaks HTTP/1.1, which every Exchange version serves EWS over, with TLS from
 /// rustls, or from the platform's library with the `native-tls` feature.
@@ -50,6 +54,7 @@ struct Inner {
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
+    allow_http: bool,
 }
 
 /// The checked settings, handed over by the builder.
@@ -61,6 +66,8 @@ pub(super) struct Settings {
     pub(super) connect_timeout: Duration,
     pub(super) pool_max_idle_per_host: usize,
     pub(super) user_agent: String,
+    pub(super) resolve: Vec<(String, std::net::SocketAddr)>,
+    pub(super) roots: Vec<Vec<u8>>,
     pub(super) allow_http: bool,
     pub(super) env_proxy: bool,
 }
@@ -81,7 +88,6 @@ impl HttpTransport {
     pub(super) fn from_settings(settings: Settings) -> Result<Self, TransportBuildError> {
         let mut client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(!settings.allow_http)
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
             .pool_max_idle_per_host(settings.pool_max_idle_per_host)
@@ -93,6 +99,20 @@ impl HttpTransport {
         #[cfg(feature = "native-tls")]
         {
             client = client.tls_backend_native();
+        }
+        for (host, addr) in &settings.resolve {
+            client = client.resolve(host, *addr);
+        }
+        if !settings.roots.is_empty() {
+            let roots = settings
+                .roots
+                .iter()
+                .map(|der| reqwest::Certificate::from_der(der))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|err| TransportBuildError::Client {
+                    source: Box::new(err.without_url()),
+                })?;
+            client = client.tls_certs_only(roots);
         }
         let client = client.build().map_err(|err| TransportBuildError::Client {
             source: Box::new(err.without_url()),
@@ -106,11 +126,12 @@ impl HttpTransport {
                 timeout: settings.timeout,
                 connect_timeout: settings.connect_timeout,
                 user_agent: settings.user_agent,
+                allow_http: settings.allow_http,
             }),
         })
     }
 
-    async fn exchange(&self, request: EwsRequest) -> Result<EwsReply, TransportError> {
+    async fn exchange(&self, request: Request) -> Result<Reply, TransportError> {
         let inner = &*self.inner;
         let started = Instant::now();
         debug!(
@@ -131,10 +152,11 @@ impl HttpTransport {
     /// a 401.
     async fn authenticated_post(
         &self,
-        request: &EwsRequest,
+        request: &Request,
     ) -> Result<reqwest::Response, TransportError> {
-        let Auth::Provider(provider) = &self.inner.auth else {
-            return self.post(request, None).await;
+        let provider = match &self.inner.auth {
+            Auth::Provider(provider) if !request.anonymous => provider,
+            _ => return self.post(request, None).await,
         };
         let token = self.checked_token(provider.token_boxed().await, request)?;
         let response = self.post(request, Some(&token)).await?;
@@ -151,7 +173,7 @@ impl HttpTransport {
     fn checked_token(
         &self,
         token: Result<SecretString, TokenError>,
-        request: &EwsRequest,
+        request: &Request,
     ) -> Result<SecretString, TransportError> {
         let token = token.map_err(|err| {
             TransportError::token_unavailable(err.is_transient())
@@ -170,22 +192,32 @@ impl HttpTransport {
 
     async fn post(
         &self,
-        request: &EwsRequest,
+        request: &Request,
         token: Option<&SecretString>,
     ) -> Result<reqwest::Response, TransportError> {
         let inner = &*self.inner;
-        let mut headers = HeaderMap::new();
-        wire::soap_headers(request, &mut headers).map_err(|err| {
+        let invalid = |rule: String| {
             TransportError::invalid_request()
                 .with_context(self.context(request))
-                .with_source(err)
-        })?;
-        let builder = inner
-            .client
-            .post(inner.endpoint.clone())
-            .headers(headers)
-            .body(request.body.clone());
-        let builder = inner.auth.apply(builder, token);
+                .with_source(rule)
+        };
+        let url = wire::request_url(request, &inner.endpoint, inner.allow_http)
+            .map_err(|err| invalid(err.to_string()))?;
+        let mut headers = HeaderMap::new();
+        wire::request_headers(request, &mut headers).map_err(invalid)?;
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = inner.client.request(method, url.clone()).headers(headers);
+        if !request.body.is_empty() || request.method == Method::Post {
+            builder = builder.body(request.body.clone());
+        }
+        if !request.anonymous {
+            builder = inner.auth.apply(builder, token);
+        }
         builder
             .send()
             .await
@@ -195,24 +227,20 @@ impl HttpTransport {
     async fn read(
         &self,
         response: reqwest::Response,
-        request: &EwsRequest,
-    ) -> Result<EwsReply, TransportError> {
+        request: &Request,
+    ) -> Result<Reply, TransportError> {
         let status = response.status().as_u16();
-        let retry_after = wire::retry_after(response.headers());
+        let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
             .map_err(|err| self.failure(err, request))?;
-        Ok(EwsReply {
-            status,
-            retry_after,
-            body,
-        })
+        Ok(wire::reply(status, &headers, body))
     }
 
     /// Turns a reqwest error into a `TransportError`. Only a connect failure proves
     /// the request was not sent; anything after that may have reached the server.
-    fn failure(&self, err: reqwest::Error, request: &EwsRequest) -> TransportError {
+    fn failure(&self, err: reqwest::Error, request: &Request) -> TransportError {
         let error = if err.is_connect() {
             if err.is_timeout() {
                 TransportError::connect_timed_out()

@@ -4,39 +4,115 @@
 use std::time::Duration;
 
 use reqwest::header::{
-    ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, InvalidHeaderValue, RETRY_AFTER,
+    ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER,
 };
 use url::Url;
 
 use super::TransportBuildError;
-use crate::transport::{EwsRequest, RetryAfter, redacted_url};
+use crate::transport::{Reply, Request, RetryAfter, redacted_url};
 
-/// Adds the headers of an EWS SOAP request: `Content-Type`, `Accept`, and from
-/// `request` `X-AnchorMailbox` and `client-request-id` with
-/// `return-client-request-id: true`.
+/// Headers a transport sets itself, which a request's extra headers may not
+/// carry (lower case).
+const SET_BY_THE_TRANSPORT: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "host",
+    "content-length",
+    "content-type",
+    "accept",
+    "user-agent",
+    "cookie",
+    "transfer-encoding",
+    "connection",
+];
+
+/// Adds the headers of `request`: `Content-Type` (with a body) and `Accept`
+/// from its content type, `X-AnchorMailbox`, `client-request-id` with
+/// `return-client-request-id: true`, and its extra headers.
 ///
 /// # Errors
-/// When the anchor mailbox cannot be a header value.
-pub(crate) fn soap_headers(
-    request: &EwsRequest,
-    headers: &mut HeaderMap,
-) -> Result<(), InvalidHeaderValue> {
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/xml; charset=utf-8"),
-    );
-    headers.insert(ACCEPT, HeaderValue::from_static("text/xml"));
+/// The rule a header breaks: a value that cannot be a header value, an extra
+/// header with an invalid name or one the transport sets itself.
+pub(crate) fn request_headers(request: &Request, headers: &mut HeaderMap) -> Result<(), String> {
+    let value = |name: &str, value: &str| {
+        HeaderValue::from_str(value)
+            .map_err(|_| format!("the value of the header {name} is not a valid header value"))
+    };
+    if !request.body.is_empty() {
+        headers.insert(CONTENT_TYPE, value("Content-Type", request.content_type)?);
+    }
+    let media_type = request
+        .content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    headers.insert(ACCEPT, value("Accept", media_type)?);
     if let Some(mailbox) = &request.anchor_mailbox {
-        headers.insert("X-AnchorMailbox", HeaderValue::from_str(mailbox.as_str())?);
+        headers.insert(
+            "X-AnchorMailbox",
+            value("X-AnchorMailbox", mailbox.as_str())?,
+        );
     }
     if let Some(id) = request.client_request_id {
         headers.insert(
             "client-request-id",
-            HeaderValue::from_str(&id.hyphenated().to_string())?,
+            value("client-request-id", &id.hyphenated().to_string())?,
         );
         headers.insert("return-client-request-id", HeaderValue::from_static("true"));
     }
+    for (name, text) in &request.headers {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("{name:?} is not a valid header name"))?;
+        if SET_BY_THE_TRANSPORT.contains(&header.as_str()) {
+            return Err(format!(
+                "the header {name} is set by the transport and may not be given with the request"
+            ));
+        }
+        headers.append(header, value(name, text)?);
+    }
     Ok(())
+}
+
+/// The URL `request` goes to: its own, checked by the endpoint's scheme rules
+/// (plain HTTP also for an anonymous request without a body), or `endpoint`.
+///
+/// # Errors
+/// The rule the request's URL breaks, naming it (redacted).
+pub(crate) fn request_url<'a>(
+    request: &'a Request,
+    endpoint: &'a Url,
+    allow_http: bool,
+) -> Result<&'a Url, TransportBuildError> {
+    let Some(url) = &request.url else {
+        return Ok(endpoint);
+    };
+    let nothing_secret = request.anonymous && request.body.is_empty();
+    check_endpoint(url, allow_http || nothing_secret)?;
+    Ok(url)
+}
+
+/// The `Location` and `Content-Type` headers of a reply, as text.
+pub(crate) fn location_and_content_type(headers: &HeaderMap) -> (Option<String>, Option<String>) {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &HeaderValue| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    (text(LOCATION), text(CONTENT_TYPE))
+}
+
+/// A reply with `status`, `body` and what `headers` say.
+pub(crate) fn reply(status: u16, headers: &HeaderMap, body: bytes::Bytes) -> Reply {
+    let (location, content_type) = location_and_content_type(headers);
+    Reply {
+        status,
+        retry_after: retry_after(headers),
+        location,
+        content_type,
+        body,
+    }
 }
 
 /// The `Retry-After` of a reply, when present and understood.
@@ -105,11 +181,12 @@ pub(crate) fn check_timeouts(
 
 /// The `ews_request` span every HTTP transport runs a request in: operation,
 /// endpoint (without credentials) and client request id; never the body.
-pub(crate) fn request_span(request: &EwsRequest, shown: &str) -> tracing::Span {
+pub(crate) fn request_span(request: &Request, shown: &str) -> tracing::Span {
     let span = tracing::info_span!(
         "ews_request",
         operation = request.operation,
-        endpoint = %shown,
+        method = request.method.as_str(),
+        endpoint = %shown_url(request, shown),
         client_request_id = tracing::field::Empty,
     );
     if let Some(id) = request.client_request_id {
@@ -118,14 +195,22 @@ pub(crate) fn request_span(request: &EwsRequest, shown: &str) -> tracing::Span {
     span
 }
 
+/// Where `request` goes, redacted: its own URL, or the endpoint `shown`.
+fn shown_url(request: &Request, shown: &str) -> String {
+    request
+        .url
+        .as_ref()
+        .map_or_else(|| shown.to_owned(), redacted_url)
+}
+
 /// What a transport error says it was doing: `CreateItem to https://host/EWS/...`.
-pub(crate) fn context(request: &EwsRequest, shown: &str) -> String {
-    format!("{} to {}", request.operation, shown)
+pub(crate) fn context(request: &Request, shown: &str) -> String {
+    format!("{} to {}", request.operation, shown_url(request, shown))
 }
 
 /// Logs (at debug level) how a request ended and how long it took.
 pub(crate) fn log_outcome(
-    result: &Result<crate::transport::EwsReply, crate::transport::TransportError>,
+    result: &Result<Reply, crate::transport::TransportError>,
     elapsed: std::time::Duration,
 ) {
     let elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
@@ -151,7 +236,7 @@ pub(crate) fn log_outcome(
 macro_rules! transport_in_a_span {
     ($transport:ty) => {
         impl $transport {
-            pub(crate) fn context(&self, request: &$crate::transport::EwsRequest) -> String {
+            pub(crate) fn context(&self, request: &$crate::transport::Request) -> String {
                 $crate::transport::http::wire::context(request, &self.inner.shown)
             }
         }
@@ -159,9 +244,9 @@ macro_rules! transport_in_a_span {
         impl $crate::transport::Transport for $transport {
             fn send(
                 &self,
-                request: $crate::transport::EwsRequest,
+                request: $crate::transport::Request,
             ) -> impl std::future::Future<
-                Output = Result<$crate::transport::EwsReply, $crate::transport::TransportError>,
+                Output = Result<$crate::transport::Reply, $crate::transport::TransportError>,
             > + Send {
                 use tracing::Instrument as _;
                 let span = $crate::transport::http::wire::request_span(&request, &self.inner.shown);
@@ -190,11 +275,11 @@ mod tests {
 
     #[test]
     fn soap_headers_carry_the_routing_facts() {
-        let request = EwsRequest::new("CreateItem", "x")
+        let request = Request::new("CreateItem", "x")
             .anchor_mailbox("kim@contoso.com".parse().unwrap())
             .client_request_id(uuid::Uuid::nil());
         let mut headers = HeaderMap::new();
-        soap_headers(&request, &mut headers).unwrap();
+        request_headers(&request, &mut headers).unwrap();
         assert_eq!(headers["content-type"], "text/xml; charset=utf-8");
         assert_eq!(headers["x-anchormailbox"], "kim@contoso.com");
         assert_eq!(
@@ -202,5 +287,45 @@ mod tests {
             "00000000-0000-0000-0000-000000000000"
         );
         assert_eq!(headers["return-client-request-id"], "true");
+        assert_eq!(headers["accept"], "text/xml");
+    }
+
+    #[test]
+    fn extra_headers_may_not_replace_the_transports_own() {
+        let request = Request::new("CreateItem", "x").header("Authorization", "Basic a2ltOnB3");
+        let err = request_headers(&request, &mut HeaderMap::new()).unwrap_err();
+        assert!(
+            err.contains("Authorization") && !err.contains("a2lt"),
+            "{err}"
+        );
+
+        let request = Request::new("GetUserSettings", "x").header("SOAPAction", "\"a\"");
+        let mut headers = HeaderMap::new();
+        request_headers(&request, &mut headers).unwrap();
+        assert_eq!(headers["soapaction"], "\"a\"");
+    }
+
+    #[test]
+    fn plain_http_only_for_anonymous_requests_without_a_body() {
+        let endpoint: Url = "https://mail.contoso.com/EWS/Exchange.asmx"
+            .parse()
+            .unwrap();
+        let probe: Url = "http://autodiscover.contoso.com/autodiscover/autodiscover.xml"
+            .parse()
+            .unwrap();
+        let get = Request::new("probe", "")
+            .method(crate::transport::Method::Get)
+            .url(probe.clone());
+        assert!(request_url(&get, &endpoint, false).is_err());
+        let anonymous = get.clone().without_credentials();
+        assert_eq!(request_url(&anonymous, &endpoint, false).unwrap(), &probe);
+        let with_body = Request::new("post", "<x/>")
+            .url(probe)
+            .without_credentials();
+        assert!(request_url(&with_body, &endpoint, false).is_err());
+        assert_eq!(
+            request_url(&Request::new("CreateItem", "x"), &endpoint, false).unwrap(),
+            &endpoint
+        );
     }
 }

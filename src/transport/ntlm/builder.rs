@@ -38,8 +38,6 @@ pub struct NtlmTransportBuilder {
     max_connections: usize,
     idle_timeout: Duration,
     allow_http: bool,
-    roots: Vec<Vec<u8>>,
-    connect_to: Option<std::net::SocketAddr>,
 }
 
 impl NtlmTransportBuilder {
@@ -53,8 +51,6 @@ impl NtlmTransportBuilder {
             max_connections: 8,
             idle_timeout: Duration::from_secs(60),
             allow_http: false,
-            roots: Vec::new(),
-            connect_to: None,
         }
     }
 
@@ -83,15 +79,6 @@ impl NtlmTransportBuilder {
         self
     }
 
-    /// Trusts the root CA certificate `der` (DER-encoded) **instead of** the
-    /// platform's trusted certificates; call again to trust several. For an
-    /// Exchange server whose certificate comes from a private CA that this
-    /// machine does not trust. Default: none, the platform decides.
-    pub fn trust_only_root_der(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.roots.push(der.into());
-        self
-    }
-
     /// The service principal the server's account holds, when it is not
     /// `HTTP/<host of the endpoint>`: behind a load balancer or a CNAME, for
     /// example `HTTP/mail.contoso.com` or, with the realm,
@@ -113,13 +100,6 @@ impl NtlmTransportBuilder {
     /// for Exchange's defaults).
     pub fn channel_bindings(mut self, bind: bool) -> Self {
         self.channel_bindings = bind;
-        self
-    }
-
-    /// Connects to `addr` instead of the address DNS gives for the endpoint's
-    /// host (Autodiscover's `HttpFetcher::resolve`).
-    pub(crate) fn connect_to(mut self, addr: std::net::SocketAddr) -> Self {
-        self.connect_to = Some(addr);
         self
     }
 
@@ -160,8 +140,9 @@ impl NtlmTransportBuilder {
             max_connections: self.max_connections,
             idle_timeout: self.idle_timeout,
             user_agent: self.connection.user_agent,
-            roots: self.roots,
-            connect_to: self.connect_to,
+            roots: self.connection.roots,
+            resolve: self.connection.resolve,
+            allow_http: self.allow_http,
         })
     }
 }
@@ -179,7 +160,8 @@ impl fmt::Debug for NtlmTransportBuilder {
             .field("idle_timeout", &self.idle_timeout)
             .field("user_agent", &self.connection.user_agent)
             .field("allow_http", &self.allow_http)
-            .field("trusted_roots", &self.roots.len())
+            .field("resolve", &self.connection.resolve)
+            .field("trusted_roots", &self.connection.roots.len())
             .finish()
     }
 }

@@ -15,16 +15,17 @@ use super::auth_header::{self, Scheme};
 use super::channel_binding;
 use super::client::{ClientInputs, NtlmClient};
 use super::connection::{self, Connection};
+use super::origin::Job;
 use super::{NtlmCredentials, NtlmTransport};
 use crate::transport::http::wire;
-use crate::transport::{EwsReply, EwsRequest, TransportError};
+use crate::transport::{Reply, TransportError};
 
 /// A new connection, after the handshake.
 pub(super) enum Opened {
     /// Authenticated (or the server asked for no authentication).
     Ready(Connection),
     /// The server refused to authenticate: its 401 reply.
-    Refused(EwsReply),
+    Refused(Reply),
 }
 
 /// One handshake round trip's answer, body read.
@@ -35,35 +36,41 @@ pub(super) struct HandshakeReply {
 }
 
 impl NtlmTransport {
+    /// Opens a connection to `job`'s origin, without authenticating it.
+    pub(super) async fn open(
+        &self,
+        deadline: Instant,
+        job: &Job<'_>,
+    ) -> Result<Connection, TransportError> {
+        let connect_deadline = deadline.min(Instant::now() + self.inner.connect_timeout);
+        let target = &job.origin.target;
+        debug!(host = %target.host, port = target.port, "opening a connection");
+        match timeout_at(connect_deadline, connection::open(target)).await {
+            Err(_) => {
+                Err(TransportError::connect_timed_out().with_context(self.context(job.request)))
+            }
+            Ok(Err(err)) => Err(TransportError::connect_failed()
+                .with_context(self.context(job.request))
+                .with_source(err)),
+            Ok(Ok(connection)) => Ok(connection),
+        }
+    }
+
     /// Opens a connection and authenticates it.
     pub(super) async fn open_authenticated(
         &self,
         deadline: Instant,
-        request: &EwsRequest,
+        job: &Job<'_>,
     ) -> Result<Opened, TransportError> {
-        let connect_deadline = deadline.min(Instant::now() + self.inner.connect_timeout);
-        debug!(host = %self.inner.target.host, port = self.inner.target.port, "opening a connection");
-        let connection = match timeout_at(connect_deadline, connection::open(&self.inner.target))
-            .await
-        {
-            Err(_) => {
-                return Err(TransportError::connect_timed_out().with_context(self.context(request)));
-            }
-            Ok(Err(err)) => {
-                return Err(TransportError::connect_failed()
-                    .with_context(self.context(request))
-                    .with_source(err));
-            }
-            Ok(Ok(connection)) => connection,
-        };
+        let connection = self.open(deadline, job).await?;
         match &self.inner.account {
             Account::Ntlm(credentials) => {
-                self.ntlm_handshake(connection, credentials, deadline, request)
+                self.ntlm_handshake(connection, credentials, deadline, job)
                     .await
             }
             #[cfg(feature = "kerberos")]
             Account::Negotiate(credentials) => {
-                self.negotiate_handshake(connection, credentials, deadline, request)
+                self.negotiate_handshake(connection, credentials, deadline, job)
                     .await
             }
         }
@@ -75,7 +82,7 @@ impl NtlmTransport {
         mut connection: Connection,
         credentials: &NtlmCredentials,
         deadline: Instant,
-        request: &EwsRequest,
+        job: &Job<'_>,
     ) -> Result<Opened, TransportError> {
         let client = NtlmClient::new();
         let mut scheme = Scheme::Ntlm;
@@ -86,7 +93,7 @@ impl NtlmTransport {
                     scheme,
                     client.negotiate_message(),
                     deadline,
-                    request,
+                    job,
                 )
                 .await?;
             if reply.status != StatusCode::UNAUTHORIZED {
@@ -101,7 +108,7 @@ impl NtlmTransport {
                 Some(Ok(token)) => break token,
                 Some(Err(err)) => {
                     return Err(TransportError::auth_failed()
-                        .with_context(self.context(request))
+                        .with_context(self.context(job.request))
                         .with_source(format!(
                             "the server's {} challenge is not base64: {err}",
                             scheme.as_str()
@@ -127,13 +134,13 @@ impl NtlmTransport {
         };
 
         let inputs = ClientInputs {
-            target_name: &self.inner.service_principal,
+            target_name: &job.origin.service_principal,
             channel_bindings: self
                 .bindings(&connection)
                 .map_or([0; 16], channel_binding::ntlm_hash),
             client_challenge: random_challenge().map_err(|err| {
                 TransportError::auth_failed()
-                    .with_context(self.context(request))
+                    .with_context(self.context(job.request))
                     .with_source(err)
             })?,
             now: filetime_now(),
@@ -142,11 +149,11 @@ impl NtlmTransport {
             .authenticate(credentials, &token, &inputs)
             .map_err(|err| {
                 TransportError::auth_failed()
-                    .with_context(self.context(request))
+                    .with_context(self.context(job.request))
                     .with_source(err)
             })?;
         let reply = self
-            .handshake_leg(&mut connection, scheme, &authenticate, deadline, request)
+            .handshake_leg(&mut connection, scheme, &authenticate, deadline, job)
             .await?;
         if reply.status == StatusCode::UNAUTHORIZED {
             debug!(account = %credentials, "the server refused the credentials (401)");
@@ -172,16 +179,17 @@ impl NtlmTransport {
         scheme: Scheme,
         token: &[u8],
         deadline: Instant,
-        request: &EwsRequest,
+        job: &Job<'_>,
     ) -> Result<HandshakeReply, TransportError> {
         let not_sent = |source: Box<dyn std::error::Error + Send + Sync>| {
             TransportError::connect_failed()
-                .with_context(self.context(request))
+                .with_context(self.context(job.request))
                 .with_source(source)
         };
-        let timed_out = || TransportError::connect_timed_out().with_context(self.context(request));
+        let timed_out =
+            || TransportError::connect_timed_out().with_context(self.context(job.request));
         let mut headers = HeaderMap::new();
-        headers.insert(HOST, self.inner.host.clone());
+        headers.insert(HOST, job.origin.host.clone());
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
         headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         if !token.is_empty() {
@@ -196,7 +204,12 @@ impl NtlmTransport {
             connection.sender.ready().await?;
             let response = connection
                 .sender
-                .send_request(self.post(headers, Bytes::new()))
+                .send_request(Self::http_request(
+                    job,
+                    hyper::Method::POST,
+                    headers,
+                    Bytes::new(),
+                ))
                 .await?;
             let (parts, body) = response.into_parts();
             let body = body.collect().await?.to_bytes();
@@ -221,12 +234,8 @@ impl NtlmTransport {
 }
 
 /// The server's refusal, returned as the reply.
-pub(super) fn refusal(reply: HandshakeReply) -> EwsReply {
-    EwsReply {
-        status: reply.status.as_u16(),
-        retry_after: wire::retry_after(&reply.headers),
-        body: reply.body,
-    }
+pub(super) fn refusal(reply: HandshakeReply) -> Reply {
+    wire::reply(reply.status.as_u16(), &reply.headers, reply.body)
 }
 
 fn random_challenge() -> Result<[u8; 8], getrandom::Error> {

@@ -96,6 +96,7 @@ mod credentials;
 mod crypto;
 mod handshake;
 mod message;
+mod origin;
 #[cfg(feature = "kerberos")]
 mod spnego;
 mod transport;

@@ -10,8 +10,9 @@ use super::NtlmTransport;
 use super::auth_header::{self, Scheme};
 use super::connection::Connection;
 use super::handshake::{HandshakeReply, Opened, refusal};
+use super::origin::Job;
 use crate::transport::negotiate::Initiator;
-use crate::transport::{EwsRequest, NegotiateCredentials, TransportError};
+use crate::transport::{NegotiateCredentials, TransportError};
 
 /// The most Negotiate round trips on one connection (Kerberos needs one).
 const MAX_LEGS: usize = 4;
@@ -23,11 +24,11 @@ impl NtlmTransport {
         mut connection: Connection,
         credentials: &NegotiateCredentials,
         deadline: Instant,
-        request: &EwsRequest,
+        job: &Job<'_>,
     ) -> Result<Opened, TransportError> {
         let auth_error = |cause: String| {
             TransportError::auth_failed()
-                .with_context(self.context(request))
+                .with_context(self.context(job.request))
                 .with_source(cause)
         };
         // Which schemes does the server offer? An empty POST without
@@ -35,7 +36,7 @@ impl NtlmTransport {
         // offers only NTLM is answered with NTLM, and Kerberos errors are
         // reported only where Kerberos is what the server wants.
         let probe = self
-            .handshake_leg(&mut connection, Scheme::Negotiate, &[], deadline, request)
+            .handshake_leg(&mut connection, Scheme::Negotiate, &[], deadline, job)
             .await?;
         if probe.status != StatusCode::UNAUTHORIZED {
             debug!(
@@ -48,7 +49,7 @@ impl NtlmTransport {
         if !auth_header::offers(&offered, Scheme::Negotiate) {
             if auth_header::offers(&offered, Scheme::Ntlm) {
                 return self
-                    .fall_back_to_ntlm(connection, credentials, deadline, request)
+                    .fall_back_to_ntlm(connection, credentials, deadline, job)
                     .await;
             }
             debug!(
@@ -58,7 +59,7 @@ impl NtlmTransport {
             return Ok(Opened::Refused(refusal(probe)));
         }
 
-        let spn = self.inner.spn.clone();
+        let spn = job.origin.spn.clone();
         let bindings = self.bindings(&connection).map(<[u8]>::to_vec);
         let owned = credentials.clone();
         debug!(
@@ -68,7 +69,7 @@ impl NtlmTransport {
             "getting a Kerberos ticket for Negotiate"
         );
         let (mut initiator, mut token) = self
-            .blocking(deadline, request, move || {
+            .blocking(deadline, job, move || {
                 Initiator::start(&owned, &spn, bindings)
             })
             .await?
@@ -76,13 +77,7 @@ impl NtlmTransport {
 
         for _ in 0..MAX_LEGS {
             let reply = self
-                .handshake_leg(
-                    &mut connection,
-                    Scheme::Negotiate,
-                    &token,
-                    deadline,
-                    request,
-                )
+                .handshake_leg(&mut connection, Scheme::Negotiate, &token, deadline, job)
                 .await?;
             let values = auth_header::header_values(&reply.headers);
             let server_token = match auth_header::token(&values, Scheme::Negotiate) {
@@ -100,7 +95,7 @@ impl NtlmTransport {
             let next = match server_token {
                 Some(server_token) if !initiator.is_complete() => {
                     let (back, stepped) = self
-                        .blocking(deadline, request, move || {
+                        .blocking(deadline, job, move || {
                             let stepped = initiator.step(&server_token);
                             (initiator, stepped)
                         })
@@ -122,7 +117,7 @@ impl NtlmTransport {
                     }
                 }
             }
-            return self.accepted(connection, &initiator, &reply, credentials, request);
+            return self.accepted(connection, &initiator, &reply, credentials, job);
         }
         Err(auth_error(format!(
             "the server did not finish the Negotiate handshake in {MAX_LEGS} round trips"
@@ -137,7 +132,7 @@ impl NtlmTransport {
         initiator: &Initiator,
         reply: &HandshakeReply,
         credentials: &NegotiateCredentials,
-        request: &EwsRequest,
+        job: &Job<'_>,
     ) -> Result<Opened, TransportError> {
         if !initiator.is_complete() {
             debug!(
@@ -145,15 +140,15 @@ impl NtlmTransport {
                 "the server accepted the ticket without proving its identity; not using the connection"
             );
             return Err(TransportError::auth_failed()
-                .with_context(self.context(request))
+                .with_context(self.context(job.request))
                 .with_source(format!(
                     "mutual authentication failed: the server answered {} without a final \
                      Negotiate token proving that it is {}; nothing was sent",
                     reply.status.as_u16(),
-                    self.inner.spn
+                    job.origin.spn
                 )));
         }
-        debug!(account = %credentials, spn = %self.inner.spn, "connection authenticated with Kerberos");
+        debug!(account = %credentials, spn = %job.origin.spn, "connection authenticated with Kerberos");
         Ok(Opened::Ready(connection))
     }
 
@@ -164,11 +159,11 @@ impl NtlmTransport {
         connection: Connection,
         credentials: &NegotiateCredentials,
         deadline: Instant,
-        request: &EwsRequest,
+        job: &Job<'_>,
     ) -> Result<Opened, TransportError> {
         let Some(ntlm) = credentials.ntlm_fallback() else {
             return Err(TransportError::auth_failed()
-                .with_context(self.context(request))
+                .with_context(self.context(job.request))
                 .with_source(format!(
                     "the server offers only NTLM, not Negotiate, and {credentials} carry no \
                      password to answer with NTLM (use NegotiateCredentials::password, or \
@@ -176,8 +171,7 @@ impl NtlmTransport {
                 )));
         };
         debug!(account = %ntlm, "the server offers only NTLM; authenticating with NTLM instead");
-        self.ntlm_handshake(connection, &ntlm, deadline, request)
-            .await
+        self.ntlm_handshake(connection, &ntlm, deadline, job).await
     }
 
     /// Runs a Kerberos library call on a blocking thread (it may wait for the
@@ -185,15 +179,15 @@ impl NtlmTransport {
     async fn blocking<T: Send + 'static>(
         &self,
         deadline: Instant,
-        request: &EwsRequest,
+        job: &Job<'_>,
         call: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, TransportError> {
         match timeout_at(deadline, tokio::task::spawn_blocking(call)).await {
             Err(_) => Err(TransportError::connect_timed_out()
-                .with_context(self.context(request))
+                .with_context(self.context(job.request))
                 .with_source("the Kerberos library (the KDC) did not answer in time")),
             Ok(Err(err)) => Err(TransportError::auth_failed()
-                .with_context(self.context(request))
+                .with_context(self.context(job.request))
                 .with_source(format!("the Kerberos library call failed: {err}"))),
             Ok(Ok(value)) => Ok(value),
         }
