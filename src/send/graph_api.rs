@@ -9,18 +9,7 @@ use url::Url;
 
 use crate::address::SmtpAddress;
 use crate::graph::GraphRequest;
-// TEMPORARY until the transport seam (method, per-request URL) is merged from
-// main: without it a Graph request cannot name its method or URL, so the Graph
-// backend cannot work on this commit. The merge replaces these two lines and
-// the body below with `Request::json(operation, method, url, body)`.
-use crate::transport::EwsRequest as Request;
-#[allow(dead_code)]
-enum Method {
-    Get,
-    Post,
-    Patch,
-    Delete,
-}
+use crate::transport::{Method, Request};
 
 /// Graph's v1.0 root in the public cloud.
 pub const GRAPH_ROOT: &str = "https://graph.microsoft.com/v1.0";
@@ -83,12 +72,9 @@ impl GraphApi {
             .map(|b| serde_json::to_vec(b).unwrap_or_default())
             .unwrap_or_default();
         Some(
-            {
-                let _ = (method, url);
-                Request::new(operation, body)
-            }
-            .anchor_mailbox(anchor.clone())
-            .client_request_id(uuid::Uuid::new_v4()),
+            Request::json(operation, method, url, body)
+                .anchor_mailbox(anchor.clone())
+                .client_request_id(uuid::Uuid::new_v4()),
         )
     }
 }

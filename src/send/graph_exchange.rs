@@ -31,7 +31,7 @@ use crate::graph::{
     read_found_messages,
 };
 use crate::plan::{DeliveryPlan, Disposition, Folder};
-use crate::transport::{EwsReply as Reply, Transport};
+use crate::transport::{Reply, Transport};
 
 use super::exchange::{Deletion, Session, Trouble, TroubleKind, transport_trouble};
 use super::graph_api::GraphApi;

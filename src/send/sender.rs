@@ -519,9 +519,7 @@ impl<T: Transport> Sender<T> {
             graph: graph.map(|(_, api)| api),
         };
         if graph.is_some() {
-            return self
-                .run_graph_batch(&session, key, jobs, maybe_sent, seed)
-                .await;
+            return self.run_graph_batch(&session, key, jobs, start, seed).await;
         }
         let span = info_span!("create_item_batch", mailbox = %key.mailbox, messages = jobs.len());
         let mut jitter = Jitter::new(seed);
@@ -560,7 +558,7 @@ impl<T: Transport> Sender<T> {
         session: &Session<'_, T>,
         key: BatchKey,
         jobs: Vec<Job>,
-        maybe_sent: bool,
+        start: Start,
         seed: u64,
     ) -> Vec<(usize, DeliveryReport)> {
         let span = info_span!("graph_batch", mailbox = %key.mailbox, messages = jobs.len());
@@ -578,7 +576,7 @@ impl<T: Transport> Sender<T> {
             saved,
         };
         let retry = &self.options.retry;
-        let mut reports = batch::run(session, retry, &mut jitter, jobs, shape, maybe_sent)
+        let mut reports = batch::run(session, retry, &mut jitter, jobs, shape, start)
             .instrument(span.clone())
             .await;
         if sends && key.saved_item_folder == Some(Folder::ConversationHistory) {
