@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use graph_on_testkit::*;
 use offline_im::compose::OfflineIm;
 use offline_im::plan::Folder;
+use offline_im::send::DeliveryReport;
 use offline_im::testkit::{Fault, TestServer};
 use sender_on_testkit::{im, smtp};
 
@@ -31,10 +32,14 @@ fn messages(n: usize) -> Vec<OfflineIm> {
         .collect()
 }
 
-/// Every message in its recipient's inbox once and in its sender's history
-/// once; no drafts anywhere.
-fn assert_exactly_once(server: &TestServer, messages: &[OfflineIm]) {
-    for m in messages {
+/// Every message in its recipient's inbox once and its sender's copy once, in
+/// the folder its report names (Conversation History unless the move could not
+/// be made in time); no drafts anywhere.
+fn assert_exactly_once(server: &TestServer, messages: &[OfflineIm], reports: &[DeliveryReport]) {
+    for (m, report) in messages.iter().zip(reports) {
+        let saved = report
+            .saved_folder
+            .expect("a delivered message names its copy's folder");
         let to = m.recipient().smtp().to_string();
         let from = m.sender().smtp().to_string();
         assert_eq!(
@@ -49,7 +54,7 @@ fn assert_exactly_once(server: &TestServer, messages: &[OfflineIm]) {
             .into_iter()
             .filter(|f| *f != Folder::DeletedItems)
             .collect();
-        assert_eq!(copies, [Folder::ConversationHistory], "{}", m.delivery_id());
+        assert_eq!(copies, [saved], "{}", m.delivery_id());
     }
     for s in ["kim@contoso.com", "ola@contoso.com"] {
         assert!(
@@ -74,7 +79,7 @@ async fn lost_replies_after_the_work_neither_duplicate_nor_lose_a_message() {
         reports.iter().all(|r| r.outcome.is_delivered()),
         "{reports:#?}"
     );
-    assert_exactly_once(&server, &messages);
+    assert_exactly_once(&server, &messages, &reports);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,7 +99,7 @@ async fn a_429_with_retry_after_is_waited_out_then_retried() {
         "Retry-After honoured"
     );
     assert!(server.requests().iter().any(|r| r.status() == Some(429)));
-    assert_exactly_once(&server, &messages);
+    assert_exactly_once(&server, &messages, &reports);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,7 +127,7 @@ async fn a_503_and_a_504_end_in_one_delivery() {
         statuses.contains(&503) && statuses.contains(&504),
         "{statuses:?}"
     );
-    assert_exactly_once(&server, &messages);
+    assert_exactly_once(&server, &messages, &reports);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,7 +148,13 @@ async fn the_default_per_mailbox_concurrency_never_meets_outlooks_limit() {
         .filter(|r| r.status() == Some(429))
         .count();
     assert_eq!(throttled, 0, "4 in flight per mailbox by default");
-    assert_exactly_once(&server, &messages);
+    assert!(
+        reports
+            .iter()
+            .all(|r| r.saved_folder == Some(Folder::ConversationHistory)),
+        "without faults every copy is moved to Conversation History"
+    );
+    assert_exactly_once(&server, &messages, &reports);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -170,7 +181,7 @@ async fn above_outlooks_limit_the_429s_are_retried_and_still_deliver_once() {
         .filter(|r| r.status() == Some(429))
         .count();
     assert!(throttled > 0, "12 in flight meets the server's limit of 4");
-    assert_exactly_once(&server, &messages);
+    assert_exactly_once(&server, &messages, &reports);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,5 +212,5 @@ async fn a_seeded_mix_of_every_fault_delivers_every_message_exactly_once() {
         reports.iter().all(|r| r.outcome.is_delivered()),
         "{reports:#?}"
     );
-    assert_exactly_once(&server, &messages);
+    assert_exactly_once(&server, &messages, &reports);
 }

@@ -38,6 +38,8 @@ use super::graph_api::GraphApi;
 use super::lookup::{Search, Seen};
 use super::{Failure, FailureKind};
 
+/// Tries of a lookup or delete request before the look (or cleanup) fails.
+const IDEMPOTENT_TRIES: u32 = 4;
 /// Send attempts of a draft whose `send` was throttled (nothing was done).
 const SEND_TRIES: u32 = 3;
 /// The longest in-place wait before sending a throttled draft again; a longer
@@ -212,6 +214,32 @@ impl<T: Transport> Session<'_, T> {
         }
     }
 
+    /// A request that changes nothing or can safely be repeated (a lookup, a
+    /// delete), tried up to [`IDEMPOTENT_TRIES`] times while the trouble is not
+    /// permanent, waiting what the server asks (at most [`SEND_RETRY_CAP`]).
+    /// One failed lookup would otherwise fail a whole look of many ids.
+    async fn graph_call_again(
+        &self,
+        api: &GraphApi,
+        operation: &'static str,
+        request: impl Fn() -> Result<GraphRequest, crate::graph::GraphWriteError>,
+    ) -> Result<Reply, Trouble> {
+        let mut attempt = 1;
+        loop {
+            match self.graph_call(api, operation, request()).await {
+                Err(t) if t.kind != TroubleKind::Fail && attempt < IDEMPOTENT_TRIES => {
+                    let wait = t
+                        .server_delay
+                        .unwrap_or(Duration::from_millis(50) * attempt)
+                        .min(SEND_RETRY_CAP);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Creates and sends `plans` (or saves them, `SaveOnly`), each on its own,
     /// side by side within the mailbox's slots. One result per plan, in order,
     /// and for each whether its request may still be running.
@@ -346,11 +374,9 @@ impl<T: Transport> Session<'_, T> {
             for folder in folders {
                 let looks = search.ids.iter().map(|id| async move {
                     let reply = self
-                        .graph_call(
-                            api,
-                            "graph.listMessages",
-                            GraphRequest::find_for_recovery(self.anchor.as_str(), folder, *id),
-                        )
+                        .graph_call_again(api, "graph.listMessages", || {
+                            GraphRequest::find_for_recovery(self.anchor.as_str(), folder, *id)
+                        })
                         .await;
                     (*id, reply)
                 });
@@ -409,11 +435,9 @@ impl<T: Transport> Session<'_, T> {
         let user = self.anchor.as_str();
         let all = items.iter().map(|item| async move {
             match self
-                .graph_call(
-                    api,
-                    "graph.deleteMessage",
-                    GraphRequest::delete_message(user, &item.id),
-                )
+                .graph_call_again(api, "graph.deleteMessage", || {
+                    GraphRequest::delete_message(user, &item.id)
+                })
                 .await
             {
                 Ok(_) => Deletion::Done,
@@ -435,11 +459,9 @@ impl<T: Transport> Session<'_, T> {
         id: DeliveryId,
     ) -> Result<Option<String>, Trouble> {
         let reply = self
-            .graph_call(
-                api,
-                "graph.listMessages",
-                GraphRequest::find_for_recovery(self.anchor.as_str(), folder, id),
-            )
+            .graph_call_again(api, "graph.listMessages", || {
+                GraphRequest::find_for_recovery(self.anchor.as_str(), folder, id)
+            })
             .await?;
         let found = read_found_messages(&reply.body).map_err(|e| {
             Trouble::new(
