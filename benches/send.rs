@@ -11,6 +11,9 @@
 //!   messages/s (80% of the 200 requests/s the latency allows); batch 100 /
 //!   concurrency 8 at least 50,000 messages/s. The server runs in the same process,
 //!   so its CPU counts against the figure too.
+//! - `graph_through_testkit`: messages per second through the embedded server's
+//!   Graph endpoints, 5 ms latency, Outlook's per-mailbox limit on, for 1 and 4
+//!   Exchange Online sender mailboxes (README, Performance, says what bounds it).
 
 use std::time::Duration;
 
