@@ -214,3 +214,28 @@ async fn a_seeded_mix_of_every_fault_delivers_every_message_exactly_once() {
     );
     assert_exactly_once(&server, &messages, &reports);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_fails_the_message_as_unauthorized_and_sends_nothing() {
+    let server = server().await;
+    server.faults().next_request(Fault::Unauthorized);
+    let sender = sender(&server);
+    let message = messages(1).remove(0);
+    let report = sender.send(message.clone()).await;
+    server.idle().await;
+    let offline_im::send::Outcome::Failed(failure) = &report.outcome else {
+        panic!("expected a failure: {report:?}");
+    };
+    assert_eq!(failure.kind(), offline_im::send::FailureKind::Unauthorized);
+    assert!(
+        failure.to_string().contains("InvalidAuthenticationToken"),
+        "{failure}"
+    );
+    let to = message.recipient().smtp().to_string();
+    assert!(where_is(&server, &to, &message).is_empty());
+    assert!(
+        server
+            .folder(&smtp("kim@contoso.com"), Folder::Drafts)
+            .is_empty()
+    );
+}

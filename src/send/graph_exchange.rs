@@ -148,13 +148,15 @@ impl One {
                 !finished,
             ),
             Self::Failed(t) => {
-                let code = t.failure.code().cloned().unwrap_or_else(|| {
-                    if t.failure.kind() == FailureKind::Unauthorized {
-                        ResponseCode::ErrorAccessDenied
-                    } else {
+                // The batch reads the kind from the code: a refused token or
+                // right is EWS's access denied (Graph's code stays in the text).
+                let code = if t.failure.kind() == FailureKind::Unauthorized {
+                    ResponseCode::ErrorAccessDenied
+                } else {
+                    t.failure.code().cloned().unwrap_or_else(|| {
                         ResponseCode::Other(format!("Graph:{}", t.failure.kind()))
-                    }
-                });
+                    })
+                };
                 // A code EWS counts as transient would be retried: Graph said no.
                 let code = if code.is_transient() {
                     ResponseCode::Other(code.to_string())
