@@ -58,6 +58,7 @@ use clap::Parser;
 use futures_util::StreamExt;
 use offline_im::compose::{DeliveryId, ImLine, OfflineIm, Participant};
 use offline_im::plan::Folder;
+use offline_im::policy::MailboxLocation;
 use offline_im::send::{
     DeliveryReport, Outcome, RetryPolicy, Sender, ServeOptions, ServiceMonitor, ServiceStats,
     Summary,
@@ -151,6 +152,12 @@ struct Args {
     /// waiting or claimed; several drainers (processes, hosts) may share one database
     #[arg(long, value_name = "URL", conflicts_with_all = ["spool", "drain"])]
     drain_url: Option<String>,
+    /// Send through Microsoft Graph (the sender's mailbox in Exchange Online), at
+    /// Graph's version root URL (e.g. https://graph.microsoft.com/v1.0) with the
+    /// --token bearer token [default without URL: the embedded server's Graph
+    /// endpoints]
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    graph: Option<String>,
 }
 
 /// `value` unless it is empty or blank, as an unset environment variable.
@@ -234,9 +241,38 @@ async fn run(args: Args) -> Result<bool, Box<dyn Error>> {
     } else if let Some(user) = given(&args.user) {
         transport = transport.basic(user, given(&args.password).unwrap_or_default());
     }
+    let graph_profiles = args.graph.is_some().then(|| settings.senders.clone());
     let mut sender = Sender::from_settings(transport.build()?, settings)
         .batch_size(batch)
         .concurrency(concurrency);
+    if let Some(senders) = graph_profiles {
+        // Every sender's mailbox is in Exchange Online: served through Graph.
+        let root = match (given(&args.graph), &server) {
+            (Some(root), _) => root,
+            (None, Some(s)) => s.graph_url(),
+            (None, None) => {
+                return Err("--graph without a URL needs the embedded server (no --url)".into());
+            }
+        };
+        let token = given(&args.token)
+            .or_else(|| server.is_some().then(|| "embedded-server-token".to_owned()))
+            .ok_or("--graph URL needs --token (an app-only Microsoft Graph token)")?;
+        eprintln!("--graph: sending through Microsoft Graph at {root}");
+        let graph = HttpTransport::builder(root.parse()?)
+            .timeout(timeout)
+            .allow_http(args.allow_http || server.is_some())
+            .pool_max_idle_per_host(concurrency.max(1))
+            .bearer(token)
+            .build()?;
+        sender = sender
+            .profiles(move |sip| {
+                let mut profile = senders.get(sip).cloned().unwrap_or_default();
+                profile.mailbox = MailboxLocation::ExchangeOnline;
+                profile
+            })
+            .graph(graph)
+            .graph_root(root.parse()?);
+    }
     // --drain-url with --faults: the drainer delivers to a fault-injecting
     // embedded server started by someone else (a test), given with --url.
     let scaled = args.faults.is_some() && (server.is_some() || given(&args.drain_url).is_some());

@@ -41,6 +41,7 @@ use offline_im::address::SmtpAddress;
 use offline_im::autodiscover::{Autodiscover, Credentials};
 use offline_im::compose::{ImLine, OfflineIm, Participant};
 use offline_im::plan::{Decision, Folder};
+use offline_im::policy::MailboxLocation;
 use offline_im::send::{Outcome, Sender, Summary};
 use offline_im::settings::Settings;
 use offline_im::testkit::TestServer;
@@ -120,6 +121,11 @@ struct Args {
     /// [default: HTTP/<host of --url>]
     #[arg(long, value_name = "SPN")]
     spn: Option<String>,
+    /// Send through Microsoft Graph (mailboxes in Exchange Online), at Graph's
+    /// version root URL (e.g. https://graph.microsoft.com/v1.0) with --token; without
+    /// URL: the embedded server's Graph endpoints, Kim's mailbox online
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    graph: Option<String>,
 }
 
 /// `value` unless it is empty or blank, as an unset environment variable.
@@ -155,6 +161,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // --help prints and exits 0; a wrong command line prints what is wrong and
     // exits 2. Either way nothing is sent.
     let args = Args::parse();
+    match (&args.graph, given(&args.graph)) {
+        (_, Some(root)) => return real_graph(&args, &root).await,
+        (Some(_), None) if given(&args.url).is_none() && args.secret().is_none() => {
+            return demo(true).await;
+        }
+        (Some(_), None) => return Err("--graph with --url or a token needs Graph's URL".into()),
+        (None, _) => {}
+    }
     match given(&args.url) {
         Some(url) if args.ntlm || args.negotiate => windows_auth(&args, &url).await,
         None if args.ntlm || args.negotiate => {
@@ -166,7 +180,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             let url = autodiscover(&args).await?;
             real_exchange(&args, &url).await
         }
-        None => demo().await,
+        None => demo(false).await,
     }
 }
 
@@ -266,7 +280,58 @@ async fn send_and_report<T: Transport>(
     Ok(())
 }
 
-async fn demo() -> Result<(), Box<dyn Error>> {
+/// Sends one message from --from to each --to address through Microsoft Graph
+/// at `root`, every sender's mailbox taken to be in Exchange Online.
+async fn real_graph(args: &Args, root: &str) -> Result<(), Box<dyn Error>> {
+    let Some(Secret::Bearer(token)) = args.secret() else {
+        return Err("--graph URL needs --token (EWS_TOKEN): an app-only Graph token".into());
+    };
+    let url: url::Url = root.parse()?;
+    let graph = || {
+        HttpTransport::builder(url.clone())
+            .timeout(Duration::from_secs(30))
+            .bearer(token.clone())
+            .build()
+    };
+    let from = given(&args.from).ok_or("--from (or EWS_FROM) is needed")?;
+    let to = given(&args.to).ok_or("--to (or EWS_TO) is needed with --graph URL")?;
+    let settings = match given(&args.settings) {
+        Some(path) if std::path::Path::new(&path).is_dir() => Settings::from_powershell_dir(&path)?,
+        Some(path) => Settings::from_path(&path)?,
+        None => Settings::from_toml_str(CONTOSO)?,
+    };
+    let senders = settings.senders.clone();
+    // The main transport serves on-premises senders: here there are none.
+    let sender = Sender::from_settings(graph()?, settings.clone())
+        .profiles(move |sip| {
+            let mut profile = senders.get(sip).cloned().unwrap_or_default();
+            profile.mailbox = MailboxLocation::ExchangeOnline;
+            profile
+        })
+        .graph(graph()?)
+        .graph_root(root.parse()?)
+        .build()?;
+    let from = person(&from, &from)?;
+    let messages = to
+        .split(',')
+        .map(|to| {
+            offline_im(
+                &from,
+                &person(to.trim(), to.trim())?,
+                "Sent by the offline-im example",
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    println!(
+        "Sending {} offline IM(s) through Microsoft Graph at {root}\n",
+        messages.len()
+    );
+    send_and_report(&sender, &settings, messages).await
+}
+
+/// The demo on the embedded server; with `graph`, Kim's mailbox is in Exchange
+/// Online and her messages go through the server's Graph endpoints.
+async fn demo(graph: bool) -> Result<(), Box<dyn Error>> {
     let server = TestServer::builder()
         .hosted_domain("contoso.com")
         .mailbox_without_conversation_history("sam@contoso.com")
@@ -287,7 +352,29 @@ async fn demo() -> Result<(), Box<dyn Error>> {
         .basic("svc-offline-im@contoso.com", "demo password")
         .allow_http(true) // loopback only; real servers need HTTPS
         .build()?;
-    let sender = Sender::from_settings(transport, settings.clone()).build()?;
+    let mut builder = Sender::from_settings(transport, settings.clone());
+    if graph {
+        println!(
+            "--graph: Kim's mailbox is in Exchange Online, served through {}\n",
+            server.graph_url()
+        );
+        let senders = settings.senders.clone();
+        let graph_transport = HttpTransport::builder(server.graph_url().parse()?)
+            .bearer("demo-token")
+            .allow_http(true)
+            .build()?;
+        builder = builder
+            .profiles(move |sip| {
+                let mut profile = senders.get(sip).cloned().unwrap_or_default();
+                if sip.address() == "kim@contoso.com" {
+                    profile.mailbox = MailboxLocation::ExchangeOnline;
+                }
+                profile
+            })
+            .graph(graph_transport)
+            .graph_root(server.graph_url().parse()?);
+    }
+    let sender = builder.build()?;
 
     let kim = person("kim@contoso.com", "Kim Akers")?;
     let lee = person("lee@contoso.com", "Lee Gu")?;

@@ -143,7 +143,7 @@ fn refused(name: &str, args: &[&str], named: &[&str]) {
     }
 }
 
-const BULK_FLAGS: [&str; 21] = [
+const BULK_FLAGS: [&str; 22] = [
     "--url",
     "--user",
     "--password",
@@ -165,6 +165,7 @@ const BULK_FLAGS: [&str; 21] = [
     "--serve",
     "--lease",
     "--pickup-delay",
+    "--graph",
 ];
 
 #[test]
@@ -221,6 +222,7 @@ fn send_offline_im_help_lists_every_flag_and_sends_nothing() {
             "--to",
             "--settings",
             "--allow",
+            "--graph",
         ],
         &[
             "EWS_URL",

@@ -6,10 +6,14 @@
 //! running the tests) the check reports itself skipped, unless
 //! `OFFLINE_IM_REQUIRE_GRAPH_CHECK=1` (set by `.ci/run`).
 
+#[path = "support/graph_on_testkit.rs"]
+mod graph_on_testkit;
 #[path = "support/graph_plans.rs"]
 mod graph_plans;
 #[path = "support/python_oracle.rs"]
 mod python_oracle;
+#[path = "support/sender_on_testkit.rs"]
+mod sender_on_testkit;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -193,4 +197,54 @@ fn the_oracle_catches_a_property_graph_does_not_have() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("toRecipient: no such property"));
+}
+
+/// Every body the Sender's Graph backend writes (creates and moves, as the
+/// embedded server recorded them, lost replies included) passes the oracle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_body_the_graph_backend_writes_is_valid() {
+    use offline_im::testkit::Fault;
+
+    let server = graph_on_testkit::server().await;
+    server.faults().next_requests(2, Fault::CloseAfterCommit);
+    let sender = graph_on_testkit::sender(&server);
+    let messages: Vec<_> = (0..4)
+        .map(|i| {
+            sender_on_testkit::im(
+                "kim@contoso.com",
+                &format!("user{i}@contoso.com"),
+                "<b>bold</b> & \"quoted\"",
+            )
+        })
+        .collect();
+    let reports = sender.send_all(messages).await;
+    server.idle().await;
+    assert!(
+        reports.iter().all(|r| r.outcome.is_delivered()),
+        "{reports:?}"
+    );
+    let dir = temp_dir();
+    let (mut creates, mut moves) = (Vec::new(), Vec::new());
+    for (i, r) in server.requests().iter().enumerate() {
+        match r.operation() {
+            Some("graph.createMessage") => {
+                creates.push(write(dir.path(), &format!("create-{i}.json"), r.body()));
+            }
+            Some("graph.move") => {
+                moves.push(write(dir.path(), &format!("move-{i}.json"), r.body()))
+            }
+            Some(op) if op.starts_with("graph") => {
+                assert!(r.body().is_empty(), "{op} carries no body");
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        creates.len() >= 4 && moves.len() >= 4,
+        "{creates:?} {moves:?}"
+    );
+    if let Some(script) = checker() {
+        check(&script, "message", &creates);
+        check(&script, "ACTION:move", &moves);
+    }
 }

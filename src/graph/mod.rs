@@ -3,10 +3,11 @@
 //! The wire layer for Exchange Online mailboxes, which EWS no longer serves
 //! (blocked for most tenants since 2026-10-01, shut down 2027-04-01). Like
 //! [`ews`](crate::ews) it is pure and synchronous: it writes JSON bodies and
-//! URLs and reads error answers; moving bytes, authentication (Microsoft Entra
-//! ID tokens) and a Graph backend for the [`Sender`](crate::Sender) are not
-//! built yet. No feature gate: it needs only `serde_json`, already a
-//! dependency, and compiles in a few seconds.
+//! URLs and reads error answers. The [`Sender`](crate::Sender)'s Graph backend
+//! ([`send`](crate::send#exchange-online-microsoft-graph)) sends them through a
+//! [`Transport`](crate::transport::Transport); the embedded server answers
+//! them ([`testkit`](crate#features), feature `testkit`). No feature gate: it
+//! needs only `serde_json`, already a dependency.
 //!
 //! - [`GraphMessage::from_plan`]: a [`DeliveryPlan`](crate::plan::DeliveryPlan)
 //!   mapped as the EWS path maps it (subject, HTML body, recipient, sender,
@@ -16,7 +17,9 @@
 //! - [`GraphRequest`]: create a message (in Drafts or a folder), `send` a draft,
 //!   `sendMail`, delete a draft, find messages by delivery id
 //!   ([`delivery_id_filter`], [`delivery_id_query`]), every id in the URL
-//!   percent-encoded.
+//!   percent-encoded; [`GraphRequest::find_for_recovery`] adds the message
+//!   flags ([`MESSAGE_FLAGS_PROPERTY_ID`]) that tell a submitted draft, and
+//!   [`GraphRequest::move_message`] moves the sent copy.
 //! - [`write_batch`]: up to [`MAX_BATCH_REQUESTS`] requests in one `$batch`,
 //!   with ids and `dependsOn` checked.
 //! - [`GraphError::from_response`]: Graph's error body and `Retry-After` as one
@@ -46,9 +49,10 @@
 //!   through it on create is kept, nor whether it survives `send`. Third-party
 //!   code sets it that way; that is all. **Unverified.** The design does not
 //!   rely on it: the class goes on the create body (where EWS puts
-//!   `t:ItemClass`), and the backend is to read the sent copy's `String 0x001A`
-//!   back and report a message whose class was dropped (same-organization
-//!   recipients would then see plain mail, as federated ones always do).
+//!   `t:ItemClass`); reading the sent copy's `String 0x001A` back to report a
+//!   message whose class was dropped is **not built yet** (same-organization
+//!   recipients would then see plain mail, as federated ones always do). The
+//!   embedded server keeps the class, as Exchange's store does for EWS.
 //! - **The sender's copy and the folder.** The `send` action keeps the sent
 //!   message in Sent Items ("message: send", and the `Send-MgUserMessage`
 //!   reference); it has no parameter naming another folder,
@@ -57,8 +61,8 @@
 //!   `mailFolders/conversationhistory/messages` does not change that as far as
 //!   the reference says (an inference: `send` names Sent Items whatever folder
 //!   the draft is in; untested against Exchange Online). So Graph cannot keep the
-//!   copy in Conversation History the way EWS does; what remains for the backend
-//!   is to *move* the sent copy (found by delivery id in Sent Items) to
+//!   copy in Conversation History the way EWS does; what the backend does is to
+//!   *move* the sent copy (found by delivery id in Sent Items) to
 //!   `conversationhistory` after submission — a second request per message,
 //!   whose new id differs (Microsoft staff: a moved or sent copy gets a new id).
 //!   Whether Graph honours MAPI's `PidTagSentMailEntryId` (0x0E0A) to choose the
@@ -104,6 +108,7 @@ pub use read::{
     read_created_message_id, read_found_messages,
 };
 pub use request::{
-    GraphRequest, Method, delivery_id_filter, delivery_id_query, well_known_folder_name,
+    GraphRequest, MESSAGE_FLAGS_PROPERTY_ID, Method, delivery_id_filter, delivery_id_query,
+    recovery_query, well_known_folder_name,
 };
 pub use write_error::GraphWriteError;

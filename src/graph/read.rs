@@ -131,6 +131,17 @@ pub struct FoundMessage {
     pub is_draft: Option<bool>,
     /// The id of its folder.
     pub parent_folder_id: Option<String>,
+    /// `PidTagMessageFlags` (`Integer 0x0E07`), when the lookup expanded it.
+    pub message_flags: Option<i64>,
+}
+
+impl FoundMessage {
+    /// Whether the message was handed to the transport (`mfSubmitted`); `None`
+    /// when the flags were not returned.
+    #[must_use]
+    pub fn is_submitted(&self) -> Option<bool> {
+        self.message_flags.map(|f| f & 0x4 != 0)
+    }
 }
 
 /// What a lookup page held, and where the next page is.
@@ -162,6 +173,14 @@ pub fn read_found_messages(body: &[u8]) -> Result<FoundMessages, GraphReadError>
                 .and_then(|p| p.value.as_deref())
                 .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
                 .map(DeliveryId::from_uuid),
+            message_flags: m
+                .single_value_extended_properties
+                .iter()
+                .find(|p| {
+                    p.id.eq_ignore_ascii_case(super::request::MESSAGE_FLAGS_PROPERTY_ID)
+                })
+                .and_then(|p| p.value.as_deref())
+                .and_then(|v| v.trim().parse::<i64>().ok()),
             id: m.id,
             is_draft: m.is_draft,
             parent_folder_id: m.parent_folder_id,

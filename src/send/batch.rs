@@ -323,6 +323,16 @@ async fn send<T: Transport>(
         Attempt::Items(results) => {
             return super::settle::settle(batch, jitter, due, results, reports, leftovers);
         }
+        Attempt::EachOwn(results) => {
+            let (results, running): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+            let running: Vec<Option<Instant>> = running
+                .into_iter()
+                .map(|r| r.then(|| request_started + batch.retry.execution_limit))
+                .collect();
+            return super::settle::settle_each(
+                batch, jitter, due, results, &running, reports, leftovers,
+            );
+        }
         Attempt::Trouble(trouble) => trouble,
     };
     let now = Instant::now();

@@ -22,6 +22,10 @@ use super::{Failure, FailureKind};
 pub(crate) enum Attempt {
     /// One result per message, in order.
     Items(Vec<CreateItemResult>),
+    /// One result per message, in order, each with whether the request that
+    /// may have created it may still be running (the Graph backend's per-message
+    /// requests).
+    EachOwn(Vec<(CreateItemResult, bool)>),
     /// The request as a whole did not succeed.
     Trouble(Trouble),
 }
@@ -51,7 +55,7 @@ pub(crate) enum TroubleKind {
 }
 
 impl Trouble {
-    fn new(kind: TroubleKind, failure: Failure) -> Self {
+    pub(super) fn new(kind: TroubleKind, failure: Failure) -> Self {
         Self {
             kind,
             failure,
@@ -61,7 +65,7 @@ impl Trouble {
     }
 
     /// The server's requested delay; the failure learns the time it names.
-    fn after(mut self, delay: Option<Duration>) -> Self {
+    pub(super) fn after(mut self, delay: Option<Duration>) -> Self {
         self.server_delay = delay;
         self.failure = self
             .failure
@@ -98,6 +102,9 @@ pub(crate) struct Session<'a, T> {
     pub(crate) folders: &'a FolderMemory,
     /// What to do when this mailbox lacks it.
     pub(crate) on_missing: MissingHistoryFolder,
+    /// Set for a mailbox served through Microsoft Graph (`transport` is then
+    /// the Graph transport); `None` for EWS.
+    pub(crate) graph: Option<&'a super::graph_api::GraphApi>,
 }
 
 impl<T: Transport> Session<'_, T> {
@@ -123,6 +130,9 @@ impl<T: Transport> Session<'_, T> {
         saved: Option<Folder>,
         size_hint: usize,
     ) -> Attempt {
+        if self.graph.is_some() {
+            return Attempt::EachOwn(self.graph_create(plans, saved).await);
+        }
         let mut body = Vec::with_capacity(size_hint);
         if let Err(error) = write_create_item_saving_to(&mut body, &self.header, plans, saved) {
             let failure =
@@ -250,6 +260,9 @@ impl<T: Transport> Session<'_, T> {
         if items.is_empty() {
             return Vec::new();
         }
+        if self.graph.is_some() {
+            return self.graph_delete(items).await;
+        }
         let failed = || vec![Deletion::Kept; items.len()];
         let mut body = Vec::with_capacity(1024 + 200 * items.len());
         let request = DeleteItem::new(items, DeleteType::HardDelete);
@@ -322,7 +335,7 @@ fn unwritable(error: WriteError) -> Trouble {
     )
 }
 
-fn transport_trouble(operation: &str, error: TransportError) -> Trouble {
+pub(super) fn transport_trouble(operation: &str, error: TransportError) -> Trouble {
     let kind = if error.is_timeout() {
         FailureKind::Timeout
     } else if error.is_auth() || error.is_token() {

@@ -46,6 +46,11 @@ pub enum FailureKind {
     /// The message could not be planned or written (a setting or an internal
     /// error); nothing reached Exchange.
     Invalid,
+    /// The sender's mailbox is in Exchange Online (its profile says
+    /// `mailbox = "exchange_online"`) and this [`Sender`](super::Sender) was given
+    /// no Graph transport ([`SenderBuilder::graph`](super::SenderBuilder::graph)):
+    /// nothing was sent, and it was not sent over EWS either.
+    NoGraphBackend,
 }
 
 impl FailureKind {
@@ -62,6 +67,7 @@ impl FailureKind {
             Self::OutcomeUnknown => "outcome unknown",
             Self::InSubmission => "in submission",
             Self::Invalid => "invalid",
+            Self::NoGraphBackend => "no graph backend",
         }
     }
 }
@@ -181,7 +187,10 @@ impl Failure {
     pub fn is_permanent(&self) -> bool {
         matches!(
             self.kind,
-            FailureKind::Rejected | FailureKind::Unauthorized | FailureKind::Invalid
+            FailureKind::Rejected
+                | FailureKind::Unauthorized
+                | FailureKind::Invalid
+                | FailureKind::NoGraphBackend
         )
     }
 }

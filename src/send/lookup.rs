@@ -63,6 +63,9 @@ pub(crate) async fn locate<T: Transport>(
     session: &Session<'_, T>,
     search: &Search<'_>,
 ) -> Result<HashMap<DeliveryId, Seen>, Trouble> {
+    if session.graph.is_some() {
+        return session.graph_locate(search).await;
+    }
     let wanted: HashSet<DeliveryId> = search.ids.iter().copied().collect();
     let mut seen = HashMap::with_capacity(search.ids.len());
     let mut open = search.folders();

@@ -143,6 +143,52 @@
 //! [`SenderBuilder::per_sender_concurrency`] keeps one busy sender from taking
 //! every request slot.
 //!
+//! # Exchange Online: Microsoft Graph
+//!
+//! A sender whose profile says `mailbox = "exchange_online"` is served through
+//! Microsoft Graph with the transport given to [`SenderBuilder::graph`] (EWS in
+//! Exchange Online is blocked for most tenants and shuts down on 2027-04-01);
+//! everyone else through EWS. Planning, policy, routing, reports and the spool
+//! are the same. Without a Graph transport such a sender's messages fail with
+//! [`FailureKind::NoGraphBackend`]: never sent over EWS, never dropped.
+//!
+//! Per message the backend creates the message in the sender's Drafts (the
+//! delivery id and the class as single-value extended properties, see
+//! [`graph`](crate::graph)), then `send`s it (202; Exchange Online submits
+//! afterwards and keeps the copy in Sent Items, as `send` has no folder
+//! parameter). When the plan keeps the copy in Conversation History, the
+//! backend waits for it in Sent Items and moves it there;
+//! [`DeliveryReport::saved_folder`] says where each copy ended (Sent Items when
+//! the mailbox has no Conversation History, or the copy did not appear within
+//! [`RetryPolicy::draft_grace`]). `SendOnly` cannot avoid the Sent Items copy
+//! through `send`; it is reported as saved there.
+//!
+//! **Exactly once** uses the EWS path's state machine unchanged: after a lost
+//! reply, a 500 or a 502/504, the backend looks the delivery ids up
+//! (`$filter` on the extended property, one id per request) in Drafts, then in
+//! Sent Items and Conversation History. A draft marked submitted
+//! (`PidTagMessageFlags` `mfSubmitted`, read as `Integer 0x0E07`; unknown flags
+//! count as submitted) is waited for; a draft still unsubmitted once the request
+//! that may have made it is over is *sent*, never created a second time (past
+//! [`RetryPolicy::draft_grace`] it is deleted and sent anew, as on EWS); a
+//! message found nowhere, twice, is created again.
+//!
+//! **Throttling.** Every Graph request waits for one of its mailbox's slots
+//! ([`SenderBuilder::graph_mailbox_concurrency`], default
+//! [`GRAPH_MAILBOX_CONCURRENCY`], Outlook's 4 concurrent requests per app per
+//! mailbox), so the default never meets that limit. 429 and 503 with
+//! `Retry-After` are waited out and retried (a throttled `send` of a draft is
+//! retried in place, up to 3 times and 5 s; longer, the message goes to the
+//! look); the 10,000 requests per 10 minutes per mailbox are not counted
+//! (two requests per message: about 80 messages a minute per sender mailbox
+//! stay inside it). `$batch` is not used: each of its requests counts against
+//! the same 4 slots, and a `send` needs the id its `create` returns.
+//!
+//! Not done for Graph: [`SenderCopyClass::Restamp`] (it is EWS's `UpdateItem`;
+//! Graph copies keep the class they were sent with) and impersonation settings
+//! (Graph acts on `/users/{sender}` with the app's own permission,
+//! `Mail.ReadWrite` and `Mail.Send`).
+//!
 //! # Observability
 //!
 //! `tracing`: a `create_item_batch` span per batch (mailbox, size) and events per
@@ -156,6 +202,8 @@ mod drain_all;
 mod error;
 mod exchange;
 mod failure;
+mod graph_api;
+mod graph_exchange;
 mod history_folder;
 mod lookup;
 mod options;
@@ -174,6 +222,7 @@ pub use error::SenderBuildError;
 #[allow(deprecated)]
 pub use error::SenderError;
 pub use failure::{Failure, FailureKind};
+pub use graph_api::{GRAPH_MAILBOX_CONCURRENCY, GRAPH_ROOT};
 pub use history_folder::MissingHistoryFolder;
 pub use options::MailboxAccess;
 pub use report::{DeliveryReport, Outcome, Summary};

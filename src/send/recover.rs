@@ -235,6 +235,29 @@ pub(super) async fn look<T: Transport>(
             Some(Seen::Draft {
                 item,
                 submitted: false,
+            }) if batch.session.graph.is_some()
+                && now >= unsure.settled_at
+                && now < unsure.settled_at + grace =>
+            {
+                // Graph creates and sends in two requests: a draft still
+                // unsubmitted after they ended is ours and was never sent. Send
+                // it rather than create a second one.
+                if batch.session.graph_send_draft(item).await {
+                    info!(delivery_id = %id, "sent the draft found unsubmitted");
+                    let outcome = Outcome::Delivered {
+                        item_id: None,
+                        duplicate_avoided: true,
+                    };
+                    reports.push(report(t.job, outcome));
+                } else {
+                    unsure.misses = 0;
+                    unsure.at = next;
+                    kept.push(t);
+                }
+            }
+            Some(Seen::Draft {
+                item,
+                submitted: false,
             }) => {
                 unsure.misses = 0;
                 unsure.at = next;

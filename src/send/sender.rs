@@ -12,14 +12,17 @@ use crate::address::{SipUri, SmtpAddress};
 use crate::compose::{DeliveryId, OfflineIm};
 use crate::ews::{Impersonation, ReaderLimits, RequestHeader, ResponseReader, ServerVersion};
 use crate::plan::{Decision, DeliveryPlan, DenialReason, Disposition, Folder, Planner};
+use crate::policy::MailboxLocation;
 use crate::policy::SenderProfile;
 use crate::route::Route;
 use crate::settings::Settings;
 use crate::transport::Transport;
+use url::Url;
 
 use super::batch::{self, Job, Start};
 use super::copy_class;
 use super::exchange::Session;
+use super::graph_api::{GRAPH_MAILBOX_CONCURRENCY, GRAPH_ROOT, GraphApi};
 use super::history_folder::{self as history, FolderMemory};
 use super::options::SenderOptions;
 use super::retry::Jitter;
@@ -39,6 +42,8 @@ pub struct Sender<T> {
     profiles: Profiles,
     options: SenderOptions,
     folders: FolderMemory,
+    /// The Graph backend for Exchange Online senders, if given.
+    graph: Option<(T, GraphApi)>,
 }
 
 impl<T> std::fmt::Debug for Sender<T> {
@@ -56,6 +61,9 @@ pub struct SenderBuilder<T> {
     planner: Planner,
     profiles: Profiles,
     options: SenderOptions,
+    graph: Option<T>,
+    graph_root: Option<Url>,
+    graph_per_mailbox: usize,
 }
 
 impl<T> std::fmt::Debug for SenderBuilder<T> {
@@ -149,6 +157,33 @@ impl<T: Transport> SenderBuilder<T> {
         self
     }
 
+    /// The Graph backend: senders whose profile says their mailbox is in
+    /// Exchange Online (`mailbox = "exchange_online"`) are served through
+    /// Microsoft Graph with `transport` (which carries the app-only bearer
+    /// token), everyone else through EWS with the main transport. Without it,
+    /// such senders' messages fail with [`FailureKind::NoGraphBackend`]; they are
+    /// never sent over EWS. See the [module docs](super#exchange-online-microsoft-graph).
+    pub fn graph(mut self, transport: T) -> Self {
+        self.graph = Some(transport);
+        self
+    }
+
+    /// Graph's version root (default [`GRAPH_ROOT`](super::GRAPH_ROOT),
+    /// `https://graph.microsoft.com/v1.0`; national clouds and the embedded
+    /// test server have their own).
+    pub fn graph_root(mut self, root: Url) -> Self {
+        self.graph_root = Some(root);
+        self
+    }
+
+    /// Graph requests in flight at once per sender mailbox (default
+    /// [`GRAPH_MAILBOX_CONCURRENCY`](super::GRAPH_MAILBOX_CONCURRENCY), 4:
+    /// Outlook's limit per app per mailbox, beyond which it answers 429).
+    pub fn graph_mailbox_concurrency(mut self, per_mailbox: usize) -> Self {
+        self.graph_per_mailbox = per_mailbox;
+        self
+    }
+
     /// Seeds the back-off jitter, for reproducible tests.
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.options.seed = seed;
@@ -183,12 +218,37 @@ impl<T: Transport> SenderBuilder<T> {
                 rule: "at least 1 request in flight per sender",
             });
         }
+        if self.graph_per_mailbox == 0 {
+            return Err(SenderBuildError::Setting {
+                setting: "graph_mailbox_concurrency",
+                value: "0".to_owned(),
+                rule: "at least 1 Graph request in flight per mailbox",
+            });
+        }
+        let root = match self.graph_root {
+            Some(root) => root,
+            None => Url::parse(GRAPH_ROOT).map_err(|_| SenderBuildError::Setting {
+                setting: "graph_root",
+                value: GRAPH_ROOT.to_owned(),
+                rule: "an absolute URL",
+            })?,
+        };
+        if !matches!(root.scheme(), "https" | "http") || root.host().is_none() {
+            return Err(SenderBuildError::Setting {
+                setting: "graph_root",
+                value: root.to_string(),
+                rule: "an http(s) URL with a host, such as https://graph.microsoft.com/v1.0",
+            });
+        }
         Ok(Sender {
             transport: self.transport,
             planner: self.planner,
             profiles: self.profiles,
             options: self.options,
             folders: FolderMemory::default(),
+            graph: self
+                .graph
+                .map(|t| (t, GraphApi::new(root, self.graph_per_mailbox))),
         })
     }
 }
@@ -199,14 +259,17 @@ struct BatchKey {
     mailbox: SmtpAddress,
     disposition: Disposition,
     saved_item_folder: Option<Folder>,
+    /// Served through Microsoft Graph (an Exchange Online mailbox).
+    graph: bool,
 }
 
 impl BatchKey {
-    fn of(plan: &DeliveryPlan) -> Self {
+    fn of(plan: &DeliveryPlan, graph: bool) -> Self {
         Self {
             mailbox: plan.sender().smtp().clone(),
             disposition: plan.disposition(),
             saved_item_folder: plan.saved_item_folder(),
+            graph,
         }
     }
 }
@@ -219,6 +282,9 @@ impl<T: Transport> Sender<T> {
             planner,
             profiles: Arc::new(|_: &SipUri| SenderProfile::default()),
             options: SenderOptions::default(),
+            graph: None,
+            graph_root: None,
+            graph_per_mailbox: GRAPH_MAILBOX_CONCURRENCY,
         }
     }
 
@@ -321,9 +387,26 @@ impl<T: Transport> Sender<T> {
             let profile = (self.profiles)(im.sender().sip());
             let outcome = match self.planner.decide_owned(im, &profile) {
                 Ok(Decision::Deliver(plan)) => {
+                    let graph = profile.mailbox == MailboxLocation::ExchangeOnline;
+                    if graph && self.graph.is_none() {
+                        let job = Job {
+                            index,
+                            plan,
+                            attempts: 0,
+                        };
+                        let failure = Failure::new(
+                            FailureKind::NoGraphBackend,
+                            "the sender's mailbox is in Exchange Online, which only Microsoft \
+                             Graph serves, and this Sender has no Graph transport \
+                             (SenderBuilder::graph); nothing was sent",
+                        );
+                        let (at, report) = batch::report(job, Outcome::Failed(failure));
+                        reports[at] = Some(report);
+                        continue;
+                    }
                     // One key per message; it is copied into the map only when a
                     // group starts, and handed to the batch when the group is full.
-                    let mut key = BatchKey::of(&plan);
+                    let mut key = BatchKey::of(&plan, graph);
                     if key.saved_item_folder == Some(Folder::ConversationHistory)
                         && self.folders.lacks_history(&key.mailbox)
                     {
@@ -425,14 +508,19 @@ impl<T: Transport> Sender<T> {
         if self.options.mailbox_access == MailboxAccess::ImpersonateSender {
             header = header.impersonate(Impersonation::smtp_address(key.mailbox.clone()));
         }
+        let graph = self.graph.as_ref().filter(|_| key.graph);
         let session = Session {
-            transport: &self.transport,
+            transport: graph.map_or(&self.transport, |(t, _)| t),
             reader: ResponseReader::with_limits(self.options.reader_limits),
             header,
             anchor: key.mailbox.clone(),
             folders: &self.folders,
             on_missing: self.options.missing_history,
+            graph: graph.map(|(_, api)| api),
         };
+        if graph.is_some() {
+            return self.run_graph_batch(&session, key, jobs, start, seed).await;
+        }
         let span = info_span!("create_item_batch", mailbox = %key.mailbox, messages = jobs.len());
         let mut jitter = Jitter::new(seed);
         let shape = batch::Shape {
@@ -458,6 +546,55 @@ impl<T: Transport> Sender<T> {
             )
             .instrument(span)
             .await;
+        }
+        reports
+    }
+
+    /// A batch of an Exchange Online sender: the same state machine through
+    /// Graph, its copies kept in Sent Items by `send`, then moved to
+    /// Conversation History when the plan keeps them there.
+    async fn run_graph_batch(
+        &self,
+        session: &Session<'_, T>,
+        key: BatchKey,
+        jobs: Vec<Job>,
+        start: Start,
+        seed: u64,
+    ) -> Vec<(usize, DeliveryReport)> {
+        let span = info_span!("graph_batch", mailbox = %key.mailbox, messages = jobs.len());
+        let mut jitter = Jitter::new(seed);
+        let sends = key.disposition != Disposition::SaveOnly;
+        // `send` keeps the copy in Sent Items whatever the draft's folder
+        // (Graph "message: send"; see crate::graph's findings).
+        let saved = if sends {
+            Some(Folder::SentItems)
+        } else {
+            key.saved_item_folder
+        };
+        let shape = batch::Shape {
+            disposition: key.disposition,
+            saved,
+        };
+        let retry = &self.options.retry;
+        let mut reports = batch::run(session, retry, &mut jitter, jobs, shape, start)
+            .instrument(span.clone())
+            .await;
+        if sends && key.saved_item_folder == Some(Folder::ConversationHistory) {
+            let ids: Vec<DeliveryId> = reports
+                .iter()
+                .filter(|(_, r)| r.outcome.is_delivered())
+                .map(|(_, r)| r.delivery_id)
+                .collect();
+            let pace = retry.check_delay.min(std::time::Duration::from_millis(250));
+            let placed = session
+                .graph_keep_in_history(&ids, retry.draft_grace, pace)
+                .instrument(span)
+                .await;
+            for (_, report) in &mut reports {
+                if let Some(folder) = placed.get(&report.delivery_id) {
+                    report.saved_folder = Some(*folder);
+                }
+            }
         }
         reports
     }

@@ -26,6 +26,20 @@ pub(super) fn settle<T>(
     reports: &mut Vec<(usize, DeliveryReport)>,
     leftovers: &mut Vec<DeliveryId>,
 ) -> Vec<Tracked> {
+    settle_each(batch, jitter, due, results, &[], reports, leftovers)
+}
+
+/// [`settle`] for results of requests of their own: `running[i]` says until when
+/// the request of message `i` may still run (`None`: finished).
+pub(super) fn settle_each<T>(
+    batch: &mut Batch<'_, '_, T>,
+    jitter: &mut Jitter,
+    due: Vec<Tracked>,
+    results: Vec<CreateItemResult>,
+    running: &[Option<Instant>],
+    reports: &mut Vec<(usize, DeliveryReport)>,
+    leftovers: &mut Vec<DeliveryId>,
+) -> Vec<Tracked> {
     let now = Instant::now();
     let mut again: Vec<Tracked> = Vec::new();
     // Messages whose next step is set already: a look, or a resend to the
@@ -34,7 +48,8 @@ pub(super) fn settle<T>(
     let mut server_delay: Option<Duration> = None;
     let limit = batch.retry.internal_error_retries;
     let requested = batch.saved;
-    for (mut t, result) in due.into_iter().zip(results) {
+    for (i, (mut t, result)) in due.into_iter().zip(results).enumerate() {
+        let settled_at = running.get(i).copied().flatten().unwrap_or(now);
         let status = result.status;
         if status.is_success() {
             let outcome = Outcome::Delivered {
@@ -78,7 +93,10 @@ pub(super) fn settle<T>(
             // The server ran out of time on this item: it may exist. Look first.
             t.last = failure;
             t.maybe_draft = true;
-            t.state = State::Unsure(Unsure::after_lost_reply(now + batch.retry.check_delay, now));
+            t.state = State::Unsure(Unsure::after_lost_reply(
+                now + batch.retry.check_delay,
+                settled_at,
+            ));
             decided.push(t);
         } else if status.is_transient() || (internal && t.internal_errors <= limit) {
             server_delay = server_delay.max(status.back_off());

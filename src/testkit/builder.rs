@@ -54,6 +54,7 @@ pub struct TestServerBuilder {
     lag: (Duration, Duration),
     scan_limit: Option<usize>,
     entra: EntraSettings,
+    graph_mailbox_concurrency: Option<usize>,
 }
 
 impl Default for TestServerBuilder {
@@ -71,6 +72,7 @@ impl Default for TestServerBuilder {
             lag: (DEFAULT_SUBMISSION_LAG_MIN, DEFAULT_SUBMISSION_LAG_MAX),
             scan_limit: None,
             entra: EntraSettings::default(),
+            graph_mailbox_concurrency: Some(super::GRAPH_MAILBOX_CONCURRENCY),
         }
     }
 }
@@ -219,6 +221,17 @@ impl TestServerBuilder {
         self
     }
 
+    /// Outlook's limit of concurrent Graph requests per app per mailbox (Microsoft
+    /// Graph, "service-specific throttling limits", Outlook service): a request
+    /// over it is answered 429 `ApplicationThrottled` ("Application is over its
+    /// MailboxConcurrency limit.") with `Retry-After: 1`. Each request of a
+    /// `$batch` counts. Default [`GRAPH_MAILBOX_CONCURRENCY`](super::GRAPH_MAILBOX_CONCURRENCY)
+    /// (4); `None` switches the limit off. EWS requests are not counted.
+    pub fn graph_mailbox_concurrency(mut self, limit: Option<usize>) -> Self {
+        self.graph_mailbox_concurrency = limit;
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     ///
     /// # Errors
@@ -275,6 +288,7 @@ impl TestServerBuilder {
                 bearer: self.bearer,
                 latency: self.latency,
                 max_request_bytes: self.max_request_bytes,
+                graph_mailbox_concurrency: self.graph_mailbox_concurrency,
             },
             store: Mutex::new(store),
             faults: Faults {
@@ -283,6 +297,7 @@ impl TestServerBuilder {
             requests: Mutex::new(Vec::new()),
             tracker,
             entra,
+            graph_gate: Arc::default(),
         });
         let (stop, stopped) = watch::channel(false);
         let transport = tokio::spawn(submit::run(Arc::clone(&shared), wake, stopped.clone()));

@@ -66,6 +66,9 @@ pub enum Fault {
         /// The hidden busy answer's back-off, if the fault hides one.
         inner_busy: Option<Duration>,
     },
+    /// The request is applied, then a gateway answers HTTP 504 in the server's
+    /// place: the work is done but the client cannot know it.
+    GatewayTimeout,
 }
 
 /// Something that goes wrong with one item of a `CreateItem` request. The item gets

@@ -39,6 +39,8 @@ pub(crate) struct Config {
     pub(crate) bearer: Option<Secret>,
     pub(crate) latency: Duration,
     pub(crate) max_request_bytes: usize,
+    /// Outlook's concurrent requests per mailbox on the Graph endpoints; `None`: no limit.
+    pub(crate) graph_mailbox_concurrency: Option<usize>,
 }
 
 /// Everything the connection tasks share.
@@ -52,6 +54,8 @@ pub(crate) struct Shared {
     pub(crate) tracker: Arc<Tracker>,
     /// The Entra ID token endpoint and the tokens it issued.
     pub(crate) entra: super::entra::EntraState,
+    /// Graph requests in flight per mailbox.
+    pub(crate) graph_gate: Arc<super::graph_gate::GraphGate>,
 }
 
 /// The error that makes hyper drop the connection without a reply.
@@ -80,6 +84,10 @@ pub(crate) async fn handle(
     // The latency counts from the request's arrival, as on a real server, where
     // the time spent working on a request is part of its latency.
     let reply_at = std::time::Instant::now() + shared.config.latency;
+    // Below `/v1.0`: the Graph endpoints, which keep the latency themselves.
+    if super::graph_http::is_graph_path(req.uri().path()) {
+        return super::graph_http::handle(shared, req).await;
+    }
     let reply = handle_request(shared, req).await?;
     let remaining = reply_at.saturating_duration_since(std::time::Instant::now());
     if !remaining.is_zero() {
@@ -260,6 +268,16 @@ async fn handle_request(
     let (soap, record) = work.await.map_err(|_| CloseConnection)?;
     match fault {
         Some(Fault::CloseAfterCommit | Fault::CommitWithoutSubmit) => Err(CloseConnection),
+        Some(Fault::GatewayTimeout) => {
+            let reply = plain(StatusCode::GATEWAY_TIMEOUT, "504 Gateway Time-out");
+            Ok(store_record(
+                &shared,
+                index,
+                record,
+                reply,
+                echo_id.as_deref(),
+            ))
+        }
         Some(Fault::MalformedReply) => {
             let op = soap.operation.as_deref().unwrap_or("CreateItem");
             let reply = xml(StatusCode::OK, malformed(op));

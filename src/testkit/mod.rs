@@ -121,6 +121,43 @@
 //!   its status), [`TestServer::injected_faults`]. They are instantaneous snapshots:
 //!   call [`TestServer::idle`] first.
 //!
+//! # Microsoft Graph
+//! The same mailboxes answer Microsoft Graph below [`TestServer::graph_url`]
+//! (`/v1.0`), so one test can mix EWS and Graph clients. Each endpoint cites
+//! Microsoft's reference in the source:
+//! - `POST /users/{id}/messages` and `.../mailFolders/{folder}/messages`: a draft
+//!   (201, `isDraft` true); `singleValueExtendedProperties` are kept, `String
+//!   0x001A` as the item class (whether Exchange Online keeps it is unverified,
+//!   see [`graph`](crate::graph)); a property `message` does not have is refused
+//!   (400 `RequestBodyRead`).
+//! - `POST .../messages/{id}/send`: 202, then the asynchronous submission below
+//!   (the draft waits in `drafts` marked submitted; the copy goes to
+//!   `sentitems`); sending a message that is not an unsent draft is 400.
+//! - `GET .../messages` (all folders) and `.../mailFolders/{folder}/messages` with
+//!   `$filter=singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')`,
+//!   `$select`, `$top` (default 10; more matches than that are refused, paging
+//!   is not modelled) and `$expand=singleValueExtendedProperties($filter=id eq
+//!   '…' or …)`, where `Integer 0x0E07` gives `PidTagMessageFlags`
+//!   (`mfSubmitted`, `mfUnsent`).
+//! - `DELETE .../messages/{id}` (204; to `deleteditems`, a pending submission
+//!   cancelled), `POST .../messages/{id}/move` (201, a new id), `GET
+//!   .../mailFolders/{folder}` (404 `ErrorFolderNotFound` for a mailbox without
+//!   `conversationhistory`).
+//! - `POST /$batch`: up to 20 requests, `dependsOn` (424 when a dependency
+//!   failed), answers in reverse order, each request counted against the
+//!   per-mailbox limit.
+//! - Graph's error bodies (`{"error":{"code","message","innerError"}}`), a
+//!   `Bearer` token checked in one function (any non-empty token unless
+//!   [`TestServerBuilder::bearer_token`] sets one; 401
+//!   `InvalidAuthenticationToken`), and Outlook's 4 concurrent requests per
+//!   mailbox ([`TestServerBuilder::graph_mailbox_concurrency`]: the fifth gets
+//!   429 `ApplicationThrottled` with `Retry-After`).
+//! - The same [`Fault`]s: `ServerBusyFault` is 429 with `Retry-After` (whole
+//!   seconds), `ServiceUnavailable` 503, `InternalServerError` 500,
+//!   `GatewayTimeout` 504 after the work, `CloseAfterCommit` and
+//!   `CommitWithoutSubmit` lose the reply after the work, and per-recipient
+//!   [`ItemFault`]s answer a create.
+//!
 //! # Order of events
 //! Exchange submits sent mail asynchronously (Microsoft Graph docs, "things to know
 //! about send mail"; the 2016 Drafts bug shows the same on-premises), and so does
@@ -165,6 +202,12 @@ mod entra;
 mod entra_assertion;
 mod error;
 mod faults;
+mod graph_batch;
+mod graph_gate;
+mod graph_http;
+mod graph_json;
+mod graph_ops;
+mod graph_route;
 mod http;
 mod http_reply;
 mod op_create;
@@ -196,6 +239,7 @@ pub use entra::{
 };
 pub use error::TestServerError;
 pub use faults::{Fault, Faults, InjectedFault, ItemFault};
+pub use graph_gate::GRAPH_MAILBOX_CONCURRENCY;
 pub use props::{ExtendedFieldUri, ExtendedProperty, PropertyValue};
 pub use record::RecordedRequest;
 pub use server::TestServer;

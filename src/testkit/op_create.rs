@@ -199,6 +199,7 @@ fn create_one(
         is_read: msg.is_read.unwrap_or(true),
         created: time::OffsetDateTime::now_utc(),
         is_submitted: false,
+        unsent: true,
     };
 
     if !sends {

@@ -137,6 +137,55 @@ impl ExtendedFieldUri {
         })
     }
 
+    /// Reads a Graph extended-property id: `"{type} {proptag}"` (`String 0x001A`) or
+    /// `"{type} {guid} Name {name}"` / `"{type} {guid} Id {id}"` (Microsoft Graph,
+    /// "Outlook extended properties overview", id formats). `None` for anything
+    /// else; the type must be one MAPI knows (the same names as EWS's
+    /// `PropertyType`), the GUID 36 characters.
+    pub(crate) fn from_graph_id(id: &str) -> Option<Self> {
+        let mut parts = id.split_whitespace();
+        let property_type = parts.next()?;
+        let ty = PROPERTY_TYPES
+            .iter()
+            .find(|t| t.eq_ignore_ascii_case(property_type))?;
+        let second = parts.next()?;
+        let mut uri = Self {
+            distinguished_property_set_id: None,
+            property_set_id: None,
+            property_tag: None,
+            property_name: None,
+            property_id: None,
+            property_type: (*ty).to_owned(),
+        };
+        if second.starts_with("0x") || second.starts_with("0X") {
+            uri.property_tag = Some(parse_tag(second).ok()?);
+            return parts.next().is_none().then_some(uri);
+        }
+        let guid = second.trim_start_matches('{').trim_end_matches('}');
+        if guid.len() != 36 || !guid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            return None;
+        }
+        uri.property_set_id = Some(guid.to_ascii_lowercase());
+        let kind = parts.next()?;
+        let rest: Vec<&str> = parts.collect();
+        if rest.is_empty() {
+            return None;
+        }
+        if kind.eq_ignore_ascii_case("Name") {
+            uri.property_name = Some(rest.join(" "));
+        } else if kind.eq_ignore_ascii_case("Id") && rest.len() == 1 {
+            let text = rest[0];
+            let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                Some(hex) => i32::from_str_radix(hex, 16).ok(),
+                None => text.parse().ok(),
+            };
+            uri.property_id = Some(parsed?);
+        } else {
+            return None;
+        }
+        Some(uri)
+    }
+
     /// Whether the attribute combination is one Exchange accepts: a tag alone, or
     /// one property set plus one of name/id.
     pub(crate) fn is_well_formed(&self) -> bool {

@@ -59,6 +59,13 @@ impl TestServer {
         &self.shared
     }
 
+    /// Graph's version root on this server, `http://127.0.0.1:<port>/v1.0`: the
+    /// Graph endpoints share the mailbox store with EWS (see the module docs).
+    #[must_use]
+    pub fn graph_url(&self) -> String {
+        format!("http://{}/v1.0", self.addr)
+    }
+
     /// The socket address the server listens on.
     #[must_use]
     pub fn addr(&self) -> SocketAddr {

@@ -55,6 +55,9 @@ pub struct StoredItem {
     pub(crate) is_read: bool,
     pub(crate) created: time::OffsetDateTime,
     pub(crate) is_submitted: bool,
+    /// Not sent yet (MAPI `mfUnsent`; Graph `isDraft`): a draft, or a message
+    /// waiting for the transport. Cleared when the transport delivers it.
+    pub(crate) unsent: bool,
 }
 
 impl StoredItem {
@@ -404,6 +407,14 @@ impl Store {
             .unwrap_or(1);
         item.change_key = format!("ck:{:016x}:{}", item.seq, version + 1);
         Some((item.id.clone(), item.change_key.clone()))
+    }
+
+    /// The item with id `id`, wherever it is, to change in place.
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut StoredItem> {
+        let (owner, folder, seq) = self.located.get(id)?.clone();
+        let items = self.mailboxes.get_mut(&owner)?.folders.get_mut(&folder)?;
+        let pos = position(items, id, seq)?;
+        Some(&mut items[pos])
     }
 
     /// Removes the item with id `id` from its folder.

@@ -188,6 +188,7 @@ pub(crate) fn deliver(store: &mut Store, submission: Submission) {
     let now = time::OffsetDateTime::now_utc();
     let mut sent = draft;
     sent.is_submitted = false;
+    sent.unsent = false;
     for r in &submission.local {
         let mut copy = sent.clone();
         copy.is_read = false;
