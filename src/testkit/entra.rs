@@ -222,7 +222,6 @@ impl EntraState {
     /// True when `token` was issued by the token endpoint and has not expired at
     /// `now`, whatever its resource. For the server's endpoints that check
     /// `Authorization: Bearer`.
-    #[allow(dead_code)] // for the Graph endpoints
     pub(crate) fn token_is_valid(&self, token: &str, now: Instant) -> bool {
         lock(&self.issued)
             .iter()

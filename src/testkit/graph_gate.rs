@@ -84,6 +84,9 @@ impl Slots {
     }
 }
 
+/// The resource Entra issues Graph's tokens for.
+const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
+
 /// The answer to a request over the mailbox's limit.
 pub(crate) fn over_limit() -> GraphAnswer {
     GraphAnswer::error(
@@ -94,14 +97,23 @@ pub(crate) fn over_limit() -> GraphAnswer {
     .retry_after("1".to_owned())
 }
 
-/// Whether `authorization` may call the Graph endpoints: a `Bearer` token, equal
-/// to the server's when one is set ([`TestServerBuilder::bearer_token`]), any
-/// non-empty one otherwise. The single place a token is checked, so that a
-/// token endpoint can take it over. Graph answers a missing or refused token
-/// 401 `InvalidAuthenticationToken` (errors page).
+/// Whether `authorization` may call the Graph endpoints: a `Bearer` token.
+/// With Entra apps registered ([`TestServerBuilder::entra_app`]), a token the
+/// token endpoint issued for Graph (`https://graph.microsoft.com/.default`)
+/// and not yet expired, or the server's fixed token; otherwise the server's
+/// fixed token when one is set ([`TestServerBuilder::bearer_token`]), any
+/// non-empty one if not. The single place a Graph token is checked. Graph
+/// answers a missing, expired or refused token 401
+/// `InvalidAuthenticationToken` (Microsoft Graph, "Microsoft Graph error
+/// responses and resource types").
 ///
 /// [`TestServerBuilder::bearer_token`]: super::TestServerBuilder::bearer_token
-pub(crate) fn authorize(config: &Config, authorization: Option<&str>) -> Result<(), GraphAnswer> {
+/// [`TestServerBuilder::entra_app`]: super::TestServerBuilder::entra_app
+pub(crate) fn authorize(
+    config: &Config,
+    entra: &super::entra::EntraState,
+    authorization: Option<&str>,
+) -> Result<(), GraphAnswer> {
     let refused = |text: &str| {
         let mut answer = GraphAnswer::error(401, "InvalidAuthenticationToken", text);
         answer
@@ -117,8 +129,21 @@ pub(crate) fn authorize(config: &Config, authorization: Option<&str>) -> Result<
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
         return Err(refused("Access token is empty."));
     }
-    match &config.bearer {
-        Some(expected) if expected.expose_secret() != token => Err(refused(
+    let fixed = config.bearer.as_ref().map(|t| t.expose_secret() == token);
+    if entra.has_apps() {
+        let now = std::time::Instant::now();
+        if fixed == Some(true) || entra.token_is_valid_for(token, GRAPH_RESOURCE, now) {
+            return Ok(());
+        }
+        if entra.token_is_valid(token, now) {
+            return Err(refused(
+                "Access token validation failure. Invalid audience.",
+            ));
+        }
+        return Err(refused("Access token has expired or is not yet valid."));
+    }
+    match fixed {
+        Some(false) => Err(refused(
             "Access token validation failure. Invalid audience.",
         )),
         _ => Ok(()),

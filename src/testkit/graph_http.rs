@@ -141,7 +141,7 @@ pub(crate) async fn handle(
         record_status(&shared, index, Some(answer.status), operation);
         reply(&answer)
     };
-    if let Err(answer) = authorize(&shared.config, authorization.as_deref()) {
+    if let Err(answer) = authorize(&shared.config, &shared.entra, authorization.as_deref()) {
         return Ok(finish(answer, operation));
     }
     if let Some(Fault::Unauthorized) = fault {
