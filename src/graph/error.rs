@@ -26,48 +26,9 @@ use serde::Deserialize;
 
 use super::write_error::shorten;
 
-/// When the server asks the caller to come back (`Retry-After`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RetryAfter {
-    /// After this long (`Retry-After: 30`).
-    Delay(Duration),
-    /// At this time (`Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`).
-    At(SystemTime),
-}
-
-impl RetryAfter {
-    /// Reads a `Retry-After` header value: whole seconds or an HTTP date.
-    /// `None` for anything else (the caller falls back to its own back-off).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use offline_im::graph::RetryAfter;
-    ///
-    /// assert_eq!(RetryAfter::parse(" 30 "), Some(RetryAfter::Delay(Duration::from_secs(30))));
-    /// assert!(matches!(RetryAfter::parse("Wed, 21 Oct 2026 07:28:00 GMT"), Some(RetryAfter::At(_))));
-    /// assert_eq!(RetryAfter::parse("soon"), None);
-    /// ```
-    #[must_use]
-    pub fn parse(value: &str) -> Option<Self> {
-        let value = value.trim();
-        if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-            return value
-                .parse::<u64>()
-                .ok()
-                .map(|secs| Self::Delay(Duration::from_secs(secs)));
-        }
-        httpdate::parse_http_date(value).ok().map(Self::At)
-    }
-
-    /// How long to wait from `now` (zero for a date already past).
-    #[must_use]
-    pub fn delay_from(&self, now: SystemTime) -> Duration {
-        match *self {
-            Self::Delay(d) => d,
-            Self::At(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
-        }
-    }
-}
+/// When the server asks the caller to come back (`Retry-After`): the
+/// transport's [`RetryAfter`](crate::transport::RetryAfter).
+pub use crate::transport::RetryAfter;
 
 #[derive(Deserialize)]
 struct Envelope {

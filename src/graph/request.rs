@@ -10,32 +10,8 @@ use super::write_error::shorten;
 use crate::compose::DeliveryId;
 use crate::plan::Folder;
 
-/// An HTTP method Graph requests use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Method {
-    /// `GET`.
-    Get,
-    /// `POST`.
-    Post,
-    /// `PATCH`.
-    Patch,
-    /// `DELETE`.
-    Delete,
-}
-
-impl Method {
-    /// The method's name.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Patch => "PATCH",
-            Self::Delete => "DELETE",
-        }
-    }
-}
+/// The HTTP method of a Graph request: the transport's [`Method`](crate::transport::Method).
+pub use crate::transport::Method;
 
 /// Graph's well-known name of `folder` (Microsoft Graph, "mailFolder resource
 /// type", well-known folder names: `conversationhistory`, `sentitems`, `drafts`,

@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::address::SmtpAddress;
 use crate::graph::GraphRequest;
-use crate::transport::{Method, Request};
+use crate::transport::Request;
 
 /// Graph's v1.0 root in the public cloud.
 pub const GRAPH_ROOT: &str = "https://graph.microsoft.com/v1.0";
@@ -60,12 +60,7 @@ impl GraphApi {
         let mut text = self.root.as_str().trim_end_matches('/').to_owned();
         text.push_str(&request.url);
         let url = Url::parse(&text).ok()?;
-        let method = match request.method {
-            crate::graph::Method::Get => Method::Get,
-            crate::graph::Method::Post => Method::Post,
-            crate::graph::Method::Patch => Method::Patch,
-            crate::graph::Method::Delete => Method::Delete,
-        };
+        let method = request.method;
         let body = request
             .body
             .as_ref()

@@ -16,8 +16,10 @@ pub const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 pub const JSON_CONTENT_TYPE: &str = "application/json";
 
 /// The HTTP method of a [`Request`]. Default: [`Post`](Self::Post), which is
-/// what every EWS and Autodiscover request is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// what every EWS and Autodiscover request is. Serialized as its name
+/// (`"GET"`), as in a Graph `$batch` body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 #[non_exhaustive]
 pub enum Method {
     /// `GET`: reads; Autodiscover's redirect probe.
@@ -34,7 +36,7 @@ pub enum Method {
 impl Method {
     /// The method as written on the wire: `"GET"`, `"POST"`, `"PATCH"`, `"DELETE"`.
     #[must_use]
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Get => "GET",
             Self::Post => "POST",
