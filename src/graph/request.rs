@@ -228,19 +228,13 @@ pub const MESSAGE_FLAGS_PROPERTY_ID: &str = "Integer 0x0E07";
 /// expanded next to the delivery id.
 #[must_use]
 pub fn recovery_query(id: DeliveryId) -> String {
-    let mut query = String::with_capacity(512);
-    query.push_str("$filter=");
-    push_query_value(&mut query, &delivery_id_filter(id));
-    query.push_str("&$select=id,isDraft,parentFolderId,createdDateTime");
-    query.push_str("&$expand=");
-    push_query_value(
-        &mut query,
+    lookup_query(
+        id,
         &format!(
-            "singleValueExtendedProperties($filter=id eq '{}' or id eq '{MESSAGE_FLAGS_PROPERTY_ID}')",
+            "id eq '{}' or id eq '{MESSAGE_FLAGS_PROPERTY_ID}'",
             delivery_id_property_id()
         ),
-    );
-    query
+    )
 }
 
 /// The OData `$filter` expression that matches messages whose delivery-id
@@ -282,6 +276,13 @@ pub fn delivery_id_filter(id: DeliveryId) -> String {
 /// which id it carries.
 #[must_use]
 pub fn delivery_id_query(id: DeliveryId) -> String {
+    lookup_query(id, &format!("id eq '{}'", delivery_id_property_id()))
+}
+
+/// `$filter` by delivery id, the `$select` the exactly-once check needs, and
+/// `$expand` of the extended properties `expanded` (an OData filter on `id`)
+/// selects; every value URL-encoded.
+fn lookup_query(id: DeliveryId, expanded: &str) -> String {
     let mut query = String::with_capacity(512);
     query.push_str("$filter=");
     push_query_value(&mut query, &delivery_id_filter(id));
@@ -289,10 +290,7 @@ pub fn delivery_id_query(id: DeliveryId) -> String {
     query.push_str("&$expand=");
     push_query_value(
         &mut query,
-        &format!(
-            "singleValueExtendedProperties($filter=id eq '{}')",
-            delivery_id_property_id()
-        ),
+        &format!("singleValueExtendedProperties($filter={expanded})"),
     );
     query
 }

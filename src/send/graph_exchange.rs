@@ -497,11 +497,17 @@ impl<T: Transport> Session<'_, T> {
     /// Moves the sent copy of each message in `ids` from Sent Items to
     /// Conversation History, waiting up to `wait` for Exchange to put it in
     /// Sent Items; says for each id where its copy is now (absent: not seen).
+    ///
+    /// A move whose reply was lost may still be carried out by Exchange up to
+    /// `execution_limit` later (it runs on after the client gave up): before
+    /// saying where such a copy is, the copy is looked for once that time has
+    /// passed.
     pub(crate) async fn graph_keep_in_history(
         &self,
         ids: &[DeliveryId],
         wait: Duration,
         pace: Duration,
+        execution_limit: Duration,
     ) -> HashMap<DeliveryId, Folder> {
         let mut placed = HashMap::new();
         let Some(api) = self.graph_api() else {
@@ -509,11 +515,16 @@ impl<T: Transport> Session<'_, T> {
         };
         let until = tokio::time::Instant::now() + wait;
         let mut open: Vec<DeliveryId> = ids.to_vec();
+        let mut last_move_in_doubt: Option<tokio::time::Instant> = None;
         loop {
             let rounds = open.iter().map(|id| self.graph_keep_one(api, *id));
-            for (id, folder) in join_all(rounds).await {
-                if let Some(folder) = folder {
-                    placed.insert(id, folder);
+            for (id, kept) in join_all(rounds).await {
+                match kept {
+                    Kept::In(folder) => {
+                        placed.insert(id, folder);
+                    }
+                    Kept::MoveInDoubt => last_move_in_doubt = Some(tokio::time::Instant::now()),
+                    Kept::NotYet => {}
                 }
             }
             open.retain(|id| !placed.contains_key(id));
@@ -522,32 +533,44 @@ impl<T: Transport> Session<'_, T> {
             }
             tokio::time::sleep(pace).await;
         }
+        if let (Some(at), false) = (last_move_in_doubt, open.is_empty()) {
+            tokio::time::sleep_until(at + execution_limit).await;
+            for id in &open {
+                for folder in [Folder::ConversationHistory, Folder::SentItems] {
+                    if let Ok(Some(_)) = self.graph_find_in(api, folder, *id).await {
+                        placed.insert(*id, folder);
+                        break;
+                    }
+                }
+            }
+            open.retain(|id| !placed.contains_key(id));
+        }
         for id in open {
-            warn!(delivery_id = %id, "the sent copy did not appear in Sent Items in time; not moved");
+            warn!(delivery_id = %id, "the sent copy was not found in Sent Items or Conversation History in time; not moved");
         }
         placed
     }
 
     /// One round for one message: already in Conversation History, moved there
-    /// now, or in Sent Items for good (no such folder); `None`: try again.
-    async fn graph_keep_one(&self, api: &GraphApi, id: DeliveryId) -> (DeliveryId, Option<Folder>) {
+    /// now, or in Sent Items for good (no such folder).
+    async fn graph_keep_one(&self, api: &GraphApi, id: DeliveryId) -> (DeliveryId, Kept) {
         if self.folders.lacks_history(&self.anchor) {
-            return (id, Some(Folder::SentItems));
+            return (id, Kept::In(Folder::SentItems));
         }
         match self
             .graph_find_in(api, Folder::ConversationHistory, id)
             .await
         {
-            Ok(Some(_)) => return (id, Some(Folder::ConversationHistory)),
+            Ok(Some(_)) => return (id, Kept::In(Folder::ConversationHistory)),
             Ok(None) => {}
             Err(t) if is_missing(&t) => {
                 self.folders.remember(&self.anchor);
-                return (id, Some(Folder::SentItems));
+                return (id, Kept::In(Folder::SentItems));
             }
-            Err(_) => return (id, None),
+            Err(_) => return (id, Kept::NotYet),
         }
         let Ok(Some(copy)) = self.graph_find_in(api, Folder::SentItems, id).await else {
-            return (id, None);
+            return (id, Kept::NotYet);
         };
         let moved = self
             .graph_call(
@@ -561,15 +584,26 @@ impl<T: Transport> Session<'_, T> {
             )
             .await;
         match moved {
-            Ok(_) => (id, Some(Folder::ConversationHistory)),
+            Ok(_) => (id, Kept::In(Folder::ConversationHistory)),
             Err(t) if is_missing(&t) => {
                 self.folders.remember(&self.anchor);
-                (id, Some(Folder::SentItems))
+                (id, Kept::In(Folder::SentItems))
             }
             // Moved or not: the next round looks.
-            Err(_) => (id, None),
+            Err(_) => (id, Kept::MoveInDoubt),
         }
     }
+}
+
+/// Where one round of [`Session::graph_keep_in_history`] left a sent copy.
+enum Kept {
+    /// In this folder, for good.
+    In(Folder),
+    /// Not seen yet (or a look failed): look again.
+    NotYet,
+    /// A move was asked for and its outcome is unknown: Exchange may still
+    /// carry it out.
+    MoveInDoubt,
 }
 
 fn is_missing(t: &Trouble) -> bool {

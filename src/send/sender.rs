@@ -587,7 +587,7 @@ impl<T: Transport> Sender<T> {
                 .collect();
             let pace = retry.check_delay.min(std::time::Duration::from_millis(250));
             let placed = session
-                .graph_keep_in_history(&ids, retry.draft_grace, pace)
+                .graph_keep_in_history(&ids, retry.draft_grace, pace, retry.execution_limit)
                 .instrument(span)
                 .await;
             for (_, report) in &mut reports {

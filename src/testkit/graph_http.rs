@@ -9,7 +9,7 @@ use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
-use super::faults::{Fault, InjectedFault};
+use super::faults::Fault;
 use super::graph_batch;
 use super::graph_gate::{Slots, authorize, over_limit};
 use super::graph_json::GraphAnswer;
@@ -101,35 +101,7 @@ pub(crate) async fn handle(
         }
     };
     record.body = body.clone();
-    let index = {
-        let mut requests = shared
-            .requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        requests.push(record);
-        requests.len() - 1
-    };
-    let in_flight = shared.tracker.begin();
-    let fault = {
-        let mut plan = shared.faults.lock();
-        let fault = plan.take_request_fault();
-        if let Some(f) = &fault {
-            plan.injected.push(InjectedFault::Request {
-                request_index: index,
-                fault: f.clone(),
-            });
-        }
-        fault
-    };
-    if let Some(f) = &fault {
-        let mut requests = shared
-            .requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(r) = requests.get_mut(index) {
-            r.fault = Some(f.clone());
-        }
-    }
+    let (index, in_flight, fault) = shared.accept(record);
     let below_root = &path_and_query[GRAPH_ROOT.len()..];
     let is_batch = below_root
         .split('?')

@@ -58,6 +58,40 @@ pub(crate) struct Shared {
     pub(crate) graph_gate: Arc<super::graph_gate::GraphGate>,
 }
 
+impl Shared {
+    /// Records a request (EWS or Graph) and counts it as accepted from here:
+    /// `TestServer::idle` waits for it until the returned guard is dropped.
+    /// Takes the request fault planned for it, if any, and records that too.
+    /// Returns the request's index in the record.
+    pub(crate) fn accept(
+        &self,
+        record: RecordedRequest,
+    ) -> (usize, super::submit::InFlight, Option<Fault>) {
+        let requests = || self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = {
+            let mut requests = requests();
+            requests.push(record);
+            requests.len() - 1
+        };
+        let in_flight = self.tracker.begin();
+        let fault = {
+            let mut plan = self.faults.lock();
+            let fault = plan.take_request_fault();
+            if let Some(f) = &fault {
+                plan.injected.push(InjectedFault::Request {
+                    request_index: index,
+                    fault: f.clone(),
+                });
+            }
+            fault
+        };
+        if let (Some(f), Some(r)) = (&fault, requests().get_mut(index)) {
+            r.fault = Some(f.clone());
+        }
+        (index, in_flight, fault)
+    }
+}
+
 /// The error that makes hyper drop the connection without a reply.
 #[derive(Debug)]
 pub(crate) struct CloseConnection;
@@ -164,27 +198,7 @@ async fn handle_request(
     };
     record.body = body.clone();
 
-    let index = {
-        let mut requests = shared
-            .requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        requests.push(record.clone());
-        requests.len() - 1
-    };
-    // From here the request counts as accepted: `TestServer::idle` waits for it.
-    let in_flight = shared.tracker.begin();
-    let fault = {
-        let mut plan = shared.faults.lock();
-        let fault = plan.take_request_fault();
-        if let Some(f) = &fault {
-            plan.injected.push(InjectedFault::Request {
-                request_index: index,
-                fault: f.clone(),
-            });
-        }
-        fault
-    };
+    let (index, in_flight, fault) = shared.accept(record.clone());
     record.fault.clone_from(&fault);
 
     let (auth, user) = check_auth(&shared.config, &shared.entra, authorization.as_deref());

@@ -40,14 +40,10 @@ pub async fn server() -> TestServer {
     builder().start().await.unwrap()
 }
 
+/// The EWS transport of `sender_on_testkit` (every test that uses this file
+/// includes that one too).
 pub fn ews(server: &TestServer, timeout: Duration) -> HttpTransport {
-    HttpTransport::builder(server.url().parse().unwrap())
-        .basic("svc-offline-im@contoso.com", "service password")
-        .allow_http(true)
-        .env_proxy(false)
-        .timeout(timeout)
-        .build()
-        .unwrap()
+    super::sender_on_testkit::transport(server, timeout)
 }
 
 pub fn graph(server: &TestServer, timeout: Duration) -> HttpTransport {
@@ -60,10 +56,10 @@ pub fn graph(server: &TestServer, timeout: Duration) -> HttpTransport {
         .unwrap()
 }
 
+/// `sender_on_testkit`'s fast retries, with room for Graph's `Retry-After: 1`
+/// and its slower submission.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::new()
-        .base(Duration::from_millis(2))
-        .cap(Duration::from_millis(40))
+    super::sender_on_testkit::fast_retry()
         .max_server_delay(Duration::from_secs(3))
         .deadline(Duration::from_secs(60))
         .check_delay(Duration::from_millis(50))

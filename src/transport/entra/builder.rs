@@ -205,16 +205,18 @@ impl EntraTokenProviderBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| EntraBuildError::HttpClient(e.to_string()))?;
-        Ok(EntraTokenProvider::from_inner(Arc::new(Inner::new(
-            self.tenant,
-            self.client_id,
+        Ok(EntraTokenProvider::from_inner(Arc::new(Inner {
+            tenant: self.tenant,
+            client_id: self.client_id,
             credential,
-            self.algorithm,
-            self.scope,
+            algorithm: self.algorithm,
+            scope: self.scope,
             token_url,
             http,
-            self.refresh_margin,
-        ))))
+            refresh_margin: self.refresh_margin,
+            cache: tokio::sync::Mutex::new(None),
+            generation: std::sync::atomic::AtomicU64::new(0),
+        })))
     }
 }
 

@@ -89,51 +89,24 @@ impl fmt::Debug for Credential {
 }
 
 pub(crate) struct Inner {
-    tenant: String,
-    client_id: String,
-    credential: Credential,
-    algorithm: AssertionAlgorithm,
-    scope: String,
-    token_url: Url,
-    http: reqwest::Client,
-    refresh_margin: Duration,
-    cache: tokio::sync::Mutex<Option<Cached>>,
+    pub(super) tenant: String,
+    pub(super) client_id: String,
+    pub(super) credential: Credential,
+    pub(super) algorithm: AssertionAlgorithm,
+    pub(super) scope: String,
+    pub(super) token_url: Url,
+    pub(super) http: reqwest::Client,
+    pub(super) refresh_margin: Duration,
+    pub(super) cache: tokio::sync::Mutex<Option<Cached>>,
     /// Counts tokens obtained, so a refresh can tell whether another task has
     /// renewed the token while it waited.
-    generation: AtomicU64,
+    pub(super) generation: AtomicU64,
 }
 
-struct Cached {
+pub(super) struct Cached {
     token: SecretString,
     renew_at: Instant,
     expires_at: Instant,
-}
-
-impl Inner {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        tenant: String,
-        client_id: String,
-        credential: Credential,
-        algorithm: AssertionAlgorithm,
-        scope: String,
-        token_url: Url,
-        http: reqwest::Client,
-        refresh_margin: Duration,
-    ) -> Self {
-        Self {
-            tenant,
-            client_id,
-            credential,
-            algorithm,
-            scope,
-            token_url,
-            http,
-            refresh_margin,
-            cache: tokio::sync::Mutex::new(None),
-            generation: AtomicU64::new(0),
-        }
-    }
 }
 
 impl EntraTokenProvider {
