@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use graph_on_testkit::*;
 use offline_im::compose::OfflineIm;
 use offline_im::plan::Folder;
-use offline_im::send::DeliveryReport;
+use offline_im::send::{DeliveryReport, FailureKind, Outcome};
 use offline_im::testkit::{Fault, TestServer};
 use sender_on_testkit::{im, smtp};
 
@@ -238,4 +238,50 @@ async fn a_refused_token_fails_the_message_as_unauthorized_and_sends_nothing() {
             .folder(&smtp("kim@contoso.com"), Folder::Drafts)
             .is_empty()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_mailbox_budget_defers_what_would_go_over_it_and_sends_nothing_more() {
+    let server = server().await;
+    // Two messages cost at least four requests (create and send each); a
+    // budget of three in two minutes cannot carry both.
+    let sender = sender_builder(&server)
+        .graph_mailbox_budget(3, Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let messages = vec![
+        im("kim@contoso.com", "pat@contoso.com", "first"),
+        im("kim@contoso.com", "lee@contoso.com", "second"),
+    ];
+    let reports = sender.send_all(messages.clone()).await;
+    server.idle().await;
+
+    let (graph, _) = request_counts(&server);
+    assert!(graph <= 3, "the budget was overrun: {graph} Graph requests");
+    let delivered: Vec<_> = reports
+        .iter()
+        .filter(|r| r.outcome.is_delivered())
+        .collect();
+    assert_eq!(delivered.len(), 1, "{reports:#?}");
+    for (report, message) in reports.iter().zip(&messages) {
+        let to = message.recipient().smtp().to_string();
+        match &report.outcome {
+            Outcome::Delivered { .. } => {
+                assert_eq!(where_is(&server, &to, message), [Folder::Inbox]);
+            }
+            Outcome::Deferred(failure) => {
+                assert_eq!(failure.kind(), FailureKind::Throttled, "{failure}");
+                let wait = failure
+                    .retry_at()
+                    .and_then(|at| at.duration_since(std::time::SystemTime::now()).ok())
+                    .unwrap_or_default();
+                assert!(
+                    wait > Duration::from_secs(60),
+                    "retry when the window has room, not now: {wait:?}"
+                );
+                assert!(where_is(&server, &to, message).is_empty());
+            }
+            other => panic!("neither delivered nor deferred: {other:?}"),
+        }
+    }
 }

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use super::write_error::shorten;
 
 /// When the server asks the caller to come back (`Retry-After`): the
-/// transport's [`RetryAfter`](crate::transport::RetryAfter).
+/// transport's `RetryAfter`, the same type.
 pub use crate::transport::RetryAfter;
 
 #[derive(Deserialize)]

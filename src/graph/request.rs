@@ -10,7 +10,7 @@ use super::write_error::shorten;
 use crate::compose::DeliveryId;
 use crate::plan::Folder;
 
-/// The HTTP method of a Graph request: the transport's [`Method`](crate::transport::Method).
+/// The HTTP method of a Graph request: the transport's `Method`, the same type.
 pub use crate::transport::Method;
 
 /// Graph's well-known name of `folder` (Microsoft Graph, "mailFolder resource

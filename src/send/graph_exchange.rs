@@ -47,6 +47,10 @@ const SEND_TRIES: u32 = 3;
 const SEND_RETRY_CAP: Duration = Duration::from_secs(5);
 
 /// A Graph answer that is not a success, as a [`Trouble`].
+/// The longest wait for the mailbox's request budget made in place; a longer
+/// one is handed to the batch as throttling.
+const BUDGET_WAIT_IN_PLACE: Duration = Duration::from_secs(1);
+
 fn reply_trouble(operation: &str, reply: &Reply) -> Trouble {
     let error = GraphError::from_response(reply.status, None, &reply.body);
     let delay = reply
@@ -203,6 +207,23 @@ impl<T: Transport> Session<'_, T> {
                 ),
             ));
         };
+        while let Err(wait) = api.spend(&self.anchor) {
+            if wait > BUDGET_WAIT_IN_PLACE {
+                // Nothing was sent: the batch defers or retries it as it would
+                // after a 429 with this Retry-After, instead of Outlook's 429.
+                let (requests, window) = api.budget().unwrap_or_default();
+                let failure = Failure::new(
+                    FailureKind::Throttled,
+                    format!(
+                        "{operation}: this mailbox's Graph budget ({requests} requests per {} s, \
+                         Outlook's limit) is spent; not sent",
+                        window.as_secs()
+                    ),
+                );
+                return Err(Trouble::new(TroubleKind::Retry, failure).after(Some(wait)));
+            }
+            tokio::time::sleep(wait).await;
+        }
         let _slot = api.slot(&self.anchor).await;
         let reply = self
             .transport

@@ -179,9 +179,14 @@
 //! mailbox), so the default never meets that limit. 429 and 503 with
 //! `Retry-After` are waited out and retried (a throttled `send` of a draft is
 //! retried in place, up to 3 times and 5 s; longer, the message goes to the
-//! look); the 10,000 requests per 10 minutes per mailbox are not counted
-//! (two requests per message: about 80 messages a minute per sender mailbox
-//! stay inside it). `$batch` is not used: each of its requests counts against
+//! look). Outlook's 10,000 requests per 10 minutes per mailbox are counted
+//! too ([`SenderBuilder::graph_mailbox_budget`], default
+//! [`GRAPH_MAILBOX_REQUESTS`] per [`GRAPH_MAILBOX_WINDOW`]): a request over the
+//! budget is not sent; a wait under a second is made, a longer one is handled
+//! as a 429 with that `Retry-After` (the message waits, or is deferred as
+//! [`FailureKind::Throttled`] with its `retry_at`). At two to five requests per
+//! message that is about 3 to 8 messages a second per sender mailbox,
+//! sustained. `$batch` is not used: each of its requests counts against
 //! the same 4 slots, and a `send` needs the id its `create` returns.
 //!
 //! Not done for Graph: [`SenderCopyClass::Restamp`] (it is EWS's `UpdateItem`;
@@ -222,7 +227,9 @@ pub use error::SenderBuildError;
 #[allow(deprecated)]
 pub use error::SenderError;
 pub use failure::{Failure, FailureKind};
-pub use graph_api::{GRAPH_MAILBOX_CONCURRENCY, GRAPH_ROOT};
+pub use graph_api::{
+    GRAPH_MAILBOX_CONCURRENCY, GRAPH_MAILBOX_REQUESTS, GRAPH_MAILBOX_WINDOW, GRAPH_ROOT,
+};
 pub use history_folder::MissingHistoryFolder;
 pub use options::MailboxAccess;
 pub use report::{DeliveryReport, Outcome, Summary};

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use futures_util::stream::{self, FuturesUnordered, Stream, StreamExt};
@@ -22,7 +23,9 @@ use url::Url;
 use super::batch::{self, Job, Start};
 use super::copy_class;
 use super::exchange::Session;
-use super::graph_api::{GRAPH_MAILBOX_CONCURRENCY, GRAPH_ROOT, GraphApi};
+use super::graph_api::{
+    GRAPH_MAILBOX_CONCURRENCY, GRAPH_MAILBOX_REQUESTS, GRAPH_MAILBOX_WINDOW, GRAPH_ROOT, GraphApi,
+};
 use super::history_folder::{self as history, FolderMemory};
 use super::options::SenderOptions;
 use super::retry::Jitter;
@@ -64,6 +67,7 @@ pub struct SenderBuilder<T> {
     graph: Option<T>,
     graph_root: Option<Url>,
     graph_per_mailbox: usize,
+    graph_budget: Option<(usize, Duration)>,
 }
 
 impl<T> std::fmt::Debug for SenderBuilder<T> {
@@ -184,6 +188,21 @@ impl<T: Transport> SenderBuilder<T> {
         self
     }
 
+    /// Graph requests allowed per sender mailbox in any `per` (default
+    /// [`GRAPH_MAILBOX_REQUESTS`](super::GRAPH_MAILBOX_REQUESTS) in
+    /// [`GRAPH_MAILBOX_WINDOW`](super::GRAPH_MAILBOX_WINDOW): Outlook's 10,000
+    /// per 10 minutes per app per mailbox). A request over it is not sent: a
+    /// wait of up to a second is made in place; a longer one is handled as a
+    /// 429 with that `Retry-After` would be (the message waits, or is deferred
+    /// as [`Throttled`](super::FailureKind::Throttled) with its `retry_at`).
+    /// `requests` 0 or `per` zero stops counting. A mailbox's count keeps one
+    /// instant per request of the window (160 KB at the default).
+    pub fn graph_mailbox_budget(mut self, requests: u32, per: Duration) -> Self {
+        self.graph_budget = (requests > 0 && !per.is_zero())
+            .then(|| (usize::try_from(requests).unwrap_or(usize::MAX), per));
+        self
+    }
+
     /// Seeds the back-off jitter, for reproducible tests.
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.options.seed = seed;
@@ -246,9 +265,12 @@ impl<T: Transport> SenderBuilder<T> {
             profiles: self.profiles,
             options: self.options,
             folders: FolderMemory::default(),
-            graph: self
-                .graph
-                .map(|t| (t, GraphApi::new(root, self.graph_per_mailbox))),
+            graph: self.graph.map(|t| {
+                (
+                    t,
+                    GraphApi::new(root, self.graph_per_mailbox, self.graph_budget),
+                )
+            }),
         })
     }
 }
@@ -285,6 +307,7 @@ impl<T: Transport> Sender<T> {
             graph: None,
             graph_root: None,
             graph_per_mailbox: GRAPH_MAILBOX_CONCURRENCY,
+            graph_budget: Some((GRAPH_MAILBOX_REQUESTS as usize, GRAPH_MAILBOX_WINDOW)),
         }
     }
 
