@@ -90,6 +90,20 @@ fn provider(server: &TestServer) -> offline_im::transport::EntraTokenProviderBui
         .allow_http(true)
 }
 
+/// A sender whose EWS transport authenticates with `tokens`.
+fn ews_sender(server: &TestServer, tokens: EntraTokenProvider) -> Sender<HttpTransport> {
+    let transport = HttpTransport::builder(server.url().parse().unwrap())
+        .token_provider(tokens)
+        .allow_http(true)
+        .env_proxy(false)
+        .build()
+        .unwrap();
+    Sender::from_settings(transport, Settings::from_toml_str(SETTINGS).unwrap())
+        .retry(fast_retry())
+        .build()
+        .unwrap()
+}
+
 /// The [`EntraError`] behind a [`TokenError`].
 fn entra(err: &TokenError) -> &EntraError {
     err.source()
@@ -447,16 +461,7 @@ async fn ews_requests_carry_entra_tokens_renewed_after_they_expire_mid_run() {
         .scope("https://outlook.office365.com/.default")
         .build()
         .unwrap();
-    let transport = HttpTransport::builder(server.url().parse().unwrap())
-        .token_provider(tokens)
-        .allow_http(true)
-        .env_proxy(false)
-        .build()
-        .unwrap();
-    let sender = Sender::from_settings(transport, Settings::from_toml_str(SETTINGS).unwrap())
-        .retry(fast_retry())
-        .build()
-        .unwrap();
+    let sender = ews_sender(&server, tokens);
 
     let before = im("kim@contoso.com", "pat@contoso.com", "before expiry");
     let reports = sender.send_all([before.clone()]).await;
@@ -488,16 +493,7 @@ async fn ews_requests_carry_entra_tokens_renewed_after_they_expire_mid_run() {
 async fn a_graph_token_is_refused_by_ews() {
     let server = server_with(vec![AppCredential::secret(SECRET)], None).await;
     let tokens = provider(&server).client_secret(SECRET).build().unwrap();
-    let transport = HttpTransport::builder(server.url().parse().unwrap())
-        .token_provider(tokens)
-        .allow_http(true)
-        .env_proxy(false)
-        .build()
-        .unwrap();
-    let sender = Sender::from_settings(transport, Settings::from_toml_str(SETTINGS).unwrap())
-        .retry(fast_retry())
-        .build()
-        .unwrap();
+    let sender = ews_sender(&server, tokens);
     let message = im("kim@contoso.com", "pat@contoso.com", "wrong audience");
     let reports = sender.send_all([message.clone()]).await;
     assert!(!reports[0].outcome.is_delivered(), "{}", reports[0]);

@@ -8,12 +8,9 @@ mod graph_on_testkit;
 #[path = "support/sender_on_testkit.rs"]
 mod sender_on_testkit;
 
-use std::time::Duration;
-
-use graph_on_testkit::{SETTINGS, ews, fast_retry, where_is};
+use graph_on_testkit::{sender_builder, where_is};
 use offline_im::plan::Folder;
 use offline_im::send::{FailureKind, Outcome, Sender};
-use offline_im::settings::Settings;
 use offline_im::testkit::{AppCredential, TestServer};
 use offline_im::transport::{EntraTokenProvider, HttpTransport};
 use sender_on_testkit::{im, smtp};
@@ -48,15 +45,8 @@ fn sender(server: &TestServer, scope: &str) -> Sender<HttpTransport> {
         .env_proxy(false)
         .build()
         .unwrap();
-    Sender::from_settings(
-        ews(server, Duration::from_secs(5)),
-        Settings::from_toml_str(SETTINGS).unwrap(),
-    )
-    .graph(graph)
-    .graph_root(server.graph_url().parse().unwrap())
-    .retry(fast_retry())
-    .build()
-    .unwrap()
+    // The support's sender, with this Graph transport in place of its fixed token.
+    sender_builder(server).graph(graph).build().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
