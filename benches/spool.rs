@@ -7,10 +7,14 @@
 //! - `scan_waiting`: a claim that finds nothing due among `n` waiting messages.
 //! - `put_all_1000`: spooling 1,000 messages in one call (batched syncs).
 //!   Target: at least 5,000 messages/s.
+//! - `claim_complete_1000`: the spool's share of a delivery pass, claiming and
+//!   completing 1,000 messages spooled by `put_all`. Target (with the next
+//!   one): the spool is not the bottleneck, it handles messages faster than
+//!   `send_all` delivers them.
 //! - `drain_service` vs `send_all_direct`: 6,000 messages through the embedded
 //!   server with 5 ms latency (batch 100, 8 requests in flight), by the delivery
-//!   service from the spool and by `send_all` straight. Target: the service is
-//!   not the bottleneck (close to `send_all`).
+//!   service from the spool (1,000 and 3,200 messages claimed per pass) and by
+//!   `send_all` straight.
 //! - `heap_with_100k_waiting`: the largest heap in use while the service claims
 //!   from (and overviews) a spool of 100,000 waiting messages, printed once.
 //!   Target: under 64 MiB.
@@ -175,12 +179,14 @@ fn testkit_sender(runtime: &tokio::runtime::Runtime) -> (TestServer, Sender<Http
     (server, sender)
 }
 
-/// 6,000 spooled messages (10 senders) delivered by the service until drained.
-#[divan::bench(sample_count = 5, sample_size = 1)]
-fn drain_service(bencher: Bencher) {
+/// 6,000 spooled messages (10 senders) delivered by the service until
+/// drained, claiming `claim_limit` messages per pass (1,000 is the default).
+#[divan::bench(args = [1000, 3200], sample_count = 5, sample_size = 1)]
+fn drain_service(bencher: Bencher, claim_limit: usize) {
     let runtime = runtime();
     let (server, sender) = testkit_sender(&runtime);
     let options = ServeOptions::new()
+        .claim_limit(claim_limit)
         .until_drained(true)
         .idle_poll(Duration::from_millis(5));
     bencher
@@ -203,6 +209,36 @@ fn drain_service(bencher: Bencher) {
             dir // removed after the sample, outside the timing
         });
     drop(server);
+}
+
+/// The spool's share of a delivery pass: claiming 1,000 due messages (written
+/// by `put_all`, 10 senders) and completing them.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn claim_complete_1000(bencher: Bencher) {
+    bencher
+        .counter(ItemsCount::new(1000usize))
+        .with_inputs(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let spool = DirectorySpool::open(dir.path()).unwrap();
+            let entries = (0..1000)
+                .map(|i| SpoolEntry::new(message(i % 10), T0))
+                .collect();
+            assert!(spool.blocking_put_all(entries).iter().all(Result::is_ok));
+            (dir, spool)
+        })
+        .bench_local_values(|(dir, spool)| {
+            let claims = spool
+                .blocking_claim_due(datetime!(2026-03-02 10:00 UTC), 1000)
+                .unwrap();
+            assert_eq!(claims.len(), 1000);
+            assert!(
+                spool
+                    .blocking_complete_all(claims)
+                    .iter()
+                    .all(Result::is_ok)
+            );
+            dir // removed after the sample, outside the timing
+        });
 }
 
 /// The same 6,000 messages through `send_all`, for comparison.

@@ -64,7 +64,12 @@ impl ServeOptions {
     }
 
     /// Messages claimed per pass (at least 1). A shutdown waits for the pass in
-    /// flight, so this also bounds how much a shutdown waits for.
+    /// flight, so this also bounds how much a shutdown waits for, and how many
+    /// messages another drainer looks for in the mailbox after this process
+    /// was killed. Larger passes keep more requests in flight: a pass ends
+    /// when its slowest batch does, so its last batches run with free slots
+    /// beside them (in `benches/spool.rs`, 3,200 per pass delivered about a
+    /// fifth more per second than 1,000, with batches of 100 and 8 in flight).
     pub fn claim_limit(mut self, limit: usize) -> Self {
         self.claim_limit = limit.max(1);
         self

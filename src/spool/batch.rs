@@ -1,23 +1,44 @@
 //! Many messages at once: spooling and completing with one directory sync per
 //! sender directory, and the spool's overview.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use time::OffsetDateTime;
 
+use super::batch_file::{BATCH_DUE_SPREAD_MS, MAX_BATCH, encode_batch, waiting_batch_ids};
 use super::directory::{due_hint, encode};
 use super::fsio::{
-    FILE_THREADS, SYNC_THREADS, create_dir, in_parallel, list, sync_many, write_unsynced,
+    FILE_THREADS, SYNC_THREADS, create_dir, in_parallel, link_new_synced, list, sync_many,
 };
 use super::layout::{
-    ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
-    temp_file_name,
+    BatchName, ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name,
+    parse_entry_file_name, unix_ms,
 };
 use super::{Claim, DirectorySpool, SpoolEntry, SpoolError, SpoolOverview};
 use crate::compose::DeliveryId;
+
+/// When the message in the waiting file at `path` was spooled (the earliest of
+/// a batch's), if it can be read.
+fn spooled_at(path: &Path) -> Option<OffsetDateTime> {
+    #[derive(serde::Deserialize)]
+    struct Spooled {
+        #[serde(with = "time::serde::rfc3339")]
+        spooled_at: OffsetDateTime,
+    }
+    #[derive(serde::Deserialize)]
+    struct Batch {
+        entries: Vec<Spooled>,
+    }
+    let bytes = fs::read(path).ok()?;
+    if let Ok(entry) = serde_json::from_slice::<Spooled>(&bytes) {
+        return Some(entry.spooled_at);
+    }
+    let batch = serde_json::from_slice::<Batch>(&bytes).ok()?;
+    batch.entries.iter().map(|e| e.spooled_at).min()
+}
 
 /// The same error for another message of a batch.
 fn copy_error(error: &SpoolError) -> SpoolError {
@@ -32,50 +53,80 @@ fn copy_error(error: &SpoolError) -> SpoolError {
 }
 
 /// One message of a [`DirectorySpool::blocking_put_all`] call on its way in:
-/// checked, encoded, not written yet.
+/// checked, not written yet.
 struct Staged {
     index: usize,
-    id: DeliveryId,
+    entry: SpoolEntry,
     dir: PathBuf,
-    bytes: Vec<u8>,
     due: SystemTime,
 }
 
-impl Staged {
-    /// Writes the temporary file, syncs it through the handle that wrote it,
-    /// and links it into place (never replacing); the directory is not synced.
+/// What one file of a `put_all` call holds: one message, or a batch of one
+/// sender's messages due within [`BATCH_DUE_SPREAD_MS`] of one another.
+struct Unit<'a> {
+    dir: &'a Path,
+    members: Vec<&'a Staged>,
+}
+
+impl Unit<'_> {
+    /// Writes the unit's file, synced through the handle that wrote it and
+    /// linked into place (never replacing); the directory is not synced.
     fn write_synced_and_link(&self) -> Result<(), SpoolError> {
-        let tmp = self.dir.join(temp_file_name(&entry_file_name(self.id)));
-        let target = self.dir.join(entry_file_name(self.id));
-        let written = write_unsynced(&tmp, &self.bytes, Some(self.due))
-            .map_err(|e| SpoolError::io("write", &tmp, e))
-            .and_then(|file| file.sync_all().map_err(|e| SpoolError::io("sync", &tmp, e)));
-        let outcome = written.and_then(|()| match fs::hard_link(&tmp, &target) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                Err(SpoolError::AlreadySpooled {
-                    id: self.id,
-                    path: target.clone(),
-                })
-            }
-            Err(e) => Err(SpoolError::io("link into place", &target, e)),
-        });
-        let _ = fs::remove_file(&tmp);
-        outcome
+        if let [single] = self.members.as_slice() {
+            let id = single.entry.delivery_id();
+            let bytes = encode(id, &single.entry)?;
+            return match link_new_synced(self.dir, &entry_file_name(id), &bytes, Some(single.due)) {
+                Err(SpoolError::Io { path, source, .. })
+                    if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                {
+                    Err(SpoolError::AlreadySpooled { id, path })
+                }
+                other => other,
+            };
+        }
+        let entries: Vec<&SpoolEntry> = self.members.iter().map(|s| &s.entry).collect();
+        let bytes = encode_batch(&entries)?;
+        let name = BatchName::new(entries.len());
+        let due = self.members.iter().map(|s| s.due).max();
+        link_new_synced(self.dir, &name.file_name(), &bytes, due)
     }
+}
+
+/// The files of a `put_all` call: per sender directory, the messages grouped
+/// by due time (within [`BATCH_DUE_SPREAD_MS`]) and cut to [`MAX_BATCH`].
+fn units(staged: &[Staged]) -> Vec<Unit<'_>> {
+    let mut groups: BTreeMap<(&Path, i64), Vec<&Staged>> = BTreeMap::new();
+    for s in staged {
+        let bucket = unix_ms(OffsetDateTime::from(s.due)).div_euclid(BATCH_DUE_SPREAD_MS);
+        groups.entry((&s.dir, bucket)).or_default().push(s);
+    }
+    groups
+        .into_iter()
+        .flat_map(|((dir, _), members)| {
+            members
+                .chunks(MAX_BATCH)
+                .map(|chunk| Unit {
+                    dir,
+                    members: chunk.to_vec(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 impl DirectorySpool {
     /// [`Spool::put_all`](super::Spool::put_all), blocking.
     ///
     /// As crash-safe as [`blocking_put`](Self::blocking_put) for every message,
-    /// with the syncs batched: the messages are checked and encoded, then each
-    /// is written to its temporary file, synced through the handle that wrote
-    /// it and linked into place, many at once on worker threads (a journaling
-    /// file system commits syncs that arrive together as one), and each sender
-    /// directory is synced once. A result is `Ok` only after its message is
-    /// durable; killed before that, the call left temporary files (removed
-    /// later) and whole messages at most.
+    /// with far fewer syncs: the messages of one sender due within a second of
+    /// one another go into one batch file (up to 100 messages each; a lone
+    /// message gets its own file, as with `put`). Each file is written to a
+    /// temporary name, synced through the handle that wrote it and linked into
+    /// place, several at once on worker threads, and each sender directory is
+    /// synced once. A result is `Ok` only after its message is durable; killed
+    /// before that, the call left temporary files (removed later) and whole
+    /// files at most. A batch is claimed as a whole when its last message is
+    /// due (see the [module docs](super)).
     pub fn blocking_put_all(&self, entries: Vec<SpoolEntry>) -> Vec<Result<(), SpoolError>> {
         let mut results: Vec<Option<Result<(), SpoolError>>> = Vec::new();
         let mut known: HashMap<PathBuf, HashSet<DeliveryId>> = HashMap::new();
@@ -105,24 +156,33 @@ impl DirectorySpool {
     }
 
     /// Writes every staged message into place and makes them durable: each
-    /// file written, synced through the handle that wrote it and linked into
-    /// place, many at once on worker threads (a journaling file system commits
-    /// syncs that arrive together as one), then each directory synced once.
-    /// The result of each message by its index.
+    /// file (one message or a batch) written, synced through the handle that
+    /// wrote it and linked into place, several at once on worker threads (a
+    /// journaling file system commits syncs that arrive together as one), then
+    /// each directory synced once. The result of each message by its index.
     fn write_durably(&self, staged: &[Staged]) -> Vec<(usize, Result<(), SpoolError>)> {
-        let written = in_parallel(staged, SYNC_THREADS, Staged::write_synced_and_link, |s| {
+        let units = units(staged);
+        let written = in_parallel(&units, SYNC_THREADS, Unit::write_synced_and_link, |u| {
             Err(SpoolError::io(
                 "write",
-                &s.dir,
+                u.dir,
                 std::io::Error::other("the writing thread panicked"),
             ))
         });
         let mut results = Vec::with_capacity(staged.len());
         let mut linked: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-        for (s, outcome) in staged.iter().zip(written) {
+        for (unit, outcome) in units.iter().zip(written) {
             match outcome {
-                Ok(()) => linked.entry(s.dir.clone()).or_default().push(s.index),
-                Err(error) => results.push((s.index, Err(error))),
+                Ok(()) => {
+                    let indexes = linked.entry(unit.dir.to_path_buf()).or_default();
+                    indexes.extend(unit.members.iter().map(|s| s.index));
+                }
+                Err(error) => {
+                    for s in &unit.members[1..] {
+                        results.push((s.index, Err(copy_error(&error))));
+                    }
+                    results.push((unit.members[0].index, Err(error)));
+                }
             }
         }
         let dirs: Vec<&Path> = linked.keys().map(PathBuf::as_path).collect();
@@ -149,9 +209,10 @@ impl DirectorySpool {
             create_dir(&dirs.claimed())?;
             create_dir(&dirs.dead_letters())?;
             let mut ids = HashSet::new();
+            ids.extend(waiting_batch_ids(&dirs)?.into_iter().map(|(id, _)| id));
             for dir in [spooler.clone(), dirs.claimed(), dirs.dead_letters()] {
                 for item in list(&dir)? {
-                    if is_temp_file_name(&item.name) {
+                    if is_temp_file_name(&item.name) || item.name.ends_with(".batch") {
                         continue;
                     }
                     let stem = item.name.split('.').next().unwrap_or_default();
@@ -172,49 +233,51 @@ impl DirectorySpool {
         }
         Ok(Staged {
             index,
-            id,
-            bytes: encode(id, &entry)?,
             due: due_hint(&entry),
+            entry,
             dir: spooler,
         })
     }
 
     /// [`Spool::complete_all`](super::Spool::complete_all), blocking: every
-    /// claimed file removed, then each directory synced once.
+    /// claimed file removed, then each directory synced once; messages of a
+    /// claimed batch are marked settled (the batch goes with its last one).
     pub fn blocking_complete_all(&self, claims: Vec<Claim>) -> Vec<Result<(), SpoolError>> {
-        let paths: Vec<(PathBuf, PathBuf)> = claims
-            .iter()
-            .map(|claim| {
-                let dirs = SenderDirs::new(&self.root, claim.entry().sender());
-                let name = ClaimName::new(
-                    claim.delivery_id(),
-                    claim.claimed_at(),
-                    claim.claimant(),
-                    ClaimState::Held,
-                );
-                (dirs.claimed(), dirs.claimed().join(name.file_name()))
-            })
-            .collect();
+        let mut results: Vec<Result<(), SpoolError>> = Vec::with_capacity(claims.len());
+        let mut alone: Vec<(usize, PathBuf, PathBuf)> = Vec::new();
+        for (index, claim) in claims.iter().enumerate() {
+            if let Some(batch) = self.held_batch(claim) {
+                results.push(self.complete_held(claim, &batch));
+                continue;
+            }
+            results.push(Ok(()));
+            let dirs = SenderDirs::new(&self.root, claim.entry().sender());
+            let name = ClaimName::new(
+                claim.delivery_id(),
+                claim.claimed_at(),
+                claim.claimant(),
+                ClaimState::Held,
+            );
+            alone.push((index, dirs.claimed(), dirs.claimed().join(name.file_name())));
+        }
         let removals = in_parallel(
-            &paths,
+            &alone,
             FILE_THREADS,
-            |(_, path)| fs::remove_file(path),
+            |(_, _, path)| fs::remove_file(path),
             |_| Err(std::io::Error::other("the removing thread panicked")),
         );
-        let mut results = Vec::with_capacity(claims.len());
         let mut removed: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-        for (index, ((dir, path), removal)) in paths.into_iter().zip(removals).enumerate() {
-            results.push(match removal {
-                Ok(()) => {
-                    removed.entry(dir).or_default().push(index);
-                    Ok(())
+        for ((index, dir, path), removal) in alone.into_iter().zip(removals) {
+            match removal {
+                Ok(()) => removed.entry(dir).or_default().push(index),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    results[index] = Err(SpoolError::ClaimLost {
+                        id: claims[index].delivery_id(),
+                        path,
+                    });
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(SpoolError::ClaimLost {
-                    id: claims[index].delivery_id(),
-                    path,
-                }),
-                Err(e) => Err(SpoolError::io("remove", path, e)),
-            });
+                Err(e) => results[index] = Err(SpoolError::io("remove", path, e)),
+            }
         }
         let dirs: Vec<&Path> = removed.keys().map(PathBuf::as_path).collect();
         let synced = sync_many(&dirs, "sync directory");
@@ -229,7 +292,8 @@ impl DirectorySpool {
     }
 
     /// [`Spool::overview`](super::Spool::overview), blocking: counts from file
-    /// names, due times from modification times; one file per sender (the one
+    /// names (a batch file's name says how many messages it holds), due times
+    /// from modification times; one file per sender (the one
     /// due first) is read for its spooled time.
     ///
     /// # Errors
@@ -242,8 +306,12 @@ impl DirectorySpool {
                 if item.is_dir || is_temp_file_name(&item.name) {
                     continue;
                 }
-                if parse_entry_file_name(&item.name).is_some() {
-                    overview.waiting += 1;
+                let count = match BatchName::parse(&item.name) {
+                    Some(batch) => Some(batch.count),
+                    None => parse_entry_file_name(&item.name).map(|_| 1),
+                };
+                if let Some(count) = count {
+                    overview.waiting += count;
                     // Modification times carry due times (see `due_hint`).
                     let modified = fs::symlink_metadata(&item.path)
                         .and_then(|m| m.modified())
@@ -258,10 +326,7 @@ impl DirectorySpool {
                 if overview.next_due.is_none_or(|d| due < d) {
                     overview.next_due = Some(due);
                 }
-                let spooled = fs::read(&path)
-                    .ok()
-                    .and_then(|bytes| serde_json::from_slice::<SpoolEntry>(&bytes).ok())
-                    .map(|e| e.spooled_at());
+                let spooled = spooled_at(&path);
                 if let Some(at) = spooled
                     && overview.oldest_waiting.is_none_or(|o| at < o)
                 {

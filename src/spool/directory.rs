@@ -1,10 +1,13 @@
 //! The embedded spool: one directory per sender, one file per message.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 
+use super::batch_claim::HeldBatches;
+use super::batch_file::waiting_batch_ids;
 use super::entry::add;
 use super::fsio::{Existing, create_dir, list, move_file, remove, write_atomic};
 use super::layout::{ClaimName, ClaimState, QUARANTINE, SenderDirs, entry_file_name};
@@ -69,6 +72,8 @@ pub struct DirectorySpool {
     pub(super) claimant: ClaimantId,
     pub(super) lease: Duration,
     pub(super) stale_temp_after: Duration,
+    /// Shared by clones: they claim under the same id.
+    pub(super) held: Arc<Mutex<HeldBatches>>,
 }
 
 /// Opens a [`DirectorySpool`]; every setting has a default.
@@ -123,6 +128,7 @@ impl DirectorySpoolBuilder {
             claimant: self.claimant.unwrap_or_else(ClaimantId::generate),
             lease: self.lease,
             stale_temp_after: self.stale_temp_after,
+            held: Arc::default(),
         })
     }
 }
@@ -207,6 +213,9 @@ impl DirectorySpool {
     /// # Errors
     /// As [`Spool::complete`](super::Spool::complete).
     pub fn blocking_complete(&self, claim: Claim) -> Result<(), SpoolError> {
+        if let Some(batch) = self.held_batch(&claim) {
+            return self.complete_held(&claim, &batch);
+        }
         let (dirs, name) = self.claim_name(&claim);
         let path = dirs.claimed().join(name.file_name());
         if remove(&path)? {
@@ -273,6 +282,9 @@ impl DirectorySpool {
         bytes: &[u8],
         due: Option<SystemTime>,
     ) -> Result<(), SpoolError> {
+        if let Some(batch) = self.held_batch(claim) {
+            return self.release_held(claim, &batch, dest_dir, bytes, due);
+        }
         let (dirs, held) = self.claim_name(claim);
         let id = claim.delivery_id();
         let held_path = dirs.claimed().join(held.file_name());
@@ -344,6 +356,9 @@ fn existing_copy(dirs: &SenderDirs, id: DeliveryId) -> Result<Option<PathBuf>, S
     let dead = dirs.dead_letter_file(id);
     if dead.exists() {
         return Ok(Some(dead));
+    }
+    if let Some((_, batch)) = waiting_batch_ids(dirs)?.into_iter().find(|(i, _)| *i == id) {
+        return Ok(Some(batch));
     }
     let prefix = format!("{id}.");
     Ok(list(&dirs.claimed())?

@@ -31,26 +31,56 @@ pub(crate) fn write_atomic(
     existing: Existing,
     due: Option<SystemTime>,
 ) -> Result<(), SpoolError> {
+    if existing == Existing::Keep {
+        link_new_synced(dir, name, bytes, due)?;
+        return sync_dir(dir);
+    }
     let tmp = dir.join(temp_file_name(name));
     let target = dir.join(name);
-    let result = write_temp(&tmp, bytes, due).and_then(|()| match existing {
-        Existing::Replace => fs::rename(&tmp, &target).map_err(|e| ("rename into place", e)),
-        Existing::Keep => {
-            let linked = fs::hard_link(&tmp, &target).map_err(|e| ("link into place", e));
-            let _ = fs::remove_file(&tmp);
-            linked
-        }
-    });
+    let result = write_temp(&tmp, bytes, due)
+        .and_then(|()| fs::rename(&tmp, &target).map_err(|e| ("rename into place", e)));
     if let Err((op, source)) = result {
         let _ = fs::remove_file(&tmp);
+        return Err(SpoolError::io(op, tmp, source));
+    }
+    sync_dir(dir)
+}
+
+/// Writes `bytes` to `dir/name` as [`write_atomic`] with [`Existing::Keep`]
+/// does (temporary file synced through the handle that wrote it, then linked
+/// into place), but leaves the directory sync to the caller, who may sync
+/// once for many files. An existing `dir/name` gives an
+/// [`SpoolError::Io`] of kind [`io::ErrorKind::AlreadyExists`] naming it.
+pub(crate) fn link_new_synced(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    due: Option<SystemTime>,
+) -> Result<(), SpoolError> {
+    let tmp = dir.join(temp_file_name(name));
+    let target = dir.join(name);
+    let written = write_temp(&tmp, bytes, due)
+        .and_then(|()| fs::hard_link(&tmp, &target).map_err(|e| ("link into place", e)));
+    let _ = fs::remove_file(&tmp);
+    written.map_err(|(op, source)| {
         let path = if source.kind() == io::ErrorKind::AlreadyExists {
             target
         } else {
             tmp
         };
-        return Err(SpoolError::io(op, path, source));
+        SpoolError::io(op, path, source)
+    })
+}
+
+/// Sets `path`'s modification time (a due-time hint: a failure is only logged).
+pub(crate) fn set_modified(path: &Path, at: SystemTime) {
+    if let Err(error) = File::options()
+        .append(true)
+        .open(path)
+        .and_then(|f| f.set_modified(at))
+    {
+        tracing::debug!(file = %path.display(), %error, "spool: could not set a due time");
     }
-    sync_dir(dir)
 }
 
 fn write_temp(

@@ -19,6 +19,7 @@ pub const DEAD_LETTERS: &str = "Dead Letters";
 pub const QUARANTINE: &str = "Quarantine";
 
 const TMP_MARK: &str = ".tmp-";
+const BATCH_EXT: &str = "batch";
 const CLAIMED_EXT: &str = "json";
 const RELEASING_EXT: &str = "releasing";
 
@@ -170,6 +171,97 @@ impl ClaimName {
     }
 }
 
+/// The name of a batch file, many waiting messages of one sender written by one
+/// `put_all` call: `<batch id>.<number of messages>.batch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BatchName {
+    pub(crate) id: Uuid,
+    pub(crate) count: usize,
+}
+
+impl BatchName {
+    pub(crate) fn new(count: usize) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            count,
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        let mut parts = name.split('.');
+        let (id, count, ext) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || ext != BATCH_EXT {
+            return None;
+        }
+        Self::from_parts(id, count)
+    }
+
+    /// Canonical forms only (lower-case hyphenated id, count without leading zeros).
+    fn from_parts(id_text: &str, count_text: &str) -> Option<Self> {
+        let id = Uuid::try_parse(id_text).ok()?;
+        let count: usize = count_text.parse().ok()?;
+        let canonical = id.hyphenated().to_string() == id_text && count.to_string() == count_text;
+        (canonical && count > 0).then_some(Self { id, count })
+    }
+
+    pub(crate) fn file_name(&self) -> String {
+        format!("{}.{}.{BATCH_EXT}", self.id.hyphenated(), self.count)
+    }
+}
+
+/// The name of a claimed batch file:
+/// `<batch id>.<number of messages>.<claimed at, Unix ms>.<claimant>.batch`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BatchClaimName {
+    pub(crate) batch: BatchName,
+    pub(crate) at_ms: i64,
+    pub(crate) claimant: ClaimantId,
+}
+
+impl BatchClaimName {
+    pub(crate) fn new(batch: BatchName, at: OffsetDateTime, claimant: &ClaimantId) -> Self {
+        Self {
+            batch,
+            at_ms: unix_ms(at),
+            claimant: claimant.clone(),
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        let mut parts = name.split('.');
+        let (id, count, at, claimant, ext) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        if parts.next().is_some() || ext != BATCH_EXT {
+            return None;
+        }
+        Some(Self {
+            batch: BatchName::from_parts(id, count)?,
+            at_ms: at.parse().ok()?,
+            claimant: ClaimantId::parse(claimant).ok()?,
+        })
+    }
+
+    pub(crate) fn file_name(&self) -> String {
+        format!(
+            "{}.{}.{}.{}.{BATCH_EXT}",
+            self.batch.id.hyphenated(),
+            self.batch.count,
+            self.at_ms,
+            self.claimant
+        )
+    }
+
+    /// When the batch was claimed.
+    pub(crate) fn at(&self) -> OffsetDateTime {
+        from_unix_ms(self.at_ms)
+    }
+}
+
 /// `at` in whole milliseconds since the Unix epoch.
 pub(crate) fn unix_ms(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos().div_euclid(1_000_000)).unwrap_or(i64::MAX)
@@ -241,6 +333,35 @@ mod tests {
             name.at(),
             time::macros::datetime!(2026-03-02 09:15:00.123 UTC)
         );
+    }
+
+    #[test]
+    fn batch_names_round_trip_and_are_canonical() {
+        let name = BatchName::new(250);
+        let text = name.file_name();
+        assert!(text.ends_with(".250.batch"), "{text}");
+        assert_eq!(BatchName::parse(&text), Some(name));
+        assert_eq!(parse_entry_file_name(&text), None);
+        for bad in [
+            "x.2.batch",
+            &text.replace(".250.", ".0250."),
+            &text.replace(".250.", ".0."),
+        ] {
+            assert_eq!(BatchName::parse(bad), None, "{bad}");
+        }
+        let claimed = BatchClaimName::new(
+            name,
+            time::macros::datetime!(2026-03-02 09:15:00.123 UTC),
+            &"worker-1".parse().unwrap(),
+        );
+        let text = claimed.file_name();
+        assert!(
+            text.ends_with(".250.1772442900123.worker-1.batch"),
+            "{text}"
+        );
+        assert_eq!(BatchClaimName::parse(&text), Some(claimed));
+        assert_eq!(ClaimName::parse(&text), None);
+        assert_eq!(BatchName::parse(&text), None);
     }
 
     #[test]

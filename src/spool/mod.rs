@@ -49,10 +49,12 @@
 //!   kim@contoso.com/                      one directory per sender SIP address
 //!     History Spooler/
 //!       <delivery id>.json                a waiting message (its modification time: when it is due)
-//!       .<delivery id>.json.tmp-<random>  a file being written (never read)
+//!       <batch id>.<n>.batch              n waiting messages written by one put_all (due: the last one's)
+//!       .<name>.tmp-<random>              a file being written (never read)
 //!       claimed/
 //!         <delivery id>.<ms>.<claimant>.json       claimed at <ms> (Unix milliseconds)
 //!         <delivery id>.<ms>.<claimant>.releasing  being handed on (retry or dead letter)
+//!         <batch id>.<n>.<ms>.<claimant>.batch     a batch claimed whole at <ms>
 //!     Dead Letters/
 //!       <delivery id>.json                a message given up, with the reason
 //!     Quarantine/
@@ -96,6 +98,14 @@
 //! | `message` | the [`OfflineIm`](crate::compose::OfflineIm) in its serde form |
 //! | `dead_letter` | dead letters only: `{ "reason": ..., "at": ... }` |
 //!
+//! A batch file (written by [`Spool::put_all`], see [below](#batch-files))
+//! holds up to 100 waiting messages of one sender, each exactly as in its own
+//! file but on one line: `{"format_version":1,"entries":[` and one message
+//! per line, separated by commas, then `]}`. The count in its name must
+//! match. Batch files are new since 0.1.0, which sets them
+//! aside as files it does not know (into `Quarantine/`, nothing is deleted),
+//! so drain a spool dry before going back to one.
+//!
 //! Readers ignore fields they do not know, so version 1 can grow optional
 //! fields; a change that old readers would misread gets a new version. A file
 //! with another version is quarantined (not deleted) with a log line naming
@@ -122,17 +132,43 @@
 //!   the delivery id in the mailbox and completes without resending.
 //!
 //! [`Spool::put_all`] and the claims of one [`Spool::claim_due`] call batch their
-//! syncs: `put_all` writes each file, syncs it through the handle that wrote it
-//! and links it into place, many files at once on worker threads (a journaling
-//! file system commits syncs that arrive together as one), then syncs each
-//! directory once; a claim renames all its files, then syncs each directory
-//! once; no message is reported done before that. A waiting file's modification time
+//! syncs: `put_all` writes batch files (below), each synced through the handle
+//! that wrote it and linked into place, several at once on worker threads,
+//! then syncs each directory once; a claim renames all its files, then syncs
+//! each directory once; no message is reported done before that. A waiting file's modification time
 //! is set to the time the message is due (marked by its sub-millisecond digits),
 //! so that a claim lists and `stat`s the spool instead of reading every file; it
 //! is only a hint: a file without the mark (written by hand, copied) is read, and
 //! every claimed file is read and checked before it is used. The per-file work
 //! of a batch (syncs, renames, reads, removals) runs on several threads, as a
 //! loaded file system takes a millisecond or more for each.
+//!
+//! # Batch files
+//!
+//! A sync costs about as much as writing a thousand small files, so
+//! [`Spool::put_all`] puts the messages of one sender that are due within the
+//! same second into one file, `<batch id>.<n>.batch` (up to 100 messages; a
+//! group of one gets its own `<delivery id>.json`, as with [`Spool::put`]):
+//! one sync for up to 100 messages. A batch is due when its last message is
+//! (at most a second after its first), and is claimed whole by one rename
+//! into `claimed/`. The claimed batch is the record of its messages' claims:
+//! no file is written per message. The drainer keeps in memory which of them
+//! are settled ([`Spool::complete`]: nothing to write; [`Spool::retry_later`]
+//! and [`Spool::dead_letter`]: the message's own waiting or dead-letter file,
+//! as for any claim) and removes the batch after the last. Claims from a
+//! batch must be ended through the spool that made them, or a clone of it.
+//!
+//! A claim with room for fewer messages than a batch holds (a `limit` under
+//! 100, and nothing else claimed yet) first splits the batch into one waiting
+//! file per message (synced), then claims as usual.
+//!
+//! When the holder of a claimed batch stops (its process gone, or its lease
+//! run out), the next drainer renames the batch to itself and writes back,
+//! marked [taken over](SpoolEntry::was_taken_over), every message of it that
+//! is not waiting, dead or claimed on its own: those the holder had delivered
+//! are then found in the mailbox and completed without a second send, those
+//! it had not are sent. A drainer killed mid-batch thus costs up to 100
+//! mailbox look-ups per batch it held, never a lost or doubled message.
 //!
 //! # Concurrent drainers
 //!
@@ -182,6 +218,8 @@
 
 mod async_impl;
 mod batch;
+mod batch_claim;
+mod batch_file;
 mod claim;
 mod dead;
 mod directory;

@@ -1,31 +1,60 @@
 //! Finding due messages and claiming them; recovering stale claims; tidying up.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
+use super::batch_file::{batch_due_hint, read_batch};
 use super::directory::{check_place, due_hint, encode, hinted_due};
 use super::entry::add;
 use super::fsio::{
     Existing, FILE_THREADS, changed_at, create_dir, in_parallel, list, move_file, read_if_exists,
-    remove, sync_many, write_atomic,
+    remove, set_modified, sync_many, write_atomic,
 };
 use super::layout::{
-    ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name, parse_entry_file_name,
+    BatchClaimName, BatchName, ClaimName, ClaimState, SenderDirs, entry_file_name,
+    is_temp_file_name, parse_entry_file_name,
 };
 use super::quarantine::{decode, quarantine};
 use super::{Claim, ClaimantId, DirectorySpool, SpoolEntry, SpoolError};
 use crate::compose::DeliveryId;
 
-/// A waiting message found due by the scan.
+/// A waiting message, or batch file of messages, found due by the scan.
 struct Candidate {
     next_attempt_at: OffsetDateTime,
+    /// The message's delivery id, or the batch's id.
     id: DeliveryId,
+    /// A batch file rather than one message.
+    batch: Option<BatchName>,
     /// Shared by every candidate of one sender.
     dirs: Arc<SenderDirs>,
+}
+
+impl Candidate {
+    /// How many messages claiming it takes.
+    fn count(&self) -> usize {
+        self.batch.map_or(1, |b| b.count)
+    }
+
+    /// Where it waits.
+    fn waiting_path(&self) -> PathBuf {
+        match self.batch {
+            Some(batch) => self.dirs.spooler().join(batch.file_name()),
+            None => self.dirs.pending_file(self.id),
+        }
+    }
+
+    /// Where claiming it at `now` by `claimant` moves it.
+    fn claimed_path(&self, now: OffsetDateTime, claimant: &ClaimantId) -> PathBuf {
+        let name = match self.batch {
+            Some(batch) => BatchClaimName::new(batch, now, claimant).file_name(),
+            None => ClaimName::new(self.id, now, claimant, ClaimState::Held).file_name(),
+        };
+        self.dirs.claimed().join(name)
+    }
 }
 
 impl DirectorySpool {
@@ -64,7 +93,28 @@ impl DirectorySpool {
         let mut claims = Vec::new();
         let mut rest = candidates.as_slice();
         while claims.len() < limit && !rest.is_empty() {
-            let (round, later) = rest.split_at((limit - claims.len()).min(rest.len()));
+            // As many candidates, in order, as there is room for.
+            let room = limit - claims.len();
+            let mut size = 0;
+            let fit = rest
+                .iter()
+                .take_while(|c| {
+                    size += c.count();
+                    size <= room
+                })
+                .count();
+            if fit == 0 {
+                if !claims.is_empty() {
+                    break; // the next pass claims it
+                }
+                // A batch larger than the limit: one file per message, then again.
+                let first = &rest[0];
+                if let Some(batch) = first.batch {
+                    self.split_batch(&first.dirs, batch, now)?;
+                }
+                return self.blocking_claim_due(now, limit);
+            }
+            let (round, later) = rest.split_at(fit);
             rest = later;
             claims.extend(self.claim_round(round, now)?);
         }
@@ -88,11 +138,24 @@ impl DirectorySpool {
                 self.remove_stale_temp(&item.path, now)?;
                 continue;
             }
+            if let Some(batch) = BatchName::parse(&item.name) {
+                if let Some(due) = batch_due(&item.path, batch, dirs)?
+                    && due <= now
+                {
+                    candidates.push(Candidate {
+                        next_attempt_at: due,
+                        id: DeliveryId::from_uuid(batch.id),
+                        batch: Some(batch),
+                        dirs: Arc::clone(dirs),
+                    });
+                }
+                continue;
+            }
             let Some(id) = parse_entry_file_name(&item.name) else {
                 quarantine(
                     &item.path,
                     &dirs.quarantine(),
-                    "the name is not <delivery id>.json",
+                    "the name is not <delivery id>.json or <batch id>.<count>.batch",
                 )?;
                 continue;
             };
@@ -120,6 +183,7 @@ impl DirectorySpool {
                 candidates.push(Candidate {
                     next_attempt_at: due,
                     id,
+                    batch: None,
                     dirs: Arc::clone(dirs),
                 });
             }
@@ -128,8 +192,9 @@ impl DirectorySpool {
     }
 
     /// Claims `round`: every file renamed into `claimed/`, the directories
-    /// synced once each, then every claimed file read. One that is not due
-    /// after all (its file carried no due time) goes back, with the right one.
+    /// synced once each, then every claimed file read (a batch's messages
+    /// handed out, see `claim_batch`). A message that is not due after all
+    /// (its file carried no due time) goes back, with the right one.
     fn claim_round(
         &self,
         round: &[Candidate],
@@ -143,29 +208,28 @@ impl DirectorySpool {
                 touched.insert(dirs.spooler());
             }
         }
-        let name_of = |c: &Candidate| ClaimName::new(c.id, now, &self.claimant, ClaimState::Held);
         let moves = in_parallel(
             round,
             FILE_THREADS,
             |c| {
-                let claimed = c.dirs.claimed().join(name_of(c).file_name());
-                std::fs::rename(c.dirs.pending_file(c.id), &claimed).map(|()| claimed)
+                let claimed = c.claimed_path(now, &self.claimant);
+                std::fs::rename(c.waiting_path(), &claimed).map(|()| claimed)
             },
             |_| Err(std::io::Error::other("the claiming thread panicked")),
         );
         let mut renamed = Vec::new();
+        let mut batches = Vec::new();
         for (candidate, moved) in round.iter().zip(moves) {
-            match moved {
-                Ok(claimed) => renamed.push((candidate, name_of(candidate), claimed)),
+            match (moved, candidate.batch) {
+                (Ok(claimed), Some(batch)) => batches.push((candidate, batch, claimed)),
+                (Ok(claimed), None) => renamed.push((
+                    candidate,
+                    ClaimName::new(candidate.id, now, &self.claimant, ClaimState::Held),
+                    claimed,
+                )),
                 // Another drainer was first.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(SpoolError::io(
-                        "move",
-                        candidate.dirs.pending_file(candidate.id),
-                        e,
-                    ));
-                }
+                (Err(e), _) if e.kind() == std::io::ErrorKind::NotFound => {}
+                (Err(e), _) => return Err(SpoolError::io("move", candidate.waiting_path(), e)),
             }
         }
         let dirs: Vec<&Path> = touched.iter().map(std::path::PathBuf::as_path).collect();
@@ -199,6 +263,9 @@ impl DirectorySpool {
                 continue;
             }
             claims.push(self.new_claim(entry, &name));
+        }
+        for (candidate, batch, claimed) in batches {
+            claims.extend(self.claim_batch(&candidate.dirs, batch, &claimed, now)?);
         }
         Ok(claims)
     }
@@ -234,11 +301,15 @@ impl DirectorySpool {
                 }
                 continue;
             }
+            if let Some(batch) = BatchName::parse(&item.name) {
+                entries.extend(read_batch(&item.path, batch, dirs)?.unwrap_or_default());
+                continue;
+            }
             let Some(id) = parse_entry_file_name(&item.name) else {
                 quarantine(
                     &item.path,
                     &dirs.quarantine(),
-                    "the name is not <delivery id>.json",
+                    "the name is not <delivery id>.json or <batch id>.<count>.batch",
                 )?;
                 continue;
             };
@@ -254,8 +325,23 @@ impl DirectorySpool {
     /// [`ClaimHolder`](super::ClaimHolder)); quarantines foreign files in `claimed/`.
     fn recover_claims(&self, dirs: &SenderDirs, now: OffsetDateTime) -> Result<(), SpoolError> {
         let mut gone: HashMap<ClaimantId, bool> = HashMap::new();
-        for item in list(&dirs.claimed())? {
-            if item.is_dir {
+        let mut listing = list(&dirs.claimed())?;
+        // Batches first: they are the durable copies of their messages'
+        // claimed files, which were never synced.
+        let mut recovered = false;
+        for item in &listing {
+            if let Some(name) = BatchClaimName::parse(&item.name)
+                && let Some(why) = self.stale(&name.claimant, name.at(), now, &mut gone)
+            {
+                self.recover_batch(dirs, &item.path, &name, now, why)?;
+                recovered = true;
+            }
+        }
+        if recovered {
+            listing = list(&dirs.claimed())?;
+        }
+        for item in listing {
+            if item.is_dir || BatchClaimName::parse(&item.name).is_some() {
                 continue;
             }
             if is_temp_file_name(&item.name) {
@@ -270,23 +356,32 @@ impl DirectorySpool {
                 )?;
                 continue;
             };
-            let expired = add(name.at(), self.lease) <= now;
-            let holder_gone = !expired
-                && *gone.entry(name.claimant.clone()).or_insert_with(|| {
-                    name.claimant
-                        .holder()
-                        .is_some_and(|holder| holder.is_known_gone())
-                });
-            if expired || holder_gone {
-                let why = if expired {
-                    "lease ran out"
-                } else {
-                    "its holder's process is gone"
-                };
+            if let Some(why) = self.stale(&name.claimant, name.at(), now, &mut gone) {
                 self.take_over(dirs, &item.path, &name, now, why)?;
             }
         }
         Ok(())
+    }
+
+    /// Why a claim `claimant` made at `at` may be taken over at `now`, if it
+    /// may: its lease ran out, or its holder is known to be gone (`gone`
+    /// remembers each claimant's answer for the pass).
+    fn stale(
+        &self,
+        claimant: &ClaimantId,
+        at: OffsetDateTime,
+        now: OffsetDateTime,
+        gone: &mut HashMap<ClaimantId, bool>,
+    ) -> Option<&'static str> {
+        if add(at, self.lease) <= now {
+            return Some("lease ran out");
+        }
+        let holder_gone = *gone.entry(claimant.clone()).or_insert_with(|| {
+            claimant
+                .holder()
+                .is_some_and(|holder| holder.is_known_gone())
+        });
+        holder_gone.then_some("its holder's process is gone")
     }
 
     /// Puts a claimed (or half-released) message back to waiting, marked
@@ -375,6 +470,28 @@ impl DirectorySpool {
     }
 }
 
+/// When the waiting batch at `path` is due (its last message), from its
+/// modification time; a batch file without the spool's mark is read (and set
+/// aside if bad) and gets it. `None` when it is gone or was set aside.
+fn batch_due(
+    path: &Path,
+    batch: BatchName,
+    dirs: &SenderDirs,
+) -> Result<Option<OffsetDateTime>, SpoolError> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(None); // claimed by another drainer since the listing
+    };
+    if let Some(due) = due_time(&meta) {
+        return Ok(Some(due));
+    }
+    let Some(entries) = read_batch(path, batch, dirs)? else {
+        return Ok(None);
+    };
+    let due = batch_due_hint(&entries);
+    set_modified(path, due);
+    Ok(Some(OffsetDateTime::from(due)))
+}
+
 /// The due time a waiting file's modification time carries, if the spool
 /// wrote one (see `due_hint`).
 fn due_time(meta: &std::fs::Metadata) -> Option<OffsetDateTime> {
@@ -384,13 +501,7 @@ fn due_time(meta: &std::fs::Metadata) -> Option<OffsetDateTime> {
 /// Writes `entry`'s due time into its waiting file's modification time (a
 /// hint: a failure is only logged).
 fn set_due_time(path: &Path, entry: &SpoolEntry) {
-    if let Err(error) = std::fs::File::options()
-        .append(true)
-        .open(path)
-        .and_then(|f| f.set_modified(due_hint(entry)))
-    {
-        tracing::debug!(file = %path.display(), %error, "spool: could not set a due time");
-    }
+    set_modified(path, due_hint(entry));
 }
 
 /// Reads and checks a record file; `None` when it is gone or was quarantined.
