@@ -37,6 +37,13 @@ pub const DEFAULT_STALE_TEMP_AFTER: Duration = Duration::from_secs(3600);
 /// is dropped. Cloning is cheap; clones share the claimant id, so give each
 /// concurrent drainer its own with [`DirectorySpoolBuilder::claimant`].
 ///
+/// Messages spooled by [`put_all`](super::Spool::put_all) are kept in batch
+/// files and claimed a batch at a time (see the [module docs](super#batch-files));
+/// end such claims through the spool that made them or a clone of it, which
+/// keep the record of what is settled (through another instance they come
+/// back as [`SpoolError::ClaimLost`], and the batch is recovered when its
+/// lease runs out).
+///
 /// ```
 /// use std::time::Duration;
 /// use offline_im::compose::{ImLine, OfflineIm, Participant};
