@@ -1,0 +1,523 @@
+//! `put_all` writes the messages of one sender that fall due in the same second
+//! into batch files of up to 100 messages; a claim takes a due batch whole by
+//! one rename. These tests check what a drainer sees through the public API:
+//! every message claimed once, the limit kept, batches of stopped drainers
+//! taken over (marked, so nothing is sent twice), duplicates refused, and bad
+//! batch files set aside.
+
+#[path = "support/spool_entries.rs"]
+mod spool_entries;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use offline_im::compose::DeliveryId;
+use offline_im::spool::{Claim, ClaimantId, DirectorySpool, Spool, SpoolEntry};
+use spool_entries::*;
+
+/// `n` messages from `from` to pat, spooled at T0 and due at `T0 + delay_secs`.
+fn entries_from(from: &str, n: usize, delay_secs: u64) -> Vec<SpoolEntry> {
+    (0..n)
+        .map(|i| {
+            SpoolEntry::new(message_from(from, &format!("message {i}")), T0)
+                .pickup_delay(secs(delay_secs))
+        })
+        .collect()
+}
+
+fn ids_of(entries: &[SpoolEntry]) -> Vec<DeliveryId> {
+    entries.iter().map(SpoolEntry::delivery_id).collect()
+}
+
+/// The delivery ids of `claims`, checking that none is there twice.
+fn claimed_once(claims: &[Claim]) -> HashSet<DeliveryId> {
+    let ids: HashSet<DeliveryId> = claims.iter().map(Claim::delivery_id).collect();
+    assert_eq!(ids.len(), claims.len(), "a message was claimed twice");
+    ids
+}
+
+fn sender_dir(spool: &DirectorySpool, user: &str) -> PathBuf {
+    spool.sender_dir(&format!("sip:{user}@contoso.com").parse().unwrap())
+}
+
+fn spooler_of(spool: &DirectorySpool, user: &str) -> PathBuf {
+    sender_dir(spool, user).join("History Spooler")
+}
+
+fn claimed_of(spool: &DirectorySpool, user: &str) -> PathBuf {
+    spooler_of(spool, user).join("claimed")
+}
+
+/// The files in `dir` (not folders), sorted.
+fn files(dir: &Path) -> Vec<String> {
+    names(dir)
+        .into_iter()
+        .filter(|name| dir.join(name).is_file())
+        .collect()
+}
+
+/// The message counts in the names of the batch files in `dir`, sorted
+/// (`<batch id>.<count>.batch`, or `<batch id>.<count>.<ms>.<claimant>.batch`
+/// when claimed).
+fn batch_counts(dir: &Path) -> Vec<usize> {
+    let mut counts: Vec<usize> = files(dir)
+        .iter()
+        .filter(|name| name.ends_with(".batch"))
+        .map(|name| name.split('.').nth(1).unwrap().parse().unwrap())
+        .collect();
+    counts.sort_unstable();
+    counts
+}
+
+fn all_ok(results: Vec<Result<(), offline_im::spool::SpoolError>>) {
+    for (i, result) in results.into_iter().enumerate() {
+        if let Err(error) = result {
+            panic!("entry {i}: {error}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn one_senders_messages_due_together_go_into_batches_of_100_and_are_claimed_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let entries = entries_from("kim", 250, 0);
+    let put: HashSet<DeliveryId> = ids_of(&entries).into_iter().collect();
+    all_ok(spool.put_all(entries).await);
+
+    let waiting = files(&kim_spooler(&spool));
+    assert_eq!(
+        batch_counts(&kim_spooler(&spool)),
+        vec![50, 100, 100],
+        "{waiting:?}"
+    );
+    assert_eq!(waiting.len(), 3, "no file per message: {waiting:?}");
+    let overview = spool.overview(T0).await.unwrap();
+    assert_eq!(
+        (overview.waiting, overview.claimed),
+        (250, 0),
+        "{overview:?}"
+    );
+
+    let claims = spool.claim_due(T0, 1000).await.unwrap();
+    assert_eq!(claims.len(), 250);
+    assert_eq!(claimed_once(&claims), put, "exactly the messages put");
+    let claimed = files(&claimed_of(&spool, "kim"));
+    assert_eq!(
+        batch_counts(&claimed_of(&spool, "kim")),
+        vec![50, 100, 100],
+        "one claimed file per batch, none per message: {claimed:?}"
+    );
+    assert_eq!(claimed.len(), 3, "{claimed:?}");
+    assert!(files(&kim_spooler(&spool)).is_empty());
+
+    all_ok(spool.complete_all(claims).await);
+    assert!(files(&claimed_of(&spool, "kim")).is_empty());
+    assert!(files(&kim_spooler(&spool)).is_empty());
+    let overview = spool.overview(T0).await.unwrap();
+    assert_eq!(
+        (overview.waiting, overview.claimed, overview.dead),
+        (0, 0, 0),
+        "{overview:?}"
+    );
+    assert!(spool.claim_due(at(3600), 1000).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn senders_and_due_times_far_apart_get_their_own_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let kim_now = entries_from("kim", 3, 0);
+    let kim_later = entries_from("kim", 4, 600);
+    let lee_now = entries_from("lee", 5, 0);
+    let due_now: HashSet<DeliveryId> = ids_of(&kim_now)
+        .into_iter()
+        .chain(ids_of(&lee_now))
+        .collect();
+    let due_later: HashSet<DeliveryId> = ids_of(&kim_later).into_iter().collect();
+    // Interleaved, as a busy front end hands them over.
+    let mut all = Vec::new();
+    let (mut a, mut b, mut c) = (
+        kim_now.into_iter(),
+        kim_later.into_iter(),
+        lee_now.into_iter(),
+    );
+    loop {
+        let next: Vec<SpoolEntry> = [a.next(), b.next(), c.next()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if next.is_empty() {
+            break;
+        }
+        all.extend(next);
+    }
+    all_ok(spool.put_all(all).await);
+
+    assert_eq!(batch_counts(&kim_spooler(&spool)), vec![3, 4]);
+    assert_eq!(files(&kim_spooler(&spool)).len(), 2);
+    assert_eq!(batch_counts(&spooler_of(&spool, "lee")), vec![5]);
+    assert_eq!(files(&spooler_of(&spool, "lee")).len(), 1);
+
+    let now = spool.claim_due(T0, 1000).await.unwrap();
+    assert_eq!(claimed_once(&now), due_now, "only the due ones at T0");
+    all_ok(spool.complete_all(now).await);
+    assert!(spool.claim_due(at(599), 1000).await.unwrap().is_empty());
+    let later = spool.claim_due(at(600), 1000).await.unwrap();
+    assert_eq!(claimed_once(&later), due_later);
+    all_ok(spool.complete_all(later).await);
+    let overview = spool.overview(at(600)).await.unwrap();
+    assert!(overview.only_dead_letters_left(), "{overview:?}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_limit_below_a_batch_is_kept_and_the_rest_drains_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let entries = entries_from("kim", 50, 0);
+    let put: HashSet<DeliveryId> = ids_of(&entries).into_iter().collect();
+    all_ok(spool.put_all(entries).await);
+    assert_eq!(batch_counts(&kim_spooler(&spool)), vec![50]);
+
+    let first = spool.claim_due(T0, 10).await.unwrap();
+    assert_eq!(first.len(), 10, "the limit holds");
+    let waiting = files(&kim_spooler(&spool));
+    assert_eq!(waiting.len(), 40, "{waiting:?}");
+    assert!(
+        waiting.iter().all(|name| name.ends_with(".json")),
+        "the rest wait one file each: {waiting:?}"
+    );
+    let overview = spool.overview(T0).await.unwrap();
+    assert_eq!(
+        (overview.waiting, overview.claimed),
+        (40, 10),
+        "{overview:?}"
+    );
+
+    let mut seen = claimed_once(&first);
+    all_ok(spool.complete_all(first).await);
+    for round in 0..10 {
+        let claims = spool.claim_due(T0, 10).await.unwrap();
+        if claims.is_empty() {
+            break;
+        }
+        assert!(claims.len() <= 10, "round {round}: {}", claims.len());
+        for id in claimed_once(&claims) {
+            assert!(seen.insert(id), "{id} claimed again");
+        }
+        all_ok(spool.complete_all(claims).await);
+    }
+    assert_eq!(seen, put, "every message claimed, none missing");
+    assert!(files(&kim_spooler(&spool)).is_empty());
+    assert!(files(&claimed_of(&spool, "kim")).is_empty());
+}
+
+fn this_host() -> String {
+    ClaimantId::generate()
+        .holder()
+        .expect("this host has a name")
+        .host()
+        .to_owned()
+}
+
+/// Whether `/proc` is there to tell gone processes from live ones (see
+/// tests/spool_holder.rs); `OFFLINE_IM_REQUIRE_PROC` makes its absence a failure.
+fn has_proc() -> bool {
+    let there = Path::new("/proc/self/stat").exists();
+    if !there && std::env::var_os("OFFLINE_IM_REQUIRE_PROC").is_some() {
+        panic!("OFFLINE_IM_REQUIRE_PROC is set but /proc is not mounted");
+    }
+    there
+}
+
+/// A claimant naming a process of this host that has exited (and was reaped).
+fn gone_claimant(suffix: &str) -> String {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    format!("{}_p{pid}_{suffix}", this_host())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_gone_drainers_batch_is_taken_over_at_once_and_nothing_is_lost() {
+    if !has_proc() {
+        eprintln!("skipped: no /proc, so no process can be known gone (claims keep their lease)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let gone = spool(dir.path(), &gone_claimant("dead"));
+    let entries = entries_from("kim", 5, 0);
+    let put: HashSet<DeliveryId> = ids_of(&entries).into_iter().collect();
+    all_ok(gone.put_all(entries).await);
+    assert_eq!(batch_counts(&kim_spooler(&gone)), vec![5]);
+
+    let mut claims = gone.claim_due(T0, 100).await.unwrap();
+    assert_eq!(claims.len(), 5);
+    let retried = claims.remove(0);
+    let retried_id = retried.delivery_id();
+    gone.retry_later(retried, T0, at(120), "the server was busy")
+        .await
+        .unwrap();
+    let completed: Vec<Claim> = claims.drain(..2).collect();
+    all_ok(gone.complete_all(completed).await);
+    // The other two are held when the drainer's process goes.
+    drop(claims);
+    assert_eq!(batch_counts(&claimed_of(&gone, "kim")), vec![5]);
+
+    // One second later, far inside the five-minute lease.
+    let next = spool(dir.path(), "drainer-b");
+    let taken = next.claim_due(at(1), 100).await.unwrap();
+    assert_eq!(taken.len(), 4, "the completed and the held ones come back");
+    let taken_ids = claimed_once(&taken);
+    assert!(
+        !taken_ids.contains(&retried_id),
+        "the retried one keeps its file"
+    );
+    for claim in &taken {
+        assert!(
+            claim.entry().was_taken_over(),
+            "{} is looked for in the mailbox before it is resent",
+            claim.delivery_id()
+        );
+    }
+    assert!(
+        batch_counts(&claimed_of(&next, "kim")).is_empty(),
+        "the batch file is gone: {:?}",
+        files(&claimed_of(&next, "kim"))
+    );
+    all_ok(next.complete_all(taken).await);
+
+    assert!(next.claim_due(at(119), 100).await.unwrap().is_empty());
+    let later = next.claim_due(at(120), 100).await.unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].delivery_id(), retried_id);
+    assert!(
+        !later[0].entry().was_taken_over(),
+        "retried, not taken over"
+    );
+    assert_eq!(later[0].entry().attempts(), 1);
+    let mut all = taken_ids;
+    all.insert(retried_id);
+    assert_eq!(all, put, "nothing lost");
+    all_ok(next.complete_all(later).await);
+    let overview = next.overview(at(120)).await.unwrap();
+    assert!(
+        overview.only_dead_letters_left() && overview.dead == 0,
+        "{overview:?}"
+    );
+    assert!(files(&claimed_of(&next, "kim")).is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_whose_lease_ran_out_is_taken_over_and_its_old_holder_loses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = spool(dir.path(), "drainer-a");
+    let entries = entries_from("kim", 4, 0);
+    let put: HashSet<DeliveryId> = ids_of(&entries).into_iter().collect();
+    all_ok(first.put_all(entries).await);
+    let mut held = first.claim_due(T0, 100).await.unwrap();
+    assert_eq!(held.len(), 4);
+
+    let second = spool(dir.path(), "drainer-b");
+    assert!(
+        second.claim_due(at(299), 100).await.unwrap().is_empty(),
+        "a live holder keeps its batch for the lease"
+    );
+    let taken = second.claim_due(at(301), 100).await.unwrap();
+    assert_eq!(claimed_once(&taken), put, "taken over whole");
+    assert!(taken.iter().all(|c| c.entry().was_taken_over()));
+
+    let err = first.complete(held.remove(0)).await.unwrap_err();
+    assert!(err.is_claim_lost(), "{err}");
+    let err = first
+        .retry_later(held.remove(0), at(302), at(900), "busy")
+        .await
+        .unwrap_err();
+    assert!(err.is_claim_lost(), "{err}");
+
+    all_ok(second.complete_all(taken).await);
+    let overview = second.overview(at(302)).await.unwrap();
+    assert!(
+        overview.only_dead_letters_left() && overview.dead == 0,
+        "the old holder's retry wrote nothing: {overview:?}"
+    );
+    assert!(second.claim_due(at(3600), 100).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_delivery_id_inside_a_waiting_batch_is_not_spooled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let entries = entries_from("kim", 3, 0);
+    let again = entries[1].clone();
+    all_ok(spool.put_all(entries).await);
+    assert_eq!(batch_counts(&kim_spooler(&spool)), vec![3]);
+
+    let err = spool.put(again.clone()).await.unwrap_err();
+    assert!(err.is_already_spooled(), "{err}");
+
+    let mut next = entries_from("kim", 2, 0);
+    next.insert(1, again.clone());
+    let new: HashSet<DeliveryId> = ids_of(&next)
+        .into_iter()
+        .filter(|id| *id != again.delivery_id())
+        .collect();
+    let results = spool.put_all(next).await;
+    assert_eq!(results.len(), 3);
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    assert!(
+        results[1].as_ref().is_err_and(|e| e.is_already_spooled()),
+        "{:?}",
+        results[1]
+    );
+    assert!(results[2].is_ok(), "{:?}", results[2]);
+
+    let claims = spool.claim_due(T0, 100).await.unwrap();
+    let ids = claimed_once(&claims);
+    assert_eq!(ids.len(), 5, "three from the first call, two new");
+    assert!(ids.contains(&again.delivery_id()));
+    assert!(new.is_subset(&ids));
+}
+
+/// Spools three messages from kim in one batch and one on its own; returns the
+/// path of the batch file and the single message's id.
+async fn batch_and_single(spool: &DirectorySpool) -> (PathBuf, DeliveryId) {
+    all_ok(spool.put_all(entries_from("kim", 3, 0)).await);
+    let single = entry("on its own");
+    let single_id = single.delivery_id();
+    spool.put(single).await.unwrap();
+    let spooler = kim_spooler(spool);
+    let batch = files(&spooler)
+        .into_iter()
+        .find(|name| name.ends_with(".batch"))
+        .expect("a batch file");
+    (spooler.join(batch), single_id)
+}
+
+/// The batch id a batch file's name starts with.
+fn batch_id(path: &Path) -> String {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    name.split('.').next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_truncated_batch_is_quarantined_and_other_messages_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let (batch, single) = batch_and_single(&spool).await;
+    let bytes = std::fs::read(&batch).unwrap();
+    std::fs::write(&batch, &bytes[..bytes.len() / 2]).unwrap();
+
+    let claims = spool.claim_due(T0, 100).await.unwrap();
+    assert_eq!(claims.len(), 1);
+    assert_eq!(claims[0].delivery_id(), single);
+    let quarantine = sender_dir(&spool, "kim").join("Quarantine");
+    let set_aside = files(&quarantine);
+    assert!(
+        set_aside
+            .iter()
+            .any(|name| name.starts_with(&batch_id(&batch))),
+        "{set_aside:?}"
+    );
+    assert!(!batch.exists());
+    spool
+        .complete(claims.into_iter().next().unwrap())
+        .await
+        .unwrap();
+    assert!(spool.claim_due(at(3600), 100).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_whose_name_miscounts_its_messages_is_quarantined() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let (batch, single) = batch_and_single(&spool).await;
+    let name = batch.file_name().unwrap().to_str().unwrap().to_owned();
+    let wrong = batch.with_file_name(name.replace(".3.batch", ".2.batch"));
+    std::fs::rename(&batch, &wrong).unwrap();
+
+    let claims = spool.claim_due(T0, 100).await.unwrap();
+    let ids = claimed_once(&claims);
+    assert_eq!(ids, HashSet::from([single]), "none of the bad batch");
+    let set_aside = files(&sender_dir(&spool, "kim").join("Quarantine"));
+    assert!(
+        set_aside.iter().any(|n| n.starts_with(&batch_id(&wrong))),
+        "{set_aside:?}"
+    );
+    assert!(!wrong.exists());
+    assert!(
+        files(&claimed_of(&spool, "kim")).len() <= 1,
+        "only the single one is held"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn single_files_and_batches_mixed_are_all_claimed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let mut put = HashSet::new();
+    // As an older version left them: one file per message.
+    for i in 0..7 {
+        let single = entry(&format!("single {i}"));
+        put.insert(single.delivery_id());
+        spool.put(single).await.unwrap();
+    }
+    for delay in [0, 0, 30] {
+        let batch = entries_from("kim", 20, delay);
+        put.extend(ids_of(&batch));
+        all_ok(spool.put_all(batch).await);
+    }
+    let lee = entries_from("lee", 150, 0);
+    put.extend(ids_of(&lee));
+    all_ok(spool.put_all(lee).await);
+    let waiting = files(&kim_spooler(&spool));
+    assert_eq!(
+        batch_counts(&kim_spooler(&spool)),
+        vec![20, 20, 20],
+        "{waiting:?}"
+    );
+    assert_eq!(waiting.len(), 10, "{waiting:?}");
+    assert_eq!(spool.overview(at(30)).await.unwrap().waiting, put.len());
+
+    let mut seen = HashSet::new();
+    for round in 0..50 {
+        let claims = spool.claim_due(at(30), 25).await.unwrap();
+        if claims.is_empty() {
+            break;
+        }
+        assert!(claims.len() <= 25, "round {round}: {}", claims.len());
+        for id in claimed_once(&claims) {
+            assert!(seen.insert(id), "{id} claimed twice");
+        }
+        all_ok(spool.complete_all(claims).await);
+    }
+    assert_eq!(seen, put);
+    let overview = spool.overview(at(30)).await.unwrap();
+    assert!(overview.only_dead_letters_left(), "{overview:?}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_copied_by_hand_is_read_for_its_due_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let entries = entries_from("kim", 3, 600);
+    let put: HashSet<DeliveryId> = ids_of(&entries).into_iter().collect();
+    all_ok(spool.put_all(entries).await);
+    let spooler = kim_spooler(&spool);
+    let name = files(&spooler).remove(0);
+    assert!(name.ends_with(".3.batch"), "{name}");
+    // Copied away and back: the copy's modification time is now (a wall clock
+    // time, not the spool's due time).
+    let saved = dir.path().join("saved");
+    std::fs::copy(spooler.join(&name), &saved).unwrap();
+    std::fs::remove_file(spooler.join(&name)).unwrap();
+    std::fs::copy(&saved, spooler.join(&name)).unwrap();
+
+    assert!(
+        spool.claim_due(at(599), 100).await.unwrap().is_empty(),
+        "not due before its messages are"
+    );
+    let claims = spool.claim_due(at(600), 100).await.unwrap();
+    assert_eq!(claimed_once(&claims), put);
+}
