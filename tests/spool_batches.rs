@@ -521,3 +521,119 @@ async fn a_batch_copied_by_hand_is_read_for_its_due_time() {
     let claims = spool.claim_due(at(600), 100).await.unwrap();
     assert_eq!(claimed_once(&claims), put);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_clone_of_the_claiming_spool_settles_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    all_ok(spool.put_all(entries_from("kim", 6, 0)).await);
+    let mut claims = spool.claim_due(T0, 100).await.unwrap();
+    assert_eq!(claims.len(), 6);
+    let worker = spool.clone();
+    let retried = claims.pop().unwrap();
+    let retried_id = retried.delivery_id();
+    worker
+        .retry_later(retried, T0, at(60), "busy")
+        .await
+        .unwrap();
+    all_ok(worker.complete_all(claims).await);
+    assert!(
+        files(&claimed_of(&spool, "kim")).is_empty(),
+        "the batch is removed once all its messages are settled"
+    );
+    // Long after the lease: nothing comes back but the retried message.
+    let later = spool.claim_due(at(3600), 100).await.unwrap();
+    assert_eq!(claimed_once(&later), HashSet::from([retried_id]));
+    assert!(!later[0].entry().was_taken_over());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_drainer_that_outlived_its_own_lease_completes_what_it_took_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let entries = entries_from("kim", 4, 0);
+    let put: HashSet<DeliveryId> = ids_of(&entries).into_iter().collect();
+    all_ok(spool.put_all(entries).await);
+    let old = spool.claim_due(T0, 100).await.unwrap();
+    assert_eq!(old.len(), 4);
+
+    // A delivery hung past the lease; the same drainer claims again.
+    let again = spool.claim_due(at(301), 100).await.unwrap();
+    assert_eq!(claimed_once(&again), put, "its own stale batch taken back");
+    assert!(again.iter().all(|c| c.entry().was_taken_over()));
+    all_ok(spool.complete_all(again).await);
+    for claim in old {
+        let err = spool.complete(claim).await.unwrap_err();
+        assert!(err.is_claim_lost(), "{err}");
+    }
+    assert!(
+        files(&claimed_of(&spool, "kim")).is_empty(),
+        "{:?}",
+        files(&claimed_of(&spool, "kim"))
+    );
+    let overview = spool.overview(at(302)).await.unwrap();
+    assert!(overview.only_dead_letters_left(), "{overview:?}");
+    assert!(spool.claim_due(at(3600), 100).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_dead_letter_of_a_taken_over_batch_stays_dead() {
+    if !has_proc() {
+        eprintln!("skipped: no /proc, so no process can be known gone (claims keep their lease)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let gone = spool(dir.path(), &gone_claimant("dead"));
+    all_ok(gone.put_all(entries_from("kim", 3, 0)).await);
+    let mut claims = gone.claim_due(T0, 100).await.unwrap();
+    let dead = claims.remove(0);
+    let dead_id = dead.delivery_id();
+    gone.dead_letter(dead, "the mailbox does not exist", T0)
+        .await
+        .unwrap();
+
+    let next = spool(dir.path(), "drainer-b");
+    let taken = next.claim_due(at(1), 100).await.unwrap();
+    assert_eq!(taken.len(), 2);
+    assert!(!claimed_once(&taken).contains(&dead_id));
+    let dead_letters = next.dead_letters().await.unwrap();
+    assert_eq!(dead_letters.len(), 1);
+    assert_eq!(dead_letters[0].entry().delivery_id(), dead_id);
+}
+
+#[test]
+fn two_drainers_claiming_at_once_share_the_batches_without_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = spool(dir.path(), "writer");
+    let mut put = HashSet::new();
+    for user in ["kim", "lee", "ann"] {
+        let entries = entries_from(user, 230, 0);
+        put.extend(ids_of(&entries));
+        all_ok(writer.blocking_put_all(entries));
+    }
+    let drain = |name: &str| {
+        let spool = spool(dir.path(), name);
+        move || {
+            let mut ids = Vec::new();
+            loop {
+                let claims = spool.blocking_claim_due(T0, 40).unwrap();
+                if claims.is_empty() {
+                    return ids;
+                }
+                assert!(claims.len() <= 40);
+                ids.extend(claims.iter().map(Claim::delivery_id));
+                all_ok(spool.blocking_complete_all(claims));
+            }
+        }
+    };
+    let a = std::thread::spawn(drain("drainer-a"));
+    let b = std::thread::spawn(drain("drainer-b"));
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
+    let mut seen = HashSet::new();
+    for id in a.iter().chain(&b) {
+        assert!(seen.insert(*id), "{id} claimed by both");
+    }
+    assert_eq!(seen, put, "every message claimed");
+    let overview = writer.blocking_overview(T0).unwrap();
+    assert!(overview.only_dead_letters_left(), "{overview:?}");
+}
