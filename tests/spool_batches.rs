@@ -5,6 +5,8 @@
 //! taken over (marked, so nothing is sent twice), duplicates refused, and bad
 //! batch files set aside.
 
+#[path = "support/sender_on_testkit.rs"]
+mod sender_on_testkit;
 #[path = "support/spool_entries.rs"]
 mod spool_entries;
 
@@ -12,7 +14,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use offline_im::compose::DeliveryId;
+use offline_im::compose::{DeliveryId, OfflineIm};
+use offline_im::plan::Folder;
+use offline_im::send::Outcome;
+use offline_im::spool::RetrySchedule;
 use offline_im::spool::{Claim, ClaimantId, DirectorySpool, Spool, SpoolEntry};
 use spool_entries::*;
 
@@ -636,4 +641,76 @@ fn two_drainers_claiming_at_once_share_the_batches_without_overlap() {
     assert_eq!(seen, put, "every message claimed");
     let overview = writer.blocking_overview(T0).unwrap();
     assert!(overview.only_dead_letters_left(), "{overview:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_part_delivered_by_a_drainer_that_died_arrives_once() {
+    if !has_proc() {
+        eprintln!("skipped: no /proc, so no process can be known gone (claims keep their lease)");
+        return;
+    }
+    let server = sender_on_testkit::server().await;
+    let sender = sender_on_testkit::sender(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let messages: Vec<OfflineIm> = (0..30)
+        .map(|i| sender_on_testkit::im("kim@contoso.com", "pat@contoso.com", &format!("m{i}")))
+        .collect();
+    let crashed = spool(dir.path(), &gone_claimant("crashed"));
+    let entries = messages
+        .iter()
+        .map(|m| SpoolEntry::new(m.clone(), T0).pickup_delay(secs(0)))
+        .collect();
+    all_ok(crashed.put_all(entries).await);
+    assert_eq!(batch_counts(&kim_spooler(&crashed)), vec![30]);
+
+    // The first drainer claims the batch, delivers twelve of its messages,
+    // and its process goes before it records anything.
+    let claims = crashed.claim_due(T0, 100).await.unwrap();
+    assert_eq!(claims.len(), 30);
+    let reports = sender
+        .send_all(claims[..12].iter().map(|c| c.entry().message().clone()))
+        .await;
+    assert!(
+        reports.iter().all(|r| r.outcome.is_delivered()),
+        "{reports:?}"
+    );
+    drop(claims);
+
+    let next = spool(dir.path(), "drainer-b");
+    let pass = sender
+        .drain(&next, &RetrySchedule::default(), at(1), 100)
+        .await
+        .unwrap();
+    server.idle().await;
+    assert_eq!(
+        (pass.completed, pass.retried, pass.dead_lettered),
+        (30, 0, 0)
+    );
+    let found = pass
+        .reports
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.outcome,
+                Outcome::Delivered {
+                    duplicate_avoided: true,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(found, 12, "the delivered ones were found, not sent again");
+    for (i, message) in messages.iter().enumerate() {
+        assert_eq!(
+            sender_on_testkit::copies(&server, "pat@contoso.com", Folder::Inbox, message),
+            1,
+            "message {i} arrived once"
+        );
+    }
+    let overview = next.overview(at(1)).await.unwrap();
+    assert!(
+        overview.only_dead_letters_left() && overview.dead == 0,
+        "{overview:?}"
+    );
+    assert!(files(&claimed_of(&next, "kim")).is_empty());
 }
