@@ -104,6 +104,14 @@ async fn one_senders_messages_due_together_go_into_batches_of_100_and_are_claime
         (250, 0),
         "{overview:?}"
     );
+    let listed: Vec<DeliveryId> = spool
+        .blocking_waiting()
+        .unwrap()
+        .iter()
+        .map(SpoolEntry::delivery_id)
+        .collect();
+    assert_eq!(listed.len(), 250, "each waiting message listed once");
+    assert_eq!(listed.into_iter().collect::<HashSet<_>>(), put);
 
     let claims = spool.claim_due(T0, 1000).await.unwrap();
     assert_eq!(claims.len(), 250);
