@@ -722,3 +722,45 @@ async fn a_batch_part_delivered_by_a_drainer_that_died_arrives_once() {
     );
     assert!(files(&claimed_of(&next, "kim")).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_all_delivers_a_batch_that_did_not_fit_beside_earlier_messages() {
+    let server = sender_on_testkit::server().await;
+    let sender = sender_on_testkit::sender(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let im =
+        |i: usize| sender_on_testkit::im("kim@contoso.com", "pat@contoso.com", &format!("m{i}"));
+    // Five messages due at T0, spooled one by one, then a batch of 30 due a
+    // second later.
+    let singles: Vec<OfflineIm> = (0..5).map(im).collect();
+    for message in &singles {
+        spool
+            .put(SpoolEntry::new(message.clone(), T0).pickup_delay(secs(0)))
+            .await
+            .unwrap();
+    }
+    let batch: Vec<OfflineIm> = (5..35).map(im).collect();
+    let entries = batch
+        .iter()
+        .map(|m| SpoolEntry::new(m.clone(), T0).pickup_delay(secs(1)))
+        .collect();
+    all_ok(spool.put_all(entries).await);
+    assert_eq!(batch_counts(&kim_spooler(&spool)), vec![30]);
+
+    // Passes of 20: the batch does not fit beside the five.
+    let pass = sender
+        .drain_all(&spool, &RetrySchedule::default(), at(5), 20)
+        .await
+        .unwrap();
+    server.idle().await;
+    assert_eq!(pass.completed, 35, "everything due at the drain's time");
+    for message in singles.iter().chain(&batch) {
+        assert_eq!(
+            sender_on_testkit::copies(&server, "pat@contoso.com", Folder::Inbox, message),
+            1
+        );
+    }
+    let overview = spool.overview(at(5)).await.unwrap();
+    assert!(overview.only_dead_letters_left(), "{overview:?}");
+}
