@@ -115,6 +115,12 @@ async fn one_senders_messages_due_together_go_into_batches_of_100_and_are_claime
 
     let claims = spool.claim_due(T0, 1000).await.unwrap();
     assert_eq!(claims.len(), 250);
+    let overview = spool.overview(T0).await.unwrap();
+    assert_eq!(
+        (overview.waiting, overview.claimed),
+        (0, 250),
+        "{overview:?}"
+    );
     assert_eq!(claimed_once(&claims), put, "exactly the messages put");
     let claimed = files(&claimed_of(&spool, "kim"));
     assert_eq!(
@@ -763,4 +769,129 @@ async fn drain_all_delivers_a_batch_that_did_not_fit_beside_earlier_messages() {
     }
     let overview = spool.overview(at(5)).await.unwrap();
     assert!(overview.only_dead_letters_left(), "{overview:?}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_delivery_id_twice_in_one_put_all_is_kept_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let mut entries = entries_from("kim", 4, 0);
+    entries.push(entries[2].clone());
+    let results = spool.put_all(entries).await;
+    assert!(results[..4].iter().all(Result::is_ok), "{results:?}");
+    assert!(
+        results[4].as_ref().is_err_and(|e| e.is_already_spooled()),
+        "{:?}",
+        results[4]
+    );
+    assert_eq!(batch_counts(&kim_spooler(&spool)), vec![4]);
+    assert_eq!(
+        claimed_once(&spool.claim_due(T0, 100).await.unwrap()).len(),
+        4
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_in_another_senders_folder_is_quarantined_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    all_ok(spool.put_all(entries_from("kim", 3, 0)).await);
+    all_ok(spool.put_all(entries_from("lee", 2, 0)).await);
+    let name = files(&kim_spooler(&spool)).remove(0);
+    let moved = spooler_of(&spool, "lee").join(&name);
+    std::fs::rename(kim_spooler(&spool).join(&name), &moved).unwrap();
+
+    let claims = spool.claim_due(T0, 100).await.unwrap();
+    assert_eq!(claims.len(), 2, "only lee's own batch");
+    assert!(
+        claims
+            .iter()
+            .all(|c| c.entry().sender().to_string() == "sip:lee@contoso.com")
+    );
+    let set_aside = files(&sender_dir(&spool, "lee").join("Quarantine"));
+    assert!(
+        set_aside.iter().any(|n| n.starts_with(&batch_id(&moved))),
+        "kept, set aside: {set_aside:?}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_holding_one_message_twice_is_quarantined() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    let (batch, single) = batch_and_single(&spool).await;
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&batch).unwrap()).unwrap();
+    let entries = json["entries"].as_array_mut().unwrap();
+    entries[1] = entries[0].clone();
+    std::fs::write(&batch, serde_json::to_vec(&json).unwrap()).unwrap();
+
+    let claims = spool.claim_due(T0, 100).await.unwrap();
+    assert_eq!(claimed_once(&claims), HashSet::from([single]));
+    let set_aside = files(&sender_dir(&spool, "kim").join("Quarantine"));
+    assert!(
+        set_aside.iter().any(|n| n.starts_with(&batch_id(&batch))),
+        "{set_aside:?}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_with_a_dead_letter_and_a_retry_is_settled_by_its_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = spool(dir.path(), "drainer-a");
+    all_ok(spool.put_all(entries_from("kim", 5, 0)).await);
+    let mut claims = spool.claim_due(T0, 100).await.unwrap();
+    let dead = claims.remove(0);
+    let dead_id = dead.delivery_id();
+    let retried = claims.remove(0);
+    let retried_id = retried.delivery_id();
+    spool
+        .dead_letter(dead, "the mailbox does not exist", T0)
+        .await
+        .unwrap();
+    spool
+        .retry_later(retried, T0, at(90), "the server was busy")
+        .await
+        .unwrap();
+    all_ok(spool.complete_all(claims).await);
+    assert!(
+        files(&claimed_of(&spool, "kim")).is_empty(),
+        "the batch is removed"
+    );
+    let overview = spool.overview(T0).await.unwrap();
+    assert_eq!(
+        (overview.waiting, overview.claimed, overview.dead),
+        (1, 0, 1),
+        "{overview:?}"
+    );
+    let dead_letters = spool.dead_letters().await.unwrap();
+    assert_eq!(dead_letters.len(), 1);
+    assert_eq!(dead_letters[0].entry().delivery_id(), dead_id);
+    assert!(spool.claim_due(at(89), 100).await.unwrap().is_empty());
+    let later = spool.claim_due(at(90), 100).await.unwrap();
+    assert_eq!(claimed_once(&later), HashSet::from([retried_id]));
+    assert_eq!(later[0].entry().attempts(), 1);
+    assert_eq!(later[0].entry().last_error(), Some("the server was busy"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_overview_counts_the_messages_of_claimed_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let holder = spool(dir.path(), "drainer-a");
+    all_ok(holder.put_all(entries_from("kim", 5, 0)).await);
+    let mut claims = holder.claim_due(T0, 100).await.unwrap();
+    let done: Vec<Claim> = claims.drain(..2).collect();
+    all_ok(holder.complete_all(done).await);
+
+    let mine = holder.overview(T0).await.unwrap();
+    assert_eq!((mine.waiting, mine.claimed), (0, 3), "{mine:?}");
+    // Another drainer cannot tell which are settled: it counts them all, and
+    // does not take the spool for drained.
+    let other = spool(dir.path(), "drainer-b").overview(T0).await.unwrap();
+    assert_eq!((other.waiting, other.claimed), (0, 5), "{other:?}");
+    assert!(!other.only_dead_letters_left());
+
+    all_ok(holder.complete_all(claims).await);
+    let after = spool(dir.path(), "drainer-b").overview(T0).await.unwrap();
+    assert!(after.only_dead_letters_left(), "{after:?}");
 }

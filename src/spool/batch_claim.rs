@@ -93,6 +93,13 @@ impl DirectorySpool {
         (name.at_ms == unix_ms(claim.claimed_at())).then(|| path.clone())
     }
 
+    /// How many messages of the claimed batch at `path` are not settled yet,
+    /// when this spool (or a clone) holds it.
+    pub(super) fn held_unsettled(&self, path: &Path) -> Option<usize> {
+        let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        held.unsettled.get(path).copied()
+    }
+
     /// [`Spool::complete`](super::Spool::complete) of a message of the held
     /// batch at `batch`: [`SpoolError::ClaimLost`] when the batch was taken
     /// over meanwhile.
