@@ -895,3 +895,37 @@ async fn the_overview_counts_the_messages_of_claimed_batches() {
     let after = spool(dir.path(), "drainer-b").overview(T0).await.unwrap();
     assert!(after.only_dead_letters_left(), "{after:?}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_delivery_id_inside_a_claimed_batch_is_not_spooled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let drainer = spool(dir.path(), "drainer-a");
+    let entries = entries_from("kim", 3, 0);
+    let in_flight = entries[1].clone();
+    all_ok(drainer.put_all(entries).await);
+    let claims = drainer.claim_due(T0, 100).await.unwrap();
+    assert_eq!(claims.len(), 3);
+
+    // Handed over again while a drainer is delivering it: a second copy
+    // would be sent without a look in the mailbox.
+    let err = drainer.put(in_flight.clone()).await.unwrap_err();
+    assert!(err.is_already_spooled(), "{err}");
+    let other = spool(dir.path(), "front-end");
+    let results = other
+        .put_all(vec![entry("new"), in_flight.clone(), entry("newer")])
+        .await;
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(
+        results[1].as_ref().is_err_and(|e| e.is_already_spooled()),
+        "{:?}",
+        results[1]
+    );
+    let waiting: Vec<DeliveryId> = other
+        .blocking_waiting()
+        .unwrap()
+        .iter()
+        .map(SpoolEntry::delivery_id)
+        .collect();
+    assert!(!waiting.contains(&in_flight.delivery_id()), "{waiting:?}");
+    all_ok(drainer.complete_all(claims).await);
+}

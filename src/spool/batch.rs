@@ -8,7 +8,9 @@ use std::time::SystemTime;
 
 use time::OffsetDateTime;
 
-use super::batch_file::{BATCH_DUE_SPREAD_MS, MAX_BATCH, encode_batch, waiting_batch_ids};
+use super::batch_file::{
+    BATCH_DUE_SPREAD_MS, MAX_BATCH, claimed_batch_ids, encode_batch, waiting_batch_ids,
+};
 use super::directory::{due_hint, encode};
 use super::fsio::{
     FILE_THREADS, SYNC_THREADS, create_dir, in_parallel, link_new_synced, list, sync_many,
@@ -210,6 +212,7 @@ impl DirectorySpool {
             create_dir(&dirs.dead_letters())?;
             let mut ids = HashSet::new();
             ids.extend(waiting_batch_ids(&dirs)?.into_iter().map(|(id, _)| id));
+            ids.extend(claimed_batch_ids(&dirs)?.into_iter().map(|(id, _)| id));
             for dir in [spooler.clone(), dirs.claimed(), dirs.dead_letters()] {
                 for item in list(&dir)? {
                     if is_temp_file_name(&item.name) || item.name.ends_with(".batch") {
