@@ -5,6 +5,8 @@
 //! taken over (marked, so nothing is sent twice), duplicates refused, and bad
 //! batch files set aside.
 
+#[path = "support/killed_children.rs"]
+mod killed_children;
 #[path = "support/sender_on_testkit.rs"]
 mod sender_on_testkit;
 #[path = "support/spool_entries.rs"]
@@ -928,4 +930,152 @@ async fn a_delivery_id_inside_a_claimed_batch_is_not_spooled_again() {
         .collect();
     assert!(!waiting.contains(&in_flight.delivery_id()), "{waiting:?}");
     all_ok(drainer.complete_all(claims).await);
+}
+
+/// The drainer `killed_drainers_of_batches_are_recovered_at_once` kills: claims
+/// up to 150 messages a pass (whole batches of 100 and the split rest). A no-op
+/// in a normal test run.
+#[test]
+fn batch_child_drainer() {
+    killed_children::run_child(
+        "OFFLINE_IM_BATCH_CHILD",
+        "OFFLINE_IM_BATCH_URL",
+        |dir, url| async move {
+            let transport = offline_im::transport::HttpTransport::builder(url.parse().unwrap())
+                .basic("svc-offline-im@contoso.com", "service password")
+                .allow_http(true)
+                .env_proxy(false)
+                .build()
+                .unwrap();
+            let sender = offline_im::send::Sender::from_settings(
+                transport,
+                offline_im::settings::Settings::from_toml_str(sender_on_testkit::SETTINGS).unwrap(),
+            )
+            .batch_size(10)
+            .concurrency(2)
+            .retry(sender_on_testkit::fast_retry())
+            .build()
+            .unwrap();
+            // A claimant naming this host and process, and the default
+            // ten-minute lease: only the process being gone frees its claims.
+            let spool = DirectorySpool::open(&dir).unwrap();
+            println!("ready");
+            loop {
+                let now = time::OffsetDateTime::now_utc();
+                let pass = sender
+                    .drain(&spool, &RetrySchedule::default(), now, 150)
+                    .await
+                    .unwrap();
+                if pass.is_empty() {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            }
+        },
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_drainers_of_batches_are_recovered_at_once() {
+    if !has_proc() {
+        eprintln!("skipped: no /proc, so no process can be known gone (claims keep their lease)");
+        return;
+    }
+    const MESSAGES: usize = 300;
+    let server = offline_im::testkit::TestServer::builder()
+        .hosted_domain("contoso.com")
+        .basic_user("svc-offline-im@contoso.com", "service password")
+        .latency(std::time::Duration::from_millis(25))
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap().to_owned();
+    let spool = DirectorySpool::open(&root).unwrap();
+    let messages: Vec<OfflineIm> = (0..MESSAGES)
+        .map(|i| {
+            sender_on_testkit::im(
+                "kim@contoso.com",
+                &format!("user{}@contoso.com", i % 30),
+                &format!("message {i}"),
+            )
+        })
+        .collect();
+    let now = time::OffsetDateTime::now_utc();
+    let entries = messages
+        .iter()
+        .map(|m| SpoolEntry::new(m.clone(), now).pickup_delay(secs(0)))
+        .collect();
+    all_ok(spool.put_all(entries).await);
+    assert_eq!(batch_counts(&kim_spooler(&spool)), vec![100, 100, 100]);
+
+    let mut seed = 0x0BA7_C4ED_2026;
+    for _ in 0..6 {
+        let child = killed_children::spawn_ready(
+            "batch_child_drainer",
+            &[
+                ("OFFLINE_IM_BATCH_CHILD", &root),
+                ("OFFLINE_IM_BATCH_URL", &server.url()),
+            ],
+        )
+        .await;
+        let alive = std::time::Duration::from_millis(killed_children::next_random(&mut seed) % 400);
+        killed_children::kill_while_working(child, &server, alive).await;
+    }
+
+    let delivered_by_children: usize = (0..30)
+        .map(|r| {
+            server
+                .folder(
+                    &sender_on_testkit::smtp(&format!("user{r}@contoso.com")),
+                    Folder::Inbox,
+                )
+                .len()
+        })
+        .sum();
+    eprintln!("children delivered {delivered_by_children} of {MESSAGES} before the last kill");
+    assert!(delivered_by_children > 0, "the children did real work");
+
+    // Far inside the ten-minute lease: the dead drainers' batches are taken
+    // over at once.
+    let sender = sender_on_testkit::sender(&server);
+    let started = std::time::Instant::now();
+    loop {
+        let now = time::OffsetDateTime::now_utc();
+        sender
+            .drain_all(&spool, &RetrySchedule::default(), now, 500)
+            .await
+            .unwrap();
+        let overview = spool.overview(now).await.unwrap();
+        if overview.only_dead_letters_left() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "still not drained: {overview:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    server.idle().await;
+
+    for (i, message) in messages.iter().enumerate() {
+        let to = message.recipient().smtp().as_str();
+        assert_eq!(
+            sender_on_testkit::copies(&server, to, Folder::Inbox, message),
+            1,
+            "message {i} in {to}'s inbox"
+        );
+        assert_eq!(
+            sender_on_testkit::copies(
+                &server,
+                "kim@contoso.com",
+                Folder::ConversationHistory,
+                message
+            ),
+            1,
+            "message {i}: the sender's copy"
+        );
+    }
+    assert!(spool.dead_letters().await.unwrap().is_empty());
+    assert!(files(&claimed_of(&spool, "kim")).is_empty());
+    assert!(files(&kim_spooler(&spool)).is_empty());
 }
