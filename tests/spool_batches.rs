@@ -3,7 +3,11 @@
 //! one rename. These tests check what a drainer sees through the public API:
 //! every message claimed once, the limit kept, batches of stopped drainers
 //! taken over (marked, so nothing is sent twice), duplicates refused, and bad
-//! batch files set aside.
+//! batch files set aside; and, through the pipeline and the embedded server,
+//! what arrives in the mailboxes when drainers of batches die (by a gone
+//! process's claimant, and by SIGKILL: this binary, run with
+//! `OFFLINE_IM_BATCH_CHILD` set, is the killed drainer, see
+//! `batch_child_drainer`).
 
 #[path = "support/killed_children.rs"]
 mod killed_children;
