@@ -60,7 +60,10 @@ impl<T: Transport> Sender<T> {
     }
 
     /// [`drain`](Self::drain) passes of up to `limit` messages due at `now`,
-    /// until a pass finds fewer than `limit` (nothing more is due at `now`).
+    /// until a pass finds nothing (nothing more is due at `now`). A pass may
+    /// find fewer than `limit` while more is due: the directory spool claims a
+    /// batch file whole, and one that does not fit beside the messages
+    /// claimed before it waits for the next pass.
     /// Returns the passes combined. [`drain_until_empty`](Self::drain_until_empty)
     /// with your own schedule, clock and pass size.
     ///
@@ -80,13 +83,13 @@ impl<T: Transport> Sender<T> {
         let mut total = DrainPass::default();
         loop {
             let pass = self.drain(spool, schedule, now, limit).await?;
-            let full = limit > 0 && pass.reports.len() >= limit;
+            let found = limit > 0 && !pass.reports.is_empty();
             total.completed += pass.completed;
             total.retried += pass.retried;
             total.dead_lettered += pass.dead_lettered;
             total.lost_claims += pass.lost_claims;
             total.reports.extend(pass.reports);
-            if !full {
+            if !found {
                 return Ok(total);
             }
         }

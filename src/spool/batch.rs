@@ -8,14 +8,16 @@ use std::time::SystemTime;
 
 use time::OffsetDateTime;
 
-use super::batch_file::{BATCH_DUE_SPREAD_MS, MAX_BATCH, encode_batch, waiting_batch_ids};
+use super::batch_file::{
+    BATCH_DUE_SPREAD_MS, MAX_BATCH, claimed_batch_ids, encode_batch, waiting_batch_ids,
+};
 use super::directory::{due_hint, encode};
 use super::fsio::{
     FILE_THREADS, SYNC_THREADS, create_dir, in_parallel, link_new_synced, list, sync_many,
 };
 use super::layout::{
-    BatchName, ClaimName, ClaimState, SenderDirs, entry_file_name, is_temp_file_name,
-    parse_entry_file_name, unix_ms,
+    BatchClaimName, BatchName, ClaimName, ClaimState, SenderDirs, entry_file_name,
+    is_temp_file_name, parse_entry_file_name, unix_ms,
 };
 use super::{Claim, DirectorySpool, SpoolEntry, SpoolError, SpoolOverview};
 use crate::compose::DeliveryId;
@@ -210,6 +212,7 @@ impl DirectorySpool {
             create_dir(&dirs.dead_letters())?;
             let mut ids = HashSet::new();
             ids.extend(waiting_batch_ids(&dirs)?.into_iter().map(|(id, _)| id));
+            ids.extend(claimed_batch_ids(&dirs)?.into_iter().map(|(id, _)| id));
             for dir in [spooler.clone(), dirs.claimed(), dirs.dead_letters()] {
                 for item in list(&dir)? {
                     if is_temp_file_name(&item.name) || item.name.ends_with(".batch") {
@@ -334,8 +337,15 @@ impl DirectorySpool {
                 }
             }
             for item in list(&dirs.claimed())? {
-                if !item.is_dir && ClaimName::parse(&item.name).is_some() {
+                if item.is_dir {
+                    continue;
+                }
+                if ClaimName::parse(&item.name).is_some() {
                     overview.claimed += 1;
+                } else if let Some(name) = BatchClaimName::parse(&item.name) {
+                    // A claimed batch: the messages not settled yet when this
+                    // spool holds it, all of them (as its name says) otherwise.
+                    overview.claimed += self.held_unsettled(&item.path).unwrap_or(name.batch.count);
                 }
             }
             for item in list(&dirs.dead_letters())? {

@@ -26,7 +26,7 @@ use super::fsio::{
     write_atomic,
 };
 use super::layout::{
-    BatchClaimName, BatchName, ClaimName, ClaimState, SenderDirs, entry_file_name,
+    BatchClaimName, BatchName, ClaimName, ClaimState, SenderDirs, entry_file_name, unix_ms,
 };
 use super::{Claim, DirectorySpool, SpoolEntry, SpoolError};
 use crate::compose::DeliveryId;
@@ -80,13 +80,24 @@ impl DirectorySpool {
     }
 
     /// The claimed batch `claim` came from, when this spool (or a clone)
-    /// handed it out of one and it is not settled yet.
+    /// handed it out of one and it is not settled yet. A later claim of the
+    /// same message on its own (after the batch was taken over, possibly by
+    /// this very spool) is not from the batch: the claim times differ.
     pub(super) fn held_batch(&self, claim: &Claim) -> Option<PathBuf> {
         if claim.claimant() != &self.claimant {
             return None;
         }
         let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        held.batch_of.get(&claim.delivery_id()).cloned()
+        let path = held.batch_of.get(&claim.delivery_id())?;
+        let name = BatchClaimName::parse(path.file_name()?.to_str()?)?;
+        (name.at_ms == unix_ms(claim.claimed_at())).then(|| path.clone())
+    }
+
+    /// How many messages of the claimed batch at `path` are not settled yet,
+    /// when this spool (or a clone) holds it.
+    pub(super) fn held_unsettled(&self, path: &Path) -> Option<usize> {
+        let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        held.unsettled.get(path).copied()
     }
 
     /// [`Spool::complete`](super::Spool::complete) of a message of the held

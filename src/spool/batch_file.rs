@@ -19,7 +19,7 @@ use std::time::SystemTime;
 use super::SpoolError;
 use super::directory::{check_place, due_hint};
 use super::fsio::{list, read_if_exists};
-use super::layout::{BatchName, SenderDirs};
+use super::layout::{BatchClaimName, BatchName, SenderDirs};
 use super::quarantine::{decode, quarantine};
 use super::{FORMAT_VERSION, SpoolEntry};
 use crate::compose::DeliveryId;
@@ -113,6 +113,23 @@ pub(crate) fn waiting_batch_ids(
     let mut ids = Vec::new();
     for item in list(&dirs.spooler())? {
         if !item.is_dir && BatchName::parse(&item.name).is_some() {
+            for id in batch_ids(&item.path)? {
+                ids.push((id, item.path.clone()));
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// The delivery ids in `dirs`' claimed batch files (messages a drainer is
+/// delivering, or has settled but not yet removed with their batch), each
+/// with its file.
+pub(crate) fn claimed_batch_ids(
+    dirs: &SenderDirs,
+) -> Result<Vec<(DeliveryId, PathBuf)>, SpoolError> {
+    let mut ids = Vec::new();
+    for item in list(&dirs.claimed())? {
+        if !item.is_dir && BatchClaimName::parse(&item.name).is_some() {
             for id in batch_ids(&item.path)? {
                 ids.push((id, item.path.clone()));
             }

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
 
 use super::batch_claim::HeldBatches;
-use super::batch_file::waiting_batch_ids;
+use super::batch_file::{claimed_batch_ids, waiting_batch_ids};
 use super::entry::add;
 use super::fsio::{Existing, create_dir, list, move_file, remove, write_atomic};
 use super::layout::{ClaimName, ClaimState, QUARANTINE, SenderDirs, entry_file_name};
@@ -365,6 +365,9 @@ fn existing_copy(dirs: &SenderDirs, id: DeliveryId) -> Result<Option<PathBuf>, S
         return Ok(Some(dead));
     }
     if let Some((_, batch)) = waiting_batch_ids(dirs)?.into_iter().find(|(i, _)| *i == id) {
+        return Ok(Some(batch));
+    }
+    if let Some((_, batch)) = claimed_batch_ids(dirs)?.into_iter().find(|(i, _)| *i == id) {
         return Ok(Some(batch));
     }
     let prefix = format!("{id}.");

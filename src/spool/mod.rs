@@ -160,7 +160,15 @@
 //!
 //! A claim with room for fewer messages than a batch holds (a `limit` under
 //! 100, and nothing else claimed yet) first splits the batch into one waiting
-//! file per message (synced), then claims as usual.
+//! file per message (synced), then claims as usual. A batch that does not fit
+//! beside the messages claimed before it waits for the next claim: a claim
+//! returning fewer than `limit` does not mean nothing more is due (drain until
+//! a claim returns nothing, as [`Sender::drain_all`](crate::send::Sender::drain_all) does).
+//!
+//! While a batch is claimed, its messages count as claimed in
+//! [`Spool::overview`] (all of them, as seen from another drainer, until the
+//! holder removes the batch), and [`Spool::put`] of one of them says
+//! [`SpoolError::AlreadySpooled`].
 //!
 //! When the holder of a claimed batch stops (its process gone, or its lease
 //! run out), the next drainer renames the batch to itself and writes back,

@@ -11,7 +11,9 @@ pub struct SpoolOverview {
     /// Messages waiting (due now or later), not claimed.
     pub waiting: usize,
     /// Messages claimed by a drainer (this one or another, live or not yet
-    /// taken over).
+    /// taken over). A batch file claimed by another drainer counts all its
+    /// messages until that drainer removes it (which ones it settled is kept
+    /// in its memory only).
     pub claimed: usize,
     /// Dead letters.
     pub dead: usize,
