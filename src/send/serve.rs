@@ -169,8 +169,9 @@ impl<T: Transport> Sender<T> {
     /// sleeps until a waiting message falls due or
     /// [`idle_poll`](ServeOptions::idle_poll) passes.
     ///
-    /// While a full pass is delivered, the next one is claimed, so that the
-    /// spool's file work overlaps the network's.
+    /// While a pass is delivered, the next one is claimed, so that the
+    /// spool's file work overlaps the network's; the service sleeps only after
+    /// a claim that found nothing.
     ///
     /// On shutdown no new claim is made; the pass in flight (and the one
     /// claimed beside it) finishes and records each of its messages (completed,
@@ -212,14 +213,17 @@ impl<T: Transport> Sender<T> {
                 Some(claims) => claims,
                 None => spool.claim_due(now, options.claim_limit).await?,
             };
-            let full = claims.len() >= options.claim_limit;
+            // A pass that claimed anything may have left more due: fewer than
+            // the limit does not say otherwise (the directory spool claims
+            // batch files whole, and one that did not fit waits).
+            let busy = !claims.is_empty();
             if !claims.is_empty() {
                 stats.in_flight = claims.len();
                 publish(options, &stats, "claimed");
                 let work = self.deliver_and_record(spool, &options.schedule, now, claims);
-                let pass = if full && !stopping {
-                    // More is due: claim the next pass while this one is on the
-                    // wire, so that the spool's file work overlaps the network's.
+                let pass = if busy && !stopping {
+                    // More may be due: claim the next pass while this one is on
+                    // the wire, so that the spool's file work overlaps the network's.
                     let next = async { spool.claim_due(clock(), options.claim_limit).await };
                     let (pass, next) = join(work, next).await;
                     prefetched = Some(next?);
@@ -237,7 +241,7 @@ impl<T: Transport> Sender<T> {
             if stopping {
                 continue; // the prefetched claims are delivered before stopping
             }
-            if full || prefetched.as_ref().is_some_and(|c| !c.is_empty()) {
+            if busy || prefetched.as_ref().is_some_and(|c| !c.is_empty()) {
                 // More is due: the whole spool is looked at only now and then.
                 if stats.passes % OVERVIEW_EVERY == 0 {
                     stats.spool = spool.overview(clock()).await?;
@@ -271,7 +275,7 @@ impl<T: Transport> Sender<T> {
     }
 }
 
-/// While passes are full, the spool's overview is refreshed every this many passes.
+/// While passes find work, the spool's overview is refreshed every this many passes.
 const OVERVIEW_EVERY: usize = 10;
 
 /// The shortest sleep of an idle service.

@@ -35,6 +35,10 @@ pub trait Spool: Send + Sync {
     /// Claims up to `limit` messages that are due at `now`, oldest next attempt
     /// first. Also makes claims whose lease ran out claimable again.
     ///
+    /// Fewer than `limit` does not mean nothing more is due (the directory
+    /// spool claims a batch file whole or not at all); a claim that returns
+    /// nothing does.
+    ///
     /// # Errors
     /// A storage error. Bad records are set aside (quarantined), never returned as errors.
     fn claim_due(
