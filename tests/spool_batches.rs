@@ -9,6 +9,8 @@
 //! `OFFLINE_IM_BATCH_CHILD` set, is the killed drainer, see
 //! `batch_child_drainer`).
 
+#[path = "support/holders.rs"]
+mod holders;
 #[path = "support/killed_children.rs"]
 mod killed_children;
 #[path = "support/sender_on_testkit.rs"]
@@ -20,11 +22,12 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use holders::{has_proc, this_host};
 use offline_im::compose::{DeliveryId, OfflineIm};
 use offline_im::plan::Folder;
 use offline_im::send::Outcome;
 use offline_im::spool::RetrySchedule;
-use offline_im::spool::{Claim, ClaimantId, DirectorySpool, Spool, SpoolEntry};
+use offline_im::spool::{Claim, DirectorySpool, Spool, SpoolEntry};
 use spool_entries::*;
 
 /// `n` messages from `from` to pat, spooled at T0 and due at `T0 + delay_secs`.
@@ -236,24 +239,6 @@ async fn a_limit_below_a_batch_is_kept_and_the_rest_drains_exactly_once() {
     assert_eq!(seen, put, "every message claimed, none missing");
     assert!(files(&kim_spooler(&spool)).is_empty());
     assert!(files(&claimed_of(&spool, "kim")).is_empty());
-}
-
-fn this_host() -> String {
-    ClaimantId::generate()
-        .holder()
-        .expect("this host has a name")
-        .host()
-        .to_owned()
-}
-
-/// Whether `/proc` is there to tell gone processes from live ones (see
-/// tests/spool_holder.rs); `OFFLINE_IM_REQUIRE_PROC` makes its absence a failure.
-fn has_proc() -> bool {
-    let there = Path::new("/proc/self/stat").exists();
-    if !there && std::env::var_os("OFFLINE_IM_REQUIRE_PROC").is_some() {
-        panic!("OFFLINE_IM_REQUIRE_PROC is set but /proc is not mounted");
-    }
-    there
 }
 
 /// A claimant naming a process of this host that has exited (and was reaped).

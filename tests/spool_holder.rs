@@ -3,26 +3,21 @@
 //! processes and of other hosts to their lease. A message taken over is marked,
 //! so the pipeline looks for it in the mailbox before sending it again.
 
+#[path = "support/holders.rs"]
+mod holders;
 #[path = "support/sender_on_testkit.rs"]
 mod sender_on_testkit;
 
 use std::process::Command;
 use std::time::Duration;
 
-use offline_im::spool::{ClaimantId, DirectorySpool, Spool, SpoolEntry};
+use holders::{has_proc, this_host};
+use offline_im::spool::{DirectorySpool, Spool, SpoolEntry};
 use sender_on_testkit::im;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
 const T0: OffsetDateTime = datetime!(2026-03-02 09:00 UTC);
-
-fn this_host() -> String {
-    ClaimantId::generate()
-        .holder()
-        .expect("this host has a name")
-        .host()
-        .to_owned()
-}
 
 /// A spool at `dir` whose claims are made under `claimant`.
 fn drainer(dir: &std::path::Path, claimant: &str) -> DirectorySpool {
@@ -45,17 +40,6 @@ async fn claimed_by(dir: &std::path::Path, holder: &str) -> offline_im::compose:
     assert_eq!(claims.len(), 1);
     assert!(!claims[0].entry().may_have_been_sent(), "never attempted");
     id
-}
-
-/// Whether `/proc` is there to tell gone processes from live ones. Without it
-/// the tests that need it say they are skipped, unless
-/// `OFFLINE_IM_REQUIRE_PROC` is set (as CI sets it), when that is a failure.
-fn has_proc() -> bool {
-    let there = std::path::Path::new("/proc/self/stat").exists();
-    if !there && std::env::var_os("OFFLINE_IM_REQUIRE_PROC").is_some() {
-        panic!("OFFLINE_IM_REQUIRE_PROC is set but /proc is not mounted");
-    }
-    there
 }
 
 #[tokio::test]

@@ -8,16 +8,14 @@ use std::time::SystemTime;
 
 use time::OffsetDateTime;
 
-use super::batch_file::{
-    BATCH_DUE_SPREAD_MS, MAX_BATCH, claimed_batch_ids, encode_batch, waiting_batch_ids,
-};
+use super::batch_file::{BATCH_DUE_SPREAD_MS, MAX_BATCH, batch_ids_of, encode_batch};
 use super::directory::{due_hint, encode};
 use super::fsio::{
     FILE_THREADS, SYNC_THREADS, create_dir, in_parallel, link_new_synced, list, sync_many,
 };
 use super::layout::{
-    BatchClaimName, BatchName, ClaimName, ClaimState, SenderDirs, entry_file_name,
-    is_temp_file_name, parse_entry_file_name, unix_ms,
+    BatchClaimName, BatchName, ClaimName, SenderDirs, entry_file_name, is_temp_file_name,
+    parse_entry_file_name, unix_ms,
 };
 use super::{Claim, DirectorySpool, SpoolEntry, SpoolError, SpoolOverview};
 use crate::compose::DeliveryId;
@@ -211,8 +209,7 @@ impl DirectorySpool {
             create_dir(&dirs.claimed())?;
             create_dir(&dirs.dead_letters())?;
             let mut ids = HashSet::new();
-            ids.extend(waiting_batch_ids(&dirs)?.into_iter().map(|(id, _)| id));
-            ids.extend(claimed_batch_ids(&dirs)?.into_iter().map(|(id, _)| id));
+            ids.extend(batch_ids_of(&dirs)?.into_iter().map(|(id, _)| id));
             for dir in [spooler.clone(), dirs.claimed(), dirs.dead_letters()] {
                 for item in list(&dir)? {
                     if is_temp_file_name(&item.name) || item.name.ends_with(".batch") {
@@ -254,13 +251,7 @@ impl DirectorySpool {
                 continue;
             }
             results.push(Ok(()));
-            let dirs = SenderDirs::new(&self.root, claim.entry().sender());
-            let name = ClaimName::new(
-                claim.delivery_id(),
-                claim.claimed_at(),
-                claim.claimant(),
-                ClaimState::Held,
-            );
+            let (dirs, name) = self.claim_name(claim);
             alone.push((index, dirs.claimed(), dirs.claimed().join(name.file_name())));
         }
         let removals = in_parallel(

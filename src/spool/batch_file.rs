@@ -106,30 +106,18 @@ pub(crate) fn read_batch(
     }
 }
 
-/// The delivery ids in `dirs`' waiting batch files, each with its file.
-pub(crate) fn waiting_batch_ids(
-    dirs: &SenderDirs,
-) -> Result<Vec<(DeliveryId, PathBuf)>, SpoolError> {
+/// The delivery ids in `dirs`' batch files, waiting and claimed (messages a
+/// drainer is delivering, or has settled but not yet removed with their
+/// batch), each with its file.
+pub(crate) fn batch_ids_of(dirs: &SenderDirs) -> Result<Vec<(DeliveryId, PathBuf)>, SpoolError> {
     let mut ids = Vec::new();
-    for item in list(&dirs.spooler())? {
-        if !item.is_dir && BatchName::parse(&item.name).is_some() {
-            for id in batch_ids(&item.path)? {
-                ids.push((id, item.path.clone()));
-            }
-        }
-    }
-    Ok(ids)
-}
-
-/// The delivery ids in `dirs`' claimed batch files (messages a drainer is
-/// delivering, or has settled but not yet removed with their batch), each
-/// with its file.
-pub(crate) fn claimed_batch_ids(
-    dirs: &SenderDirs,
-) -> Result<Vec<(DeliveryId, PathBuf)>, SpoolError> {
-    let mut ids = Vec::new();
-    for item in list(&dirs.claimed())? {
-        if !item.is_dir && BatchClaimName::parse(&item.name).is_some() {
+    for item in list(&dirs.spooler())?
+        .into_iter()
+        .chain(list(&dirs.claimed())?)
+    {
+        let is_batch =
+            BatchName::parse(&item.name).is_some() || BatchClaimName::parse(&item.name).is_some();
+        if !item.is_dir && is_batch {
             for id in batch_ids(&item.path)? {
                 ids.push((id, item.path.clone()));
             }

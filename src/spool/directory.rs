@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
 
 use super::batch_claim::HeldBatches;
-use super::batch_file::{claimed_batch_ids, waiting_batch_ids};
+use super::batch_file::batch_ids_of;
 use super::entry::add;
 use super::fsio::{Existing, create_dir, list, move_file, remove, write_atomic};
 use super::layout::{ClaimName, ClaimState, QUARANTINE, SenderDirs, entry_file_name};
@@ -315,7 +315,8 @@ impl DirectorySpool {
         Ok(())
     }
 
-    fn claim_name(&self, claim: &Claim) -> (SenderDirs, ClaimName) {
+    /// The sender directories and the claimed file's name of `claim`.
+    pub(super) fn claim_name(&self, claim: &Claim) -> (SenderDirs, ClaimName) {
         let dirs = SenderDirs::new(&self.root, claim.entry().sender());
         let name = ClaimName::new(
             claim.delivery_id(),
@@ -364,10 +365,7 @@ fn existing_copy(dirs: &SenderDirs, id: DeliveryId) -> Result<Option<PathBuf>, S
     if dead.exists() {
         return Ok(Some(dead));
     }
-    if let Some((_, batch)) = waiting_batch_ids(dirs)?.into_iter().find(|(i, _)| *i == id) {
-        return Ok(Some(batch));
-    }
-    if let Some((_, batch)) = claimed_batch_ids(dirs)?.into_iter().find(|(i, _)| *i == id) {
+    if let Some((_, batch)) = batch_ids_of(dirs)?.into_iter().find(|(i, _)| *i == id) {
         return Ok(Some(batch));
     }
     let prefix = format!("{id}.");
