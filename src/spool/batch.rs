@@ -245,9 +245,12 @@ impl DirectorySpool {
     pub fn blocking_complete_all(&self, claims: Vec<Claim>) -> Vec<Result<(), SpoolError>> {
         let mut results: Vec<Result<(), SpoolError>> = Vec::with_capacity(claims.len());
         let mut alone: Vec<(usize, PathBuf, PathBuf)> = Vec::new();
+        // Whether each held batch is still there: looked at once per batch.
+        let mut held: HashMap<PathBuf, bool> = HashMap::new();
         for (index, claim) in claims.iter().enumerate() {
             if let Some(batch) = self.held_batch(claim) {
-                results.push(self.complete_held(claim, &batch));
+                let there = *held.entry(batch.clone()).or_insert_with(|| batch.exists());
+                results.push(self.complete_held(claim, &batch, there));
                 continue;
             }
             results.push(Ok(()));

@@ -102,9 +102,13 @@ impl DirectorySpool {
 
     /// [`Spool::complete`](super::Spool::complete) of a message of the held
     /// batch at `batch`: [`SpoolError::ClaimLost`] when the batch was taken
-    /// over meanwhile.
-    pub(super) fn complete_held(&self, claim: &Claim, batch: &Path) -> Result<(), SpoolError> {
-        let held = batch.exists();
+    /// over meanwhile (`held` says whether the batch file is still there).
+    pub(super) fn complete_held(
+        &self,
+        claim: &Claim,
+        batch: &Path,
+        held: bool,
+    ) -> Result<(), SpoolError> {
         self.settled(claim);
         if held {
             Ok(())

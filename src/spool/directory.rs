@@ -221,7 +221,7 @@ impl DirectorySpool {
     /// As [`Spool::complete`](super::Spool::complete).
     pub fn blocking_complete(&self, claim: Claim) -> Result<(), SpoolError> {
         if let Some(batch) = self.held_batch(&claim) {
-            return self.complete_held(&claim, &batch);
+            return self.complete_held(&claim, &batch, batch.exists());
         }
         let (dirs, name) = self.claim_name(&claim);
         let path = dirs.claimed().join(name.file_name());
