@@ -547,3 +547,60 @@ async fn drain_until_empty_makes_passes_until_nothing_is_due_and_adds_them_up() 
     assert!(nothing.is_empty(), "{nothing:?}");
     assert_eq!(nothing, DrainPass::default());
 }
+
+/// `spool_all` hands its messages to the spool in one `put_all`: 250 messages
+/// of one sender due together take three batch files (100, 100, 50), not 250
+/// files, and a drain delivers each once; the same message twice in one call
+/// is refused the second time and still delivered once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spool_all_writes_batch_files_and_each_message_arrives_once() {
+    let server = server().await;
+    let sender = sender(&server);
+    let dir = spool_dir("spool-all-batches");
+    let spool = DirectorySpool::open(dir.path()).unwrap();
+    let mut messages: Vec<_> = (0..250)
+        .map(|i| im("kim@contoso.com", "pat@contoso.com", &format!("note {i}")))
+        .collect();
+    messages.push(messages[7].clone());
+    let spooled = sender
+        .spool_all(&spool, messages.clone(), T0, Duration::ZERO)
+        .await;
+    assert!(spooled[..250].iter().all(Result::is_ok), "{spooled:?}");
+    assert!(
+        matches!(
+            spooled[250],
+            Err(offline_im::spool::SpoolError::AlreadySpooled { id, .. })
+                if id == messages[7].delivery_id()
+        ),
+        "{:?}",
+        spooled[250]
+    );
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("kim@contoso.com/History Spooler"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "claimed")
+        .collect();
+    assert!(files.iter().all(|n| n.ends_with(".batch")), "{files:?}");
+    // `<batch id>.<messages>.batch`
+    let mut counts: Vec<&str> = files.iter().filter_map(|n| n.split('.').nth(1)).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, ["100", "100", "50"], "{files:?}");
+
+    let pass = sender
+        .drain_all(&spool, &RetrySchedule::default(), T0, 1000)
+        .await
+        .unwrap();
+    server.idle().await;
+    assert_eq!(pass.completed, 250);
+    for message in &messages[..250] {
+        assert_eq!(
+            copies(&server, "pat@contoso.com", Folder::Inbox, message),
+            1
+        );
+    }
+    let overview = spool.overview(T0).await.unwrap();
+    assert_eq!(
+        (overview.waiting, overview.claimed, overview.dead),
+        (0, 0, 0)
+    );
+}

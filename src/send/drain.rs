@@ -110,7 +110,9 @@ impl<T: Transport> Sender<T> {
     /// Spools `messages` to be sent later, each eligible `pickup_delay` after `now`
     /// (SfB waits 120 s: [`DEFAULT_PICKUP_DELAY`](crate::spool::DEFAULT_PICKUP_DELAY)).
     /// Returns one result per message, in order: a message whose `put` failed is
-    /// still the caller's.
+    /// still the caller's. The messages go to the spool in one
+    /// [`put_all`](Spool::put_all) (the directory spool writes them as batch
+    /// files, a synced file per sender and due second rather than per message).
     ///
     /// Policy and routing are applied when the message is drained, not now, so that
     /// changes made while it waits apply to it.
@@ -121,13 +123,23 @@ impl<T: Transport> Sender<T> {
         now: OffsetDateTime,
         pickup_delay: Duration,
     ) -> Vec<Result<DeliveryId, SpoolError>> {
-        let mut results = Vec::new();
-        for message in messages {
-            let id = message.delivery_id();
-            let entry = SpoolEntry::new(message, now).pickup_delay(pickup_delay);
-            results.push(spool.put(entry).await.map(|()| id));
-        }
-        results
+        let entries: Vec<SpoolEntry> = messages
+            .into_iter()
+            .map(|message| SpoolEntry::new(message, now).pickup_delay(pickup_delay))
+            .collect();
+        let ids: Vec<DeliveryId> = entries.iter().map(SpoolEntry::delivery_id).collect();
+        let mut results = spool.put_all(entries).await.into_iter();
+        ids.into_iter()
+            .map(|id| match results.next() {
+                Some(result) => result.map(|()| id),
+                // A spool that broke put_all's contract: the message is still the caller's.
+                None => Err(SpoolError::io(
+                    "put",
+                    "",
+                    std::io::Error::other(format!("the spool returned no result for {id}")),
+                )),
+            })
+            .collect()
     }
 
     /// One drain pass: claims up to `limit` messages due at `now`, delivers them

@@ -1,0 +1,97 @@
+//! The PostgreSQL spool never shows its password, in Debug, errors or logs.
+//!
+//! In a test binary of its own: the log capture is a subscriber set for this
+//! test's thread, and `tracing` caches whether a log line is wanted when the
+//! line is first reached, so other tests reaching the same lines on their own
+//! threads at the same moment could make it miss them.
+
+#[path = "support/spool_entries.rs"]
+mod spool_entries;
+
+#[path = "support/postgres.rs"]
+mod postgres_server;
+
+use std::sync::{Arc, Mutex};
+
+use offline_im::spool::{PgSpool, Spool};
+use postgres_server::{drainer, fresh_schema, server_url};
+use spool_entries::*;
+
+macro_rules! server {
+    () => {
+        match server_url(module_path!()) {
+            Some(url) => url,
+            None => return,
+        }
+    };
+}
+
+fn password_of(url: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .password()
+        .expect("OFFLINE_IM_PG_URL carries a password")
+        .to_owned()
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_password_never_shows_in_debug_errors_or_logs() {
+    let url = server!();
+    let password = password_of(&url);
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let url = fresh_schema(&url).await;
+    let spool = drainer(&url, "a", secs(300)).await;
+    let shown = format!("{spool:?}");
+    assert!(shown.contains("offline_im@127.0.0.1"), "{shown}");
+    spool.put(entry("x")).await.unwrap();
+    let claim = spool.claim_due(T0, 1).await.unwrap().pop().unwrap();
+    spool.dead_letter(claim, "gone", at(1)).await.unwrap();
+    let mut errors = vec![];
+    errors.push(spool.put(entry("y")).await.map(|_| ()));
+    errors.push(
+        PgSpool::connect(url.replace(&password, "wrong-password"))
+            .await
+            .map(|_| ()),
+    );
+    errors.push(
+        PgSpool::connect(url.replace("offline_im:", "nobody:"))
+            .await
+            .map(|_| ()),
+    );
+    let errors: Vec<String> = errors
+        .into_iter()
+        .filter_map(Result::err)
+        .map(|e| format!("{e} {e:?}"))
+        .collect();
+    assert_eq!(errors.len(), 2, "wrong password and unknown user fail");
+    assert!(
+        errors.iter().all(|e| e.contains("authentication")),
+        "{errors:?}"
+    );
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("schema ready"), "the spool logs: {logs}");
+    for text in errors.iter().chain([&shown, &logs]) {
+        assert!(!text.contains(&password), "the password shows in: {text}");
+    }
+}
