@@ -9,8 +9,8 @@ mod spool_entries;
 #[path = "support/postgres.rs"]
 mod postgres_server;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use offline_im::spool::postgres::{SCHEMA_SQL, SCHEMA_VERSION};
 use offline_im::spool::{PgSpool, Spool, SpoolEntry, SpoolError};
