@@ -51,10 +51,14 @@ async fn ten_thousand_messages_under_every_fault_arrive_exactly_once() {
     )
     // The default deadline (120 s): on a loaded 2-core machine a batch that meets
     // several faults in a row can take longer than fast_retry's 30 s.
+    // And a submitted message may sit in Drafts longer than fast_retry's 1 s
+    // grace when the server's submission tasks wait for a core: 10 s, so that
+    // a slow machine is not mistaken for a transport stuck in submission.
     .retry(
         fast_retry()
             .execution_limit(Duration::from_secs(2))
-            .deadline(Duration::from_secs(120)),
+            .deadline(Duration::from_secs(120))
+            .draft_grace(Duration::from_secs(10)),
     )
     .build()
     .unwrap();
