@@ -5,8 +5,8 @@
 //! process-wide, and a thread-local subscriber in one test races with other
 //! tests' threads.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+#[path = "support/log_capture.rs"]
+mod log_capture;
 
 use offline_im::testkit::{AppCredential, TestServer};
 use offline_im::transport::{ClientCertificate, EntraTokenProvider, TokenProvider};
@@ -17,28 +17,9 @@ const APP: &str = "11112222-aaaa-3333-bbbb-4444cccc5555";
 const SECRET: &str = "Qx8~s3cr3t-value-never-shown";
 const WRONG: &str = "Wr0ng~secret-value-never-shown";
 
-/// A `tracing` writer that appends to a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn entra_secrets_never_show_in_traces() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (capture, subscriber) = log_capture::subscriber(tracing::Level::TRACE);
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
@@ -84,7 +65,7 @@ async fn entra_secrets_never_show_in_traces() {
     let wrong = builder().client_secret(WRONG).build().unwrap();
     let err = wrong.token().await.unwrap_err();
 
-    let traces = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let traces = capture.text();
     // The traces say what happened...
     assert!(traces.contains("obtained an access token"), "{traces}");
     assert!(traces.contains("AADSTS7000215"), "{traces}");

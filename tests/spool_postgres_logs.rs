@@ -5,13 +5,13 @@
 //! line is first reached, so other tests reaching the same lines on their own
 //! threads at the same moment could make it miss them.
 
+#[path = "support/log_capture.rs"]
+mod log_capture;
 #[path = "support/spool_entries.rs"]
 mod spool_entries;
 
 #[path = "support/postgres.rs"]
 mod postgres_server;
-
-use std::sync::{Arc, Mutex};
 
 use offline_im::spool::{PgSpool, Spool};
 use postgres_server::{drainer, fresh_schema, server_url};
@@ -34,29 +34,11 @@ fn password_of(url: &str) -> String {
         .to_owned()
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn the_password_never_shows_in_debug_errors_or_logs() {
     let url = server!();
     let password = password_of(&url);
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (captured, subscriber) = log_capture::subscriber(tracing::Level::TRACE);
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let url = fresh_schema(&url).await;
@@ -89,7 +71,7 @@ async fn the_password_never_shows_in_debug_errors_or_logs() {
         "{errors:?}"
     );
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("schema ready"), "the spool logs: {logs}");
     for text in errors.iter().chain([&shown, &logs]) {
         assert!(!text.contains(&password), "the password shows in: {text}");

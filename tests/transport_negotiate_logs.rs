@@ -7,28 +7,14 @@
 
 #[path = "support/kerberos_realm.rs"]
 mod kerberos_realm;
+#[path = "support/log_capture.rs"]
+mod log_capture;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kerberos_realm::{Acceptor, KIM, KIM_PASSWORD, UPSTREAM_PASSWORD, UPSTREAM_USER, realm};
 use offline_im::testkit::TestServer;
 use offline_im::transport::{EwsRequest, NegotiateCredentials, NtlmTransport, Transport};
-
-/// A `tracing` writer collecting everything into a string.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn password_and_tickets_never_show_in_debug_errors_or_traces() {
@@ -60,12 +46,7 @@ fn password_and_tickets_never_show_in_debug_errors_or_traces() {
     let right = transport(KIM_PASSWORD);
     let wrong = transport("wrong-Kerberos-pw");
 
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (captured, subscriber) = log_capture::subscriber(tracing::Level::TRACE);
     let error = tracing::subscriber::with_default(subscriber, || {
         runtime.block_on(async {
             let request = EwsRequest::new("CreateItem", "<soap:Envelope>hi</soap:Envelope>");
@@ -74,7 +55,7 @@ fn password_and_tickets_never_show_in_debug_errors_or_traces() {
             wrong.send(request).await.unwrap_err()
         })
     });
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("connection authenticated with Kerberos"),
         "{logs}"

@@ -4,11 +4,10 @@
 //! listens, so a subscriber set for one test can miss events while other tests
 //! run in parallel threads of the same process.
 
+#[path = "support/log_capture.rs"]
+mod log_capture;
 #[path = "support/ntlm_acceptor.rs"]
 mod ntlm_acceptor;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use ntlm_acceptor::{KIM_PASSWORD, Server};
 use offline_im::transport::{EwsRequest, NtlmCredentials, Transport};
@@ -24,31 +23,12 @@ fn create_item(text: &str) -> EwsRequest {
     )
 }
 
-/// A `tracing` writer collecting everything into a string.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn password_and_ntlm_messages_never_show_in_debug_or_traces() {
     let Some(server) = Server::start(&[]) else {
         return;
     };
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (captured, subscriber) = log_capture::subscriber(tracing::Level::TRACE);
     let transport = server.transport(kim());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -63,7 +43,7 @@ fn password_and_ntlm_messages_never_show_in_debug_or_traces() {
             assert_eq!(wrong.send(create_item("hi")).await.unwrap().status, 401);
         });
     });
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("connection authenticated"), "{logs}");
     assert!(logs.contains("refused the credentials"), "{logs}");
     for secret in [KIM_PASSWORD, "wrong-Pa55", "TlRMTVNTUA"] {

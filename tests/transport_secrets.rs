@@ -4,12 +4,12 @@
 //! and a thread-local subscriber in one test races with other tests' threads.
 #![cfg(feature = "http")]
 
+#[path = "support/log_capture.rs"]
+mod log_capture;
 #[path = "support/scripted_http_server.rs"]
 mod scripted_http_server;
 
 use std::error::Error as _;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use offline_im::transport::{
     EwsRequest, HttpTransport, HttpTransportBuilder, SecretString, TokenError, TokenProvider,
@@ -47,28 +47,9 @@ impl TokenProvider for RotatingProvider {
     }
 }
 
-/// A `tracing` writer that appends to a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn secrets_never_show_in_debug_errors_or_traces() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (capture, subscriber) = log_capture::subscriber(tracing::Level::TRACE);
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let mut server = serve(vec![
@@ -110,7 +91,7 @@ async fn secrets_never_show_in_debug_errors_or_traces() {
     }
     assert_eq!(server.received().await.len(), 4);
 
-    let traces = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let traces = capture.text();
     assert!(
         traces.contains("ews_request"),
         "no span recorded:\n{traces}"
