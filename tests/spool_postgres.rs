@@ -7,6 +7,7 @@
 mod spool_entries;
 
 #[path = "support/postgres.rs"]
+#[macro_use]
 mod postgres_server;
 
 use std::sync::Arc;
@@ -14,27 +15,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use offline_im::spool::postgres::{SCHEMA_SQL, SCHEMA_VERSION};
 use offline_im::spool::{PgSpool, Spool, SpoolEntry, SpoolError};
-use postgres_server::{drainer, execute, fresh_schema, server_url};
+use postgres_server::{drainer, execute, fresh_schema, password_of, server_url};
 use spool_entries::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-macro_rules! server {
-    () => {
-        match server_url(module_path!()) {
-            Some(url) => url,
-            None => return,
-        }
-    };
-}
-
-fn password_of(url: &str) -> String {
-    url::Url::parse(url)
-        .unwrap()
-        .password()
-        .expect("OFFLINE_IM_PG_URL carries a password")
-        .to_owned()
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_database_that_is_down_is_a_clear_error_that_names_it_without_the_password() {

@@ -11,28 +11,12 @@ mod log_capture;
 mod spool_entries;
 
 #[path = "support/postgres.rs"]
+#[macro_use]
 mod postgres_server;
 
 use offline_im::spool::{PgSpool, Spool};
-use postgres_server::{drainer, fresh_schema, server_url};
+use postgres_server::{drainer, fresh_schema, password_of, server_url};
 use spool_entries::*;
-
-macro_rules! server {
-    () => {
-        match server_url(module_path!()) {
-            Some(url) => url,
-            None => return,
-        }
-    };
-}
-
-fn password_of(url: &str) -> String {
-    url::Url::parse(url)
-        .unwrap()
-        .password()
-        .expect("OFFLINE_IM_PG_URL carries a password")
-        .to_owned()
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_password_never_shows_in_debug_errors_or_logs() {

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use time::OffsetDateTime;
 
 use super::batch_file::{BATCH_DUE_SPREAD_MS, MAX_BATCH, batch_ids_of, encode_batch};
-use super::directory::{due_hint, encode};
+use super::directory::{already_spooled, due_hint, encode};
 use super::fsio::{
     FILE_THREADS, SYNC_THREADS, create_dir, in_parallel, link_new_synced, list, sync_many,
 };
@@ -75,14 +75,11 @@ impl Unit<'_> {
         if let [single] = self.members.as_slice() {
             let id = single.entry.delivery_id();
             let bytes = encode(id, &single.entry)?;
-            return match link_new_synced(self.dir, &entry_file_name(id), &bytes, Some(single.due)) {
-                Err(SpoolError::Io { path, source, .. })
-                    if source.kind() == std::io::ErrorKind::AlreadyExists =>
-                {
-                    Err(SpoolError::AlreadySpooled { id, path })
-                }
-                other => other,
-            };
+            let name = entry_file_name(id);
+            return already_spooled(
+                id,
+                link_new_synced(self.dir, &name, &bytes, Some(single.due)),
+            );
         }
         let entries: Vec<&SpoolEntry> = self.members.iter().map(|s| &s.entry).collect();
         let bytes = encode_batch(&entries)?;

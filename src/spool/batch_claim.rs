@@ -26,7 +26,7 @@ use super::fsio::{
     write_atomic,
 };
 use super::layout::{
-    BatchClaimName, BatchName, ClaimName, ClaimState, SenderDirs, entry_file_name, unix_ms,
+    BatchClaimName, BatchName, ClaimName, ClaimState, SenderDirs, entry_file_name,
 };
 use super::{Claim, DirectorySpool, SpoolEntry, SpoolError};
 use crate::compose::DeliveryId;
@@ -35,7 +35,9 @@ use crate::compose::DeliveryId;
 /// messages are not settled yet.
 #[derive(Debug, Default)]
 pub(crate) struct HeldBatches {
-    batch_of: HashMap<DeliveryId, PathBuf>,
+    /// Each claimed message's batch, and when the batch was claimed (a later
+    /// claim of the same message on its own is not from the batch).
+    batch_of: HashMap<DeliveryId, (PathBuf, OffsetDateTime)>,
     unsettled: HashMap<PathBuf, usize>,
 }
 
@@ -66,8 +68,10 @@ impl DirectorySpool {
             .collect();
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         for claim in &claims {
-            held.batch_of
-                .insert(claim.delivery_id(), claimed_path.to_path_buf());
+            held.batch_of.insert(
+                claim.delivery_id(),
+                (claimed_path.to_path_buf(), claim.claimed_at()),
+            );
         }
         if claims.is_empty() {
             drop(held);
@@ -88,9 +92,8 @@ impl DirectorySpool {
             return None;
         }
         let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        let path = held.batch_of.get(&claim.delivery_id())?;
-        let name = BatchClaimName::parse(path.file_name()?.to_str()?)?;
-        (name.at_ms == unix_ms(claim.claimed_at())).then(|| path.clone())
+        let (path, claimed_at) = held.batch_of.get(&claim.delivery_id())?;
+        (*claimed_at == claim.claimed_at()).then(|| path.clone())
     }
 
     /// How many messages of the claimed batch at `path` are not settled yet,
@@ -164,7 +167,7 @@ impl DirectorySpool {
         }
         let done = {
             let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-            let Some(path) = held.batch_of.remove(&claim.delivery_id()) else {
+            let Some((path, _)) = held.batch_of.remove(&claim.delivery_id()) else {
                 return;
             };
             let left = held.unsettled.get_mut(&path).map(|n| {

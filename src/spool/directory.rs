@@ -196,23 +196,16 @@ impl DirectorySpool {
         }
         create_dir(&dirs.claimed())?;
         let bytes = encode(id, &entry)?;
-        match write_atomic(
-            &dirs.spooler(),
-            &entry_file_name(id),
-            &bytes,
-            Existing::Keep,
-            Some(due_hint(&entry)),
-        ) {
-            Err(SpoolError::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::AlreadyExists =>
-            {
-                Err(SpoolError::AlreadySpooled {
-                    id,
-                    path: dirs.pending_file(id),
-                })
-            }
-            other => other,
-        }
+        already_spooled(
+            id,
+            write_atomic(
+                &dirs.spooler(),
+                &entry_file_name(id),
+                &bytes,
+                Existing::Keep,
+                Some(due_hint(&entry)),
+            ),
+        )
     }
 
     /// [`Spool::complete`](super::Spool::complete), blocking.
@@ -352,6 +345,22 @@ impl DirectorySpool {
             }
         }
         Ok(dirs)
+    }
+}
+
+/// A write that never replaces (`Existing::Keep`) of delivery `id`'s file
+/// found one there: [`SpoolError::AlreadySpooled`] naming it.
+pub(super) fn already_spooled(
+    id: DeliveryId,
+    written: Result<(), SpoolError>,
+) -> Result<(), SpoolError> {
+    match written {
+        Err(SpoolError::Io { path, source, .. })
+            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
+            Err(SpoolError::AlreadySpooled { id, path })
+        }
+        other => other,
     }
 }
 

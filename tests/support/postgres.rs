@@ -24,6 +24,27 @@ pub fn server_url(test: &str) -> Option<String> {
     }
 }
 
+/// The server's URL in a test that needs it; the test returns (skipped, said)
+/// without it. See [`server_url`].
+#[allow(unused_macros)] // not every test binary that includes this file uses it
+macro_rules! server {
+    () => {
+        match server_url(module_path!()) {
+            Some(url) => url,
+            None => return,
+        }
+    };
+}
+
+/// The password in a server URL.
+pub fn password_of(url: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .password()
+        .expect("OFFLINE_IM_PG_URL carries a password")
+        .to_owned()
+}
+
 /// A new empty PostgreSQL schema on the server at `url`; returns a URL whose
 /// connections use it (`search_path`), so tests running at once never meet.
 pub async fn fresh_schema(url: &str) -> String {
